@@ -1,0 +1,14 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+.PHONY: run test lint
+
+# The embedded default: SQLite and local files under ./data, on http://127.0.0.1:8080.
+run:
+	cargo run --release -p folio-backend --bin folio -- serve
+
+# Everything CI checks: installs and starts what the tests need (MariaDB), then lint and tests.
+test:
+	bash scripts/test.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,14 @@
+//! Authentication: password hashing, session tokens, the `AuthUser` extractor and the limiter
+//! that slows password guessing.
+
+mod extractor;
+mod password;
+mod rate_limit;
+mod secret;
+mod tokens;
+
+pub use extractor::AuthUser;
+pub use password::PasswordHasher;
+pub use rate_limit::FailureLimiter;
+pub use secret::load_or_create_secret;
+pub use tokens::{IssuedToken, TokenKeys};

@@ -1,0 +1,338 @@
+//! Typed settings, read from the environment (12-factor, as Kubernetes delivers them).
+//!
+//! Every setting has a default that makes the embedded mode work with nothing set at all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use folio_core::settings as names;
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Whether a new sign-in leaves the user's other sessions alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionPolicy {
+    /// Any number of concurrent sessions (the default).
+    Multi,
+    /// A new sign-in revokes every older token of that user, as the system we replace did.
+    Single,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupPolicy {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None` selects SQLite inside `data_dir`.
+    pub database_url: Option<SecretString>,
+    /// `None` makes the server generate one and keep it in `data_dir`.
+    pub jwt_secret: Option<SecretString>,
+    pub token_ttl: Duration,
+    pub session_policy: SessionPolicy,
+    pub signup: SignupPolicy,
+    pub signin_max_failures: u32,
+    pub signin_window: Duration,
+    pub trusted_proxies: Vec<IpNet>,
+    pub max_body_bytes: usize,
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            jwt_secret: None,
+            token_ttl: Duration::from_secs(24 * 60 * 60),
+            session_policy: SessionPolicy::Multi,
+            signup: SignupPolicy::Open,
+            signin_max_failures: 10,
+            signin_window: Duration::from_secs(5 * 60),
+            trusted_proxies: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            log_format: LogFormat::Pretty,
+        }
+    }
+}
+
+/// A setting that is present but unusable; start-up stops with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {name}={value:?}: {reason}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let defaults = Self::default();
+        let get = |name: &'static str| lookup(name).map(|value| (name, value));
+        Ok(Self {
+            addr: get(names::ADDR)
+                .map(parse_with(|v| v.parse::<SocketAddr>()))
+                .transpose()?
+                .unwrap_or(defaults.addr),
+            data_dir: get(names::DATA_DIR)
+                .map(|(_, v)| PathBuf::from(v))
+                .unwrap_or(defaults.data_dir),
+            database_url: get(names::DATABASE_URL)
+                .map(|(name, v)| check_database_url(name, v))
+                .transpose()?,
+            jwt_secret: get(names::JWT_SECRET)
+                .map(|(name, v)| check_jwt_secret(name, v))
+                .transpose()?,
+            token_ttl: get(names::TOKEN_TTL)
+                .map(seconds)
+                .transpose()?
+                .unwrap_or(defaults.token_ttl),
+            session_policy: get(names::SESSION_POLICY)
+                .map(one_of(&[
+                    ("multi", SessionPolicy::Multi),
+                    ("single", SessionPolicy::Single),
+                ]))
+                .transpose()?
+                .unwrap_or(defaults.session_policy),
+            signup: get(names::SIGNUP)
+                .map(one_of(&[
+                    ("open", SignupPolicy::Open),
+                    ("closed", SignupPolicy::Closed),
+                ]))
+                .transpose()?
+                .unwrap_or(defaults.signup),
+            signin_max_failures: get(names::SIGNIN_MAX_FAILURES)
+                .map(parse_with(|v| v.parse::<u32>()))
+                .transpose()?
+                .unwrap_or(defaults.signin_max_failures),
+            signin_window: get(names::SIGNIN_WINDOW)
+                .map(seconds)
+                .transpose()?
+                .unwrap_or(defaults.signin_window),
+            trusted_proxies: get(names::TRUSTED_PROXIES)
+                .map(proxies)
+                .transpose()?
+                .unwrap_or_default(),
+            max_body_bytes: get(names::MAX_BODY_BYTES)
+                .map(parse_with(|v| v.parse::<usize>()))
+                .transpose()?
+                .unwrap_or(defaults.max_body_bytes),
+            log_format: get(names::LOG_FORMAT)
+                .map(one_of(&[
+                    ("pretty", LogFormat::Pretty),
+                    ("json", LogFormat::Json),
+                ]))
+                .transpose()?
+                .unwrap_or(defaults.log_format),
+        })
+    }
+
+    pub fn uses_mysql(&self) -> bool {
+        self.database_url
+            .as_ref()
+            .is_some_and(|url| url.expose_secret().starts_with("mysql:"))
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self
+                    .database_url
+                    .as_ref()
+                    .map(|url| redact_dsn(url.expose_secret())),
+            )
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[REDACTED]"))
+            .field("token_ttl", &self.token_ttl)
+            .field("session_policy", &self.session_policy)
+            .field("signup", &self.signup)
+            .field("signin_max_failures", &self.signin_max_failures)
+            .field("signin_window", &self.signin_window)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+/// `mysql://folio:secret@db/folio` → `mysql://folio:[REDACTED]@db/folio`.
+pub fn redact_dsn(dsn: &str) -> String {
+    let Some((scheme, rest)) = dsn.split_once("://") else {
+        return dsn.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
+            format!("{scheme}://{user}:[REDACTED]@{host}")
+        }
+        None => dsn.to_owned(),
+    }
+}
+
+fn error(name: &'static str, value: &str, reason: impl Into<String>) -> SettingsError {
+    SettingsError {
+        name,
+        value: value.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn parse_with<T, E: std::fmt::Display>(
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> impl Fn((&'static str, String)) -> Result<T, SettingsError> {
+    move |(name, value)| parse(value.trim()).map_err(|e| error(name, &value, e.to_string()))
+}
+
+fn seconds((name, value): (&'static str, String)) -> Result<Duration, SettingsError> {
+    match value.trim().parse::<u64>() {
+        Ok(0) => Err(error(name, &value, "must be at least 1 second")),
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => Err(error(name, &value, "expected a whole number of seconds")),
+    }
+}
+
+fn one_of<T: Copy>(
+    choices: &'static [(&'static str, T)],
+) -> impl Fn((&'static str, String)) -> Result<T, SettingsError> {
+    move |(name, value)| {
+        let wanted = value.trim().to_ascii_lowercase();
+        choices
+            .iter()
+            .find(|(label, _)| *label == wanted)
+            .map(|(_, choice)| *choice)
+            .ok_or_else(|| {
+                let labels: Vec<_> = choices.iter().map(|(label, _)| *label).collect();
+                error(name, &value, format!("expected one of {}", labels.join(", ")))
+            })
+    }
+}
+
+fn proxies((name, value): (&'static str, String)) -> Result<Vec<IpNet>, SettingsError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    error(
+                        name,
+                        &value,
+                        format!("{entry:?} is not an IP address or CIDR range"),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn check_database_url(name: &'static str, value: String) -> Result<SecretString, SettingsError> {
+    let scheme = value
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .unwrap_or_default();
+    if matches!(scheme, "mysql" | "mariadb" | "sqlite") {
+        // sqlx knows MariaDB by its MySQL name.
+        let value = value.replacen("mariadb:", "mysql:", 1);
+        Ok(SecretString::from(value))
+    } else {
+        Err(error(
+            name,
+            &redact_dsn(&value),
+            "expected a mysql:// or sqlite:// URL",
+        ))
+    }
+}
+
+fn check_jwt_secret(name: &'static str, value: String) -> Result<SecretString, SettingsError> {
+    if value.len() < 32 {
+        return Err(error(name, "[REDACTED]", "must be at least 32 bytes"));
+    }
+    Ok(SecretString::from(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn nothing_set_gives_the_embedded_default() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("data"));
+        assert!(s.database_url.is_none() && s.jwt_secret.is_none());
+        assert_eq!(s.session_policy, SessionPolicy::Multi);
+        assert_eq!(s.signin_max_failures, 10);
+        assert_eq!(s.signin_window, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        for (name, value) in [
+            (names::ADDR, "localhost"),
+            (names::SESSION_POLICY, "sometimes"),
+            (names::TOKEN_TTL, "0"),
+            (names::TOKEN_TTL, "ten"),
+            (names::TRUSTED_PROXIES, "10.0.0.0/8, nope"),
+            (names::DATABASE_URL, "postgres://x"),
+            (names::JWT_SECRET, "short"),
+        ] {
+            let err = settings(&[(name, value)])
+                .err()
+                .unwrap_or_else(|| panic!("{name}={value} accepted"));
+            assert_eq!(err.name, name);
+        }
+    }
+
+    #[test]
+    fn proxies_accept_addresses_and_ranges() {
+        let s = settings(&[(names::TRUSTED_PROXIES, "127.0.0.1, 10.0.0.0/8,::1")]).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 3);
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let s = settings(&[
+            (names::DATABASE_URL, "mysql://folio:hunter2@db:3306/folio"),
+            (names::JWT_SECRET, "0123456789abcdef0123456789abcdef-secret"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("mysql://folio:[REDACTED]@db:3306/folio"));
+        assert!(s.uses_mysql());
+    }
+}

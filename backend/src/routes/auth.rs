@@ -1,0 +1,236 @@
+//! Accounts and sessions: sign-up, sign-in, sign-out, the current user, password change.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use folio_core::{Email, Password};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::config::{SessionPolicy, SignupPolicy};
+use crate::error::{ApiError, ResultExt};
+use crate::extract::{parse_json, ApiJson, ClientIp};
+use crate::startup::AppState;
+use crate::store::{now, sessions, users};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/sign-up", post(sign_up))
+        .route("/auth/sign-in", post(sign_in))
+        .route("/auth/sign-out", post(sign_out))
+        .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
+}
+
+/// A user as the API shows it: never a hash, never a token.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+}
+
+impl UserView {
+    fn new(id: impl ToString, email: impl Into<String>, created_at: i64) -> Self {
+        Self {
+            id: id.to_string(),
+            email: email.into(),
+            created_at: rfc3339(created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub token: String,
+    pub token_type: &'static str,
+    pub expires_at: String,
+    pub user: UserView,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+fn rfc3339(unix_seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+async fn sign_up(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<UserView>), ApiError> {
+    if state.settings.signup == SignupPolicy::Closed {
+        return Err(ApiError::Forbidden {
+            code: "signup_closed",
+            message: "sign-up is closed on this server; ask its administrator for an account".to_owned(),
+        });
+    }
+    let email = Email::parse(&body.email)?;
+    let password = Password::parse("password", body.password)?;
+    let hash = state.hasher.hash(password.expose()).await?;
+    let id = Uuid::now_v7();
+    let created_at = now();
+    users::insert(&state.db, id, email.as_str(), &hash, created_at)
+        .await
+        .on_unique_violation(|| ApiError::Conflict {
+            code: "email_taken",
+            message: "an account with this email already exists".to_owned(),
+        })?;
+    tracing::info!(user_id = %id, "account created");
+    Ok((
+        StatusCode::CREATED,
+        Json(UserView::new(id, email.as_str(), created_at)),
+    ))
+}
+
+/// Accepts `{"email","password"}` or HTTP Basic credentials, as `curl -u` and the old client send.
+async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SessionView>, ApiError> {
+    let body = body?;
+    let credentials = match basic_credentials(&headers)? {
+        Some(credentials) => credentials,
+        None => parse_json::<Credentials>(&body)?,
+    };
+    // A malformed address cannot have an account; it is still verified against the dummy hash
+    // below so that the answer takes the same time as for any other wrong credentials.
+    let account = Email::parse(&credentials.email)
+        .map(|email| email.as_str().to_owned())
+        .unwrap_or_else(|_| credentials.email.trim().to_lowercase());
+    let ip_key = format!("ip:{ip}");
+    let account_key = format!("account:{account}");
+    state
+        .limiter
+        .check(&[&ip_key, &account_key])
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+
+    let user = users::find_by_email(&state.db, &account).await?;
+    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+    let matched = state.hasher.verify(stored_hash, &credentials.password).await?;
+    let Some(user) = user.filter(|_| matched) else {
+        state.limiter.record_failure(&[&ip_key, &account_key]);
+        tracing::info!(%ip, "sign-in failed");
+        return Err(ApiError::InvalidCredentials);
+    };
+    state.limiter.clear(&account_key);
+
+    let user_id: Uuid = user.id.parse().map_err(anyhow::Error::new)?;
+    let now = now();
+    sessions::delete_expired_for_user(&state.db, user_id, now).await?;
+    if state.settings.session_policy == SessionPolicy::Single {
+        let revoked = sessions::revoke_all_for_user(&state.db, user_id, None, now).await?;
+        tracing::debug!(revoked, "single-session policy revoked older tokens");
+    }
+    let issued = state.tokens.issue(user_id, now)?;
+    sessions::insert(
+        &state.db,
+        issued.jti,
+        user_id,
+        issued.issued_at,
+        issued.expires_at,
+    )
+    .await?;
+    tracing::info!(%user_id, "signed in");
+    Ok(Json(SessionView {
+        token: issued.token,
+        token_type: "Bearer",
+        expires_at: rfc3339(issued.expires_at),
+        user: UserView::new(user_id, user.email, user.created_at),
+    }))
+}
+
+/// `Some` when the request carries `Authorization: Basic …`; a malformed one is a 400.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<Credentials>, ApiError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || ApiError::BadRequest("malformed HTTP Basic credentials".to_owned());
+    let value = value.to_str().map_err(|_| malformed())?.trim();
+    let Some((scheme, encoded)) = value.split_once(' ') else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Ok(None);
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (email, password) = decoded.split_once(':').ok_or_else(malformed)?;
+    Ok(Some(Credentials {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    }))
+}
+
+async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    sessions::revoke(&state.db, user.jti, now()).await?;
+    tracing::info!(user_id = %user.user_id, "signed out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(user: AuthUser) -> Json<UserView> {
+    Json(UserView::new(user.user_id, user.email, user.created_at))
+}
+
+/// Requires the current password; every other session of the user is revoked.
+async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: AuthUser,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let new_password = Password::parse("new_password", body.new_password)?;
+    // A stolen token must not become a way to guess the password without limit.
+    let ip_key = format!("ip:{ip}");
+    let account_key = format!("account:{}", user.email);
+    state
+        .limiter
+        .check(&[&ip_key, &account_key])
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    let stored = users::find_by_id(&state.db, user.user_id)
+        .await?
+        .ok_or(ApiError::Unauthorized("user no longer exists"))?;
+    if !state
+        .hasher
+        .verify(Some(stored.password_hash), &body.current_password)
+        .await?
+    {
+        state.limiter.record_failure(&[&ip_key, &account_key]);
+        return Err(ApiError::Forbidden {
+            code: "wrong_password",
+            message: "current_password is not the account's password".to_owned(),
+        });
+    }
+    let hash = state.hasher.hash(new_password.expose()).await?;
+    let now = now();
+    users::set_password_hash(&state.db, user.user_id, &hash, now).await?;
+    let revoked = sessions::revoke_all_for_user(&state.db, user.user_id, Some(user.jti), now).await?;
+    tracing::info!(user_id = %user.user_id, revoked, "password changed");
+    Ok(StatusCode::NO_CONTENT)
+}

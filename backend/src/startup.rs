@@ -1,0 +1,164 @@
+//! Builds the application from settings and runs it until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::{load_or_create_secret, FailureLimiter, PasswordHasher, TokenKeys};
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::routes;
+use crate::store::Db;
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+pub struct AppStateInner {
+    pub settings: Settings,
+    pub db: Db,
+    pub hasher: PasswordHasher,
+    pub tokens: TokenKeys,
+    pub limiter: FailureLimiter,
+}
+
+impl Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, migrates it and binds the listener (port 0 picks a free one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings).await?;
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                if settings.uses_mysql() {
+                    tracing::warn!(
+                        "FOLIO_JWT_SECRET is not set: using a secret kept in the data directory, \
+                         which other replicas will not share"
+                    );
+                }
+                load_or_create_secret(&settings.data_dir)?
+            }
+        };
+        let state = AppState(Arc::new(AppStateInner {
+            tokens: TokenKeys::new(&secret, settings.token_ttl),
+            hasher: PasswordHasher::new()?,
+            limiter: FailureLimiter::new(settings.signin_max_failures, settings.signin_window),
+            db,
+            settings,
+        }));
+        let listener = TcpListener::bind(state.settings.addr)
+            .await
+            .with_context(|| format!("could not listen on {}", state.settings.addr))?;
+        let router = router(state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "listening");
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")?;
+        self.state.db.pool.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let max_body = state.settings.max_body_bytes;
+
+    let api = Router::new()
+        .merge(routes::auth::router())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), route, request_id)
+        }));
+    // Probes run every few seconds; at info level they would drown everything else.
+    let probes = routes::health::router().layer(
+        TraceLayer::new_for_http()
+            .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+            .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+    );
+
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(probes)
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// A bug must not take the connection down or leak a backtrace; it is logged and answered 500.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<axum::body::Body> {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    let response = ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response();
+    debug_assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    response
+}

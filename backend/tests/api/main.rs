@@ -1,0 +1,9 @@
+//! Black-box API tests: the real application on port 0, against SQLite and a real MariaDB.
+//! One binary for the whole suite keeps link times down.
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod health;
+mod sessions;

@@ -1,0 +1,24 @@
+//! Domain newtypes: user input is parsed into these once, at the edge, and never re-checked.
+
+mod email;
+mod password;
+
+pub use email::Email;
+pub use password::Password;
+
+/// Input that failed to parse, naming the offending field so an API can point at it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidInput {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl InvalidInput {
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Names of the environment variables Folio reads.
+//!
+//! Kept in one place so the binaries, the manifests and the consistency tests cannot drift apart.
+
+/// Address the HTTP server binds, `host:port`.
+pub const ADDR: &str = "FOLIO_ADDR";
+/// Folder for the embedded mode's SQLite database, generated secrets and local files.
+pub const DATA_DIR: &str = "FOLIO_DATA_DIR";
+/// `sqlite://…` or `mysql://…`; unset means SQLite inside the data folder.
+pub const DATABASE_URL: &str = "DATABASE_URL";
+/// HS256 signing secret for session tokens (at least 32 bytes).
+pub const JWT_SECRET: &str = "FOLIO_JWT_SECRET";
+/// Lifetime of a session token, in seconds.
+pub const TOKEN_TTL: &str = "FOLIO_TOKEN_TTL";
+/// `multi` (default) or `single`: whether a sign-in revokes the user's older tokens.
+pub const SESSION_POLICY: &str = "FOLIO_SESSION_POLICY";
+/// `open` (default) or `closed`.
+pub const SIGNUP: &str = "FOLIO_SIGNUP";
+/// Failed sign-in attempts allowed per client IP and per account within the window.
+pub const SIGNIN_MAX_FAILURES: &str = "FOLIO_SIGNIN_MAX_FAILURES";
+/// Length of the failed sign-in window, in seconds.
+pub const SIGNIN_WINDOW: &str = "FOLIO_SIGNIN_WINDOW";
+/// Comma-separated addresses or CIDR ranges of proxies whose `X-Forwarded-For` is believed.
+pub const TRUSTED_PROXIES: &str = "FOLIO_TRUSTED_PROXIES";
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
+/// `pretty` (default) or `json`.
+pub const LOG_FORMAT: &str = "FOLIO_LOG_FORMAT";
+
+/// Every setting the backend reads, for consistency checks against deployment manifests.
+pub const BACKEND_SETTINGS: &[&str] = &[
+    ADDR,
+    DATA_DIR,
+    DATABASE_URL,
+    JWT_SECRET,
+    TOKEN_TTL,
+    SESSION_POLICY,
+    SIGNUP,
+    SIGNIN_MAX_FAILURES,
+    SIGNIN_WINDOW,
+    TRUSTED_PROXIES,
+    MAX_BODY_BYTES,
+    LOG_FORMAT,
+];

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The full test run, as `make test` and CI invoke it. Installs and starts whatever the tests need
+# that is missing (as root on Debian), then runs the linters and every test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FOLIO_TEST_MYSQL_URL=$(bash scripts/mariadb.sh)
+export FOLIO_TEST_MYSQL_URL
+
+echo "== lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== tests"
+cargo test --workspace

@@ -1,0 +1,61 @@
+//! Helpers for whole-system tests: find Folio's binaries and run them as child processes.
+
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::OnceLock;
+
+use anyhow::{bail, Context};
+
+/// The path of one of the workspace's binaries (`folio`, `bootstrap`), built first if stale.
+///
+/// Cargo only exposes `CARGO_BIN_EXE_*` to tests of the binary's own package, so this asks cargo
+/// itself, with the same feature selection `cargo test --workspace` uses.
+pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
+    static BUILT: OnceLock<Result<Vec<PathBuf>, String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| build_workspace_binaries().map_err(|e| format!("{e:#}")));
+    let binaries = built.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+    binaries
+        .iter()
+        .find(|path| path.file_name().is_some_and(|file| file == name))
+        .cloned()
+        .with_context(|| format!("the workspace has no binary named {name}"))
+}
+
+fn build_workspace_binaries() -> anyhow::Result<Vec<PathBuf>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args(["build", "--workspace", "--bins", "--message-format=json"])
+        .current_dir(workspace_root())
+        .output()
+        .context("could not run cargo build")?;
+    if !output.status.success() {
+        bail!("cargo build failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let mut binaries = Vec::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if let Some(executable) = message.get("executable").and_then(|e| e.as_str()) {
+            binaries.push(PathBuf::from(executable));
+        }
+    }
+    Ok(binaries)
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits inside the workspace")
+        .to_path_buf()
+}
+
+/// A child process that is killed when the test lets go of it, pass or fail.
+pub struct ChildGuard(pub Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

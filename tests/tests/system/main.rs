@@ -1,0 +1,3 @@
+//! Whole-system tests, one binary: each module runs Folio's real executables.
+
+mod run_command;
