@@ -2,9 +2,11 @@
 //!
 //! Everything the backend (`folio`) and the worker (`bootstrap`) must agree on lives here, so
 //! that the two deployables serialise the very same types: the domain newtypes that user input
-//! is parsed into, and the names of the settings both binaries read.
+//! is parsed into, the render options a job carries, and the names of the settings both binaries read.
 
 pub mod domain;
+pub mod render;
 pub mod settings;
 
-pub use domain::{Email, InvalidInput, Password};
+pub use domain::{Email, InvalidInput, PageUrl, Password};
+pub use render::{Engine, RenderOptions};

@@ -1,9 +1,11 @@
 //! Domain newtypes: user input is parsed into these once, at the edge, and never re-checked.
 
 mod email;
+mod page_url;
 mod password;
 
 pub use email::Email;
+pub use page_url::PageUrl;
 pub use password::Password;
 
 /// Input that failed to parse, naming the offending field so an API can point at it.
