@@ -68,14 +68,7 @@ impl Default for Settings {
     }
 }
 
-/// A setting that is present but unusable; start-up stops with this message.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid {name}={value:?}: {reason}")]
-pub struct SettingsError {
-    pub name: &'static str,
-    pub value: String,
-    pub reason: String,
-}
+pub use folio_core::settings::SettingError as SettingsError;
 
 impl Settings {
     /// Reads the process environment.
@@ -192,11 +185,7 @@ pub fn redact_dsn(dsn: &str) -> String {
 }
 
 fn error(name: &'static str, value: &str, reason: impl Into<String>) -> SettingsError {
-    SettingsError {
-        name,
-        value: value.to_owned(),
-        reason: reason.into(),
-    }
+    SettingsError::new(name, value, reason)
 }
 
 fn parse_with<T, E: std::fmt::Display>(

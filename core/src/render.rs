@@ -36,7 +36,10 @@ impl std::str::FromStr for Engine {
         match s.trim().to_ascii_lowercase().as_str() {
             "chromium" => Ok(Self::Chromium),
             "reader" => Ok(Self::Reader),
-            other => Err(InvalidInput::new("engine", format!("{other:?} is not one of chromium, reader"))),
+            other => Err(InvalidInput::new(
+                "engine",
+                format!("{other:?} is not one of chromium, reader"),
+            )),
         }
     }
 }
@@ -74,7 +77,10 @@ impl std::str::FromStr for PaperFormat {
             "letter" => Ok(Self::Letter),
             "legal" => Ok(Self::Legal),
             "tabloid" => Ok(Self::Tabloid),
-            _ => Err(format!("{:?} is not one of A4, A3, Letter, Legal, Tabloid", s.trim())),
+            _ => Err(format!(
+                "{:?} is not one of A4, A3, Letter, Legal, Tabloid",
+                s.trim()
+            )),
         }
     }
 }
@@ -137,9 +143,9 @@ impl<'de> Deserialize<'de> for Length {
             Number(f64),
             Text(String),
         }
-        match Raw::deserialize(deserializer)
-            .map_err(|_| serde::de::Error::custom("expected a number of inches or a string such as \"1cm\""))?
-        {
+        match Raw::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom("expected a number of inches or a string such as \"1cm\"")
+        })? {
             Raw::Number(n) if n.is_finite() => Ok(Self(n)),
             Raw::Number(_) => Err(serde::de::Error::custom("must be a finite number")),
             Raw::Text(text) => text.parse().map_err(serde::de::Error::custom),
@@ -377,7 +383,10 @@ impl RenderOptions {
         }
         if let Some(selector) = &self.wait_for_selector {
             if selector.trim().is_empty() || selector.len() > 1024 {
-                return invalid("options.wait_for_selector", "must be a CSS selector of 1 to 1024 characters".into());
+                return invalid(
+                    "options.wait_for_selector",
+                    "must be a CSS selector of 1 to 1024 characters".into(),
+                );
             }
         }
         if self.wait_delay_ms > MAX_DELAY_MS {
@@ -391,10 +400,16 @@ impl RenderOptions {
                 return invalid("options.headers", format!("{name:?} is not a valid header name"));
             }
             if FORBIDDEN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-                return invalid("options.headers", format!("{name} is set by the browser and cannot be overridden"));
+                return invalid(
+                    "options.headers",
+                    format!("{name} is set by the browser and cannot be overridden"),
+                );
             }
             if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) || value.len() > 8192 {
-                return invalid("options.headers", format!("the value of {name} is not a valid header value"));
+                return invalid(
+                    "options.headers",
+                    format!("the value of {name} is not a valid header value"),
+                );
             }
         }
         if self.cookies.len() > MAX_COOKIES {
@@ -402,17 +417,29 @@ impl RenderOptions {
         }
         for cookie in &self.cookies {
             if cookie.name.is_empty() || !cookie.name.bytes().all(is_token_byte) {
-                return invalid("options.cookies", format!("{:?} is not a valid cookie name", cookie.name));
+                return invalid(
+                    "options.cookies",
+                    format!("{:?} is not a valid cookie name", cookie.name),
+                );
             }
             let value_ok = cookie.value.len() <= 4096
-                && cookie.value.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',' && b != b'"');
+                && cookie
+                    .value
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b';' && b != b',' && b != b'"');
             if !value_ok {
-                return invalid("options.cookies", format!("the value of cookie {} is not valid", cookie.name));
+                return invalid(
+                    "options.cookies",
+                    format!("the value of cookie {} is not valid", cookie.name),
+                );
             }
         }
         if let Some(agent) = &self.user_agent {
             if agent.trim().is_empty() || agent.len() > 512 || agent.chars().any(char::is_control) {
-                return invalid("options.user_agent", "must be 1 to 512 printable characters".into());
+                return invalid(
+                    "options.user_agent",
+                    "must be 1 to 512 printable characters".into(),
+                );
             }
         }
         Ok(())
@@ -497,7 +524,10 @@ mod tests {
         assert_eq!(options.format, PaperFormat::Letter);
         assert!((options.margin.top.0 - 1.0 / 2.54).abs() < 1e-9);
         assert!((options.margin.left.0 - 0.5).abs() < 1e-9);
-        assert!((options.margin.right.0 - 0.4).abs() < 1e-9, "unnamed sides keep the default");
+        assert!(
+            (options.margin.right.0 - 0.4).abs() < 1e-9,
+            "unnamed sides keep the default"
+        );
         let explicit = parse(json!({"width": "100mm", "height": "200mm", "margin": "0"})).unwrap();
         let (w, h) = explicit.paper_size_inches();
         assert!((w - 100.0 / 25.4).abs() < 1e-9 && (h - 200.0 / 25.4).abs() < 1e-9);
@@ -511,7 +541,11 @@ mod tests {
             (json!({"format": "B5"}), "B5", "unknown paper"),
             (json!({"scale": 3}), "scale", "scale too large"),
             (json!({"width": "10cm"}), "height", "width without height"),
-            (json!({"width": "10furlongs", "height": "1in"}), "unit", "unknown unit"),
+            (
+                json!({"width": "10furlongs", "height": "1in"}),
+                "unit",
+                "unknown unit",
+            ),
             (json!({"width": "1000in", "height": "1in"}), "width", "huge paper"),
             (json!({"margin": {"top": "-1cm"}}), "negative", "negative margin"),
             (json!({"margin": "6in"}), "no room", "margins eat the page"),
@@ -520,13 +554,37 @@ mod tests {
             (json!({"page_ranges": "0"}), "page_ranges", "page zero"),
             (json!({"page_ranges": "one"}), "page_ranges", "not a number"),
             (json!({"wait_until": "forever"}), "forever", "unknown wait"),
-            (json!({"wait_delay_ms": 600000}), "wait_delay_ms", "delay too long"),
-            (json!({"wait_for_selector": "  "}), "wait_for_selector", "blank selector"),
+            (
+                json!({"wait_delay_ms": 600000}),
+                "wait_delay_ms",
+                "delay too long",
+            ),
+            (
+                json!({"wait_for_selector": "  "}),
+                "wait_for_selector",
+                "blank selector",
+            ),
             (json!({"headers": {"Host": "evil"}}), "Host", "forbidden header"),
-            (json!({"headers": {"X-A": "b\r\nX-Injected: 1"}}), "X-A", "header injection"),
-            (json!({"headers": {"bad name": "x"}}), "bad name", "invalid header name"),
-            (json!({"cookies": [{"name": "a", "value": "b;c"}]}), "cookie", "cookie injection"),
-            (json!({"user_agent": "a\nb"}), "user_agent", "control character in UA"),
+            (
+                json!({"headers": {"X-A": "b\r\nX-Injected: 1"}}),
+                "X-A",
+                "header injection",
+            ),
+            (
+                json!({"headers": {"bad name": "x"}}),
+                "bad name",
+                "invalid header name",
+            ),
+            (
+                json!({"cookies": [{"name": "a", "value": "b;c"}]}),
+                "cookie",
+                "cookie injection",
+            ),
+            (
+                json!({"user_agent": "a\nb"}),
+                "user_agent",
+                "control character in UA",
+            ),
             (json!({"media": "tv"}), "`tv`", "unknown media"),
         ];
         for (value, expected, why) in cases {

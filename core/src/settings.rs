@@ -27,6 +27,48 @@ pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
 /// `pretty` (default) or `json`.
 pub const LOG_FORMAT: &str = "FOLIO_LOG_FORMAT";
 
+/// Path of the Chromium executable.
+pub const CHROME_PATH: &str = "FOLIO_CHROME_PATH";
+/// How many pages Chromium renders at once (tabs in the pool); default: the number of cores.
+pub const RENDER_CONCURRENCY: &str = "FOLIO_RENDER_CONCURRENCY";
+/// Per-job render timeout, in seconds.
+pub const RENDER_TIMEOUT: &str = "FOLIO_RENDER_TIMEOUT";
+/// `true` turns the SSRF guard off (local use and tests only).
+pub const RENDER_ALLOW_PRIVATE: &str = "FOLIO_RENDER_ALLOW_PRIVATE";
+/// Comma-separated `ip:port` addresses exempt from the guard, for serving test pages locally.
+pub const RENDER_ALLOW_ADDRS: &str = "FOLIO_RENDER_ALLOW_ADDRS";
+/// Jobs one Chromium process serves before it is replaced, to bound memory.
+pub const RENDER_RECYCLE_AFTER: &str = "FOLIO_RENDER_RECYCLE_AFTER";
+
+/// Every setting the renderer reads, in whichever binary it runs.
+pub const RENDER_SETTINGS: &[&str] = &[
+    CHROME_PATH,
+    RENDER_CONCURRENCY,
+    RENDER_TIMEOUT,
+    RENDER_ALLOW_PRIVATE,
+    RENDER_ALLOW_ADDRS,
+    RENDER_RECYCLE_AFTER,
+];
+
+/// A setting that is present but unusable; start-up stops with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {name}={value:?}: {reason}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl SettingError {
+    pub fn new(name: &'static str, value: &str, reason: impl Into<String>) -> Self {
+        Self {
+            name,
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Every setting the backend reads, for consistency checks against deployment manifests.
 pub const BACKEND_SETTINGS: &[&str] = &[
     ADDR,

@@ -56,7 +56,9 @@ impl PageUrl {
     }
 
     pub fn port(&self) -> u16 {
-        self.0.port_or_known_default().expect("http and https have default ports")
+        self.0
+            .port_or_known_default()
+            .expect("http and https have default ports")
     }
 }
 
@@ -83,7 +85,10 @@ mod tests {
         ] {
             assert!(PageUrl::parse(input).is_ok(), "{input}");
         }
-        assert_eq!(PageUrl::parse("https://EXAMPLE.com").unwrap().as_str(), "https://example.com/");
+        assert_eq!(
+            PageUrl::parse("https://EXAMPLE.com").unwrap().as_str(),
+            "https://example.com/"
+        );
         assert_eq!(PageUrl::parse("https://example.com").unwrap().port(), 443);
     }
 

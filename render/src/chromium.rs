@@ -1,0 +1,613 @@
+//! The Chromium engine: one warm headless Chromium per process, driven over the DevTools
+//! protocol with `chromiumoxide` (async, one websocket; `headless_chrome` spends ~100 ms per
+//! call in its blocking transport, see `docs/decisions/0001-chromiumoxide.md`).
+//!
+//! Concurrency is a bounded pool of *slots*. A slot is an isolated browser context with its own
+//! [`GuardProxy`] and one reusable tab: reusing the tab keeps per-job overhead to a few
+//! milliseconds (as a hand-written Playwright script on a reused tab would), while the context
+//! and its proxy keep one job's cookies, storage and refused requests apart from the next.
+//! Between jobs a slot's cookies and the storage of every origin it touched are cleared, and
+//! after [`SLOT_JOBS`] jobs, or any error, the slot is thrown away and made anew.
+//!
+//! The browser itself is relaunched when it dies (crash, kill, hang) and recycled after
+//! `recycle_after` jobs to bound memory.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::emulation::SetEmulatedMediaParams;
+use chromiumoxide::cdp::browser_protocol::network::{
+    CookieParam, Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
+};
+use chromiumoxide::cdp::browser_protocol::page::{EventLifecycleEvent, NavigateParams, PrintToPdfParams};
+use chromiumoxide::cdp::browser_protocol::storage::{ClearCookiesParams, ClearDataForOriginParams};
+use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use folio_core::render::{MediaType, WaitUntil};
+use folio_core::{Engine, PageUrl, RenderOptions};
+use futures::StreamExt;
+use tokio::sync::{Mutex as AsyncMutex, Semaphore};
+
+use crate::guard::Guard;
+use crate::proxy::GuardProxy;
+use crate::{pdf, RenderError, RenderedPdf};
+
+/// Jobs one slot serves before its context is replaced: bounds what any leak could carry over.
+const SLOT_JOBS: u32 = 100;
+/// Cleanup of a slot or a launch that takes longer than this means the browser is wedged.
+const HOUSEKEEPING_TIMEOUT: Duration = Duration::from_secs(10);
+const NETWORK_IDLE_FALLBACK: Duration = Duration::from_millis(500);
+
+/// Flags for a headless Chromium on a server: no sandbox (containers are the sandbox), and no
+/// background traffic (updates, sync, safe browsing) that would bypass the guard or hammer a
+/// closed network.
+const CHROMIUM_ARGS: &[&str] = &[
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--disable-domain-reliability",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,DialMediaRouteProvider",
+    "--metrics-recording-only",
+    "--no-pings",
+    "--dns-prefetch-disable",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--font-render-hinting=none",
+    // Without this Chromium talks to loopback directly, skipping the proxy and its checks.
+    "--proxy-bypass-list=<-loopback>",
+];
+
+#[derive(Debug, Clone)]
+pub struct ChromiumConfig {
+    pub executable: PathBuf,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub recycle_after: u64,
+    pub guard: Guard,
+}
+
+pub struct ChromiumEngine {
+    config: ChromiumConfig,
+    permits: Semaphore,
+    current: AsyncMutex<Option<Arc<BrowserHandle>>>,
+    generation: AtomicU64,
+}
+
+struct BrowserHandle {
+    browser: Browser,
+    generation: u64,
+    pid: Option<u32>,
+    jobs_started: AtomicU64,
+    dead: Arc<AtomicBool>,
+    /// Flips to true when the DevTools connection ends, so in-flight jobs fail at once instead
+    /// of waiting out their timeout on commands that will never be answered.
+    died: tokio::sync::watch::Receiver<bool>,
+    idle_slots: Mutex<Vec<Slot>>,
+    /// Guards the default context, which no job uses but which must not be an open door either.
+    _default_proxy: GuardProxy,
+    _profile: tempfile::TempDir,
+    handler: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for BrowserHandle {
+    fn drop(&mut self) {
+        self.handler.abort();
+        // `kill_on_drop` on the child ends the process; nothing async can run here.
+        tracing::debug!(generation = self.generation, "browser retired");
+    }
+}
+
+struct Slot {
+    context: BrowserContextId,
+    page: Page,
+    proxy: GuardProxy,
+    jobs: u32,
+}
+
+impl ChromiumEngine {
+    pub fn new(config: ChromiumConfig) -> Self {
+        Self {
+            permits: Semaphore::new(config.concurrency.max(1)),
+            config,
+            current: AsyncMutex::new(None),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    pub fn config(&self) -> &ChromiumConfig {
+        &self.config
+    }
+
+    /// Launches the browser now rather than on the first job.
+    pub async fn warm_up(&self) -> Result<(), RenderError> {
+        self.browser().await.map(|_| ())
+    }
+
+    /// The running browser's process id, if one is running (for diagnostics and fault tests).
+    pub async fn browser_pid(&self) -> Option<u32> {
+        self.current.lock().await.as_ref().and_then(|handle| handle.pid)
+    }
+
+    /// How many browsers this engine has launched, counting relaunches after crashes.
+    pub fn launches(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    pub async fn render(&self, url: &PageUrl, options: &RenderOptions) -> Result<RenderedPdf, RenderError> {
+        let started = Instant::now();
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| RenderError::Internal("engine closed".into()))?;
+        // Refuse a forbidden page before touching the browser: the clearest error, and no
+        // request leaves at all.
+        self.config
+            .guard
+            .resolve(&url.host().to_string(), url.port())
+            .await
+            .map_err(|e| RenderError::from_guard(url.as_str(), e))?;
+
+        let handle = self.browser().await?;
+        handle.jobs_started.fetch_add(1, Ordering::Relaxed);
+        let mut slot = match handle.take_idle_slot() {
+            Some(slot) => slot,
+            None => self.new_slot(&handle).await?,
+        };
+        let remaining = self.config.timeout.saturating_sub(started.elapsed());
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(remaining, print(&slot.page, url, options, remaining)) => match outcome {
+                Ok(result) => result,
+                Err(_) => Err(RenderError::Timeout(self.config.timeout)),
+            },
+            () = handle.wait_until_dead() => Err(RenderError::BrowserCrashed("the browser exited during the render".into())),
+        };
+        let refusals = slot.proxy.refusals();
+        let outcome = outcome.map_err(|e| {
+            if handle.dead.load(Ordering::Relaxed) {
+                RenderError::BrowserCrashed(format!("the browser exited during the render ({e})"))
+            } else {
+                e
+            }
+        });
+        slot.jobs += 1;
+        let reusable = outcome.is_ok() && slot.jobs < SLOT_JOBS && refusals.is_empty();
+        self.release_slot(&handle, slot, reusable).await;
+
+        // A refused request fails the render even if Chromium printed something: the page
+        // tried to reach an address it may not, and the user should know why parts are missing.
+        if let Some(refusal) = refusals.into_iter().next() {
+            return Err(RenderError::Blocked {
+                url: refusal.url,
+                reason: refusal.reason,
+            });
+        }
+        let mut rendered = outcome?;
+        if let Some(status) = rendered.status {
+            if status >= 400 && !options.accept_error_status {
+                return Err(RenderError::TargetStatus {
+                    status,
+                    url: rendered.final_url,
+                });
+            }
+        }
+        rendered.render_ms = started.elapsed().as_millis() as u64;
+        Ok(rendered)
+    }
+
+    /// The current browser, launching or relaunching it when there is none, it died, or it has
+    /// served its quota of jobs.
+    async fn browser(&self) -> Result<Arc<BrowserHandle>, RenderError> {
+        let mut current = self.current.lock().await;
+        if let Some(handle) = current.as_ref() {
+            let dead = handle.dead.load(Ordering::Relaxed);
+            let worn = handle.jobs_started.load(Ordering::Relaxed) >= self.config.recycle_after;
+            if !dead && !worn {
+                return Ok(handle.clone());
+            }
+            if dead {
+                tracing::warn!(generation = handle.generation, "browser died; relaunching");
+            } else {
+                tracing::info!(
+                    generation = handle.generation,
+                    "recycling the browser after its job quota"
+                );
+            }
+        }
+        // In-flight jobs keep the old handle alive through their Arc; it is killed when they end.
+        *current = None;
+        let handle = Arc::new(self.launch().await?);
+        *current = Some(handle.clone());
+        Ok(handle)
+    }
+
+    async fn launch(&self) -> Result<BrowserHandle, RenderError> {
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let profile = tempfile::Builder::new()
+            .prefix("folio-chromium-")
+            .tempdir()
+            .map_err(|e| RenderError::BrowserUnavailable(format!("no profile directory: {e}")))?;
+        let default_proxy = GuardProxy::start(self.config.guard.clone())
+            .await
+            .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| (*s).to_owned()).collect();
+        args.push(format!("--proxy-server={}", default_proxy.url()));
+        let config = BrowserConfig::builder()
+            .chrome_executable(&self.config.executable)
+            .user_data_dir(profile.path())
+            .no_sandbox()
+            .window_size(1280, 1024)
+            .viewport(None)
+            .launch_timeout(Duration::from_secs(30))
+            .request_timeout(self.config.timeout + HOUSEKEEPING_TIMEOUT)
+            .args(args)
+            .build()
+            .map_err(RenderError::BrowserUnavailable)?;
+        let (mut browser, mut handler) = Browser::launch(config).await.map_err(|e| {
+            RenderError::BrowserUnavailable(format!(
+                "could not start Chromium at {}: {e}",
+                self.config.executable.display()
+            ))
+        })?;
+        let pid = browser.get_mut_child().and_then(|child| child.inner.id());
+        let dead = Arc::new(AtomicBool::new(false));
+        let (died_tx, died) = tokio::sync::watch::channel(false);
+        let handler_dead = dead.clone();
+        let handler = tokio::spawn(async move {
+            while let Some(event) = handler.next().await {
+                if let Err(e) = event {
+                    if matches!(e, chromiumoxide::error::CdpError::Ws(_)) {
+                        tracing::warn!(generation, error = %e, "lost the DevTools connection");
+                        break;
+                    }
+                    tracing::debug!(error = %e, "devtools handler error");
+                }
+            }
+            handler_dead.store(true, Ordering::Relaxed);
+            let _ = died_tx.send(true);
+        });
+        tracing::info!(generation, pid, "chromium launched");
+        Ok(BrowserHandle {
+            browser,
+            generation,
+            pid,
+            jobs_started: AtomicU64::new(0),
+            dead,
+            died,
+            idle_slots: Mutex::new(Vec::new()),
+            _default_proxy: default_proxy,
+            _profile: profile,
+            handler,
+        })
+    }
+
+    async fn new_slot(&self, handle: &BrowserHandle) -> Result<Slot, RenderError> {
+        let proxy = GuardProxy::start(self.config.guard.clone())
+            .await
+            .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
+        let create = async {
+            let context = handle
+                .browser
+                .create_browser_context(
+                    CreateBrowserContextParams::builder()
+                        .dispose_on_detach(true)
+                        .proxy_server(proxy.url())
+                        .proxy_bypass_list("<-loopback>")
+                        .build(),
+                )
+                .await?;
+            let target = CreateTargetParams::builder()
+                .url("about:blank")
+                .browser_context_id(context.clone())
+                .build()
+                .map_err(chromiumoxide::error::CdpError::msg)?;
+            let page = handle.browser.new_page(target).await?;
+            Ok::<_, chromiumoxide::error::CdpError>((context, page))
+        };
+        let created = tokio::select! {
+            created = tokio::time::timeout(HOUSEKEEPING_TIMEOUT, create) => created,
+            () = handle.wait_until_dead() => return Err(handle.failure("the browser exited".to_owned())),
+        };
+        match created {
+            Ok(Ok((context, page))) => Ok(Slot {
+                context,
+                page,
+                proxy,
+                jobs: 0,
+            }),
+            Ok(Err(e)) => Err(handle.failure(format!("could not open a tab: {e}"))),
+            Err(_) => Err(handle.failure("opening a tab timed out".to_owned())),
+        }
+    }
+
+    async fn release_slot(&self, handle: &Arc<BrowserHandle>, slot: Slot, reusable: bool) {
+        if handle.dead.load(Ordering::Relaxed) {
+            return;
+        }
+        let cleanup = async {
+            if reusable && reset_slot(&handle.browser, &slot).await.is_ok() {
+                return Some(slot);
+            }
+            let Slot { context, page, .. } = slot;
+            let _ = page.close().await;
+            let _ = handle.browser.dispose_browser_context(context).await;
+            None
+        };
+        match tokio::time::timeout(HOUSEKEEPING_TIMEOUT, cleanup).await {
+            Ok(Some(slot)) => handle
+                .idle_slots
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(slot),
+            Ok(None) => {}
+            Err(_) => {
+                // A browser that cannot close a tab in ten seconds is wedged: start over.
+                tracing::warn!(
+                    generation = handle.generation,
+                    "browser stopped answering; it will be relaunched"
+                );
+                handle.dead.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+impl BrowserHandle {
+    async fn wait_until_dead(&self) {
+        let mut died = self.died.clone();
+        if died.wait_for(|dead| *dead).await.is_err() {
+            // The handler task is gone without saying so: treat it as dead too.
+        }
+    }
+
+    fn take_idle_slot(&self) -> Option<Slot> {
+        self.idle_slots.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    /// Classifies a failure to use the browser: if its connection is gone it is a crash.
+    fn failure(&self, message: String) -> RenderError {
+        if self.dead.load(Ordering::Relaxed) {
+            RenderError::BrowserCrashed(message)
+        } else {
+            RenderError::BrowserUnavailable(message)
+        }
+    }
+}
+
+/// Leaves nothing of one job for the next: blank page, no cookies, no storage for any origin
+/// the job's proxy saw, no leftover headers or user agent.
+async fn reset_slot(browser: &Browser, slot: &Slot) -> Result<(), chromiumoxide::error::CdpError> {
+    slot.page.goto("about:blank").await?;
+    browser
+        .execute(
+            ClearCookiesParams::builder()
+                .browser_context_id(slot.context.clone())
+                .build(),
+        )
+        .await?;
+    for origin in slot.proxy.take_origins() {
+        slot.page
+            .execute(ClearDataForOriginParams::new(origin, "all"))
+            .await?;
+    }
+    slot.page
+        .execute(SetExtraHttpHeadersParams::new(Headers::new(
+            serde_json::json!({}),
+        )))
+        .await?;
+    slot.proxy.clear_refusals();
+    Ok(())
+}
+
+/// Navigates, waits as asked and prints. Runs inside the job's timeout.
+async fn print(
+    page: &Page,
+    url: &PageUrl,
+    options: &RenderOptions,
+    budget: Duration,
+) -> Result<RenderedPdf, RenderError> {
+    let cdp = |e: chromiumoxide::error::CdpError| RenderError::from_cdp(e);
+    let user_agent = match &options.user_agent {
+        Some(agent) => agent.clone(),
+        None => default_user_agent(page).await.map_err(cdp)?,
+    };
+    page.execute(SetUserAgentOverrideParams::new(user_agent))
+        .await
+        .map_err(cdp)?;
+    page.execute(SetExtraHttpHeadersParams::new(Headers::new(
+        serde_json::to_value(&options.headers).unwrap_or_default(),
+    )))
+    .await
+    .map_err(cdp)?;
+    if !options.cookies.is_empty() {
+        let cookies = options
+            .cookies
+            .iter()
+            .map(|cookie| {
+                let mut param = CookieParam::new(cookie.name.clone(), cookie.value.clone());
+                match &cookie.domain {
+                    Some(domain) => param.domain = Some(domain.clone()),
+                    None => param.url = Some(url.as_str().to_owned()),
+                }
+                param.path = cookie.path.clone();
+                param
+            })
+            .collect();
+        // Network.setCookies directly: chromiumoxide's helper refuses while the tab is blank.
+        page.execute(SetCookiesParams::new(cookies)).await.map_err(cdp)?;
+    }
+    let media = match options.media {
+        MediaType::Print => "print",
+        MediaType::Screen => "screen",
+    };
+    page.execute(SetEmulatedMediaParams::builder().media(media).build())
+        .await
+        .map_err(cdp)?;
+
+    let lifecycle = if options.wait_until == WaitUntil::NetworkIdle {
+        Some(page.event_listener::<EventLifecycleEvent>().await.map_err(cdp)?)
+    } else {
+        None
+    };
+    let navigation = page
+        .http_future(NavigateParams::new(url.as_str()))
+        .map_err(cdp)?
+        .await
+        .map_err(cdp)?;
+    let status = navigation
+        .as_ref()
+        .and_then(|request| request.response.as_ref())
+        .map(|response| response.status as u16);
+    if let Some(failure) = navigation
+        .as_ref()
+        .and_then(|request| request.failure_text.clone())
+    {
+        return Err(RenderError::Unreachable(format!("{}: {failure}", url.as_str())));
+    }
+    if let Some(mut events) = lifecycle {
+        let main_frame = page.mainframe().await.map_err(cdp)?;
+        let idle = async {
+            while let Some(event) = events.next().await {
+                if event.name == "networkIdle"
+                    && main_frame.as_ref().is_none_or(|frame| *frame == event.frame_id)
+                {
+                    return;
+                }
+            }
+            // The stream ended (tab gone): fall back to a short quiet period.
+            tokio::time::sleep(NETWORK_IDLE_FALLBACK).await;
+        };
+        idle.await;
+    }
+    if options.lazy_scroll {
+        page.evaluate(
+            EvaluateParams::builder()
+                .expression(LAZY_SCROLL_JS)
+                .await_promise(true)
+                .build()
+                .map_err(RenderError::Internal)?,
+        )
+        .await
+        .map_err(cdp)?;
+    }
+    if let Some(selector) = &options.wait_for_selector {
+        let probe = format!(
+            "document.querySelector({}) !== null",
+            serde_json::to_string(selector).unwrap_or_default()
+        );
+        loop {
+            let found: bool = page
+                .evaluate(probe.as_str())
+                .await
+                .map_err(cdp)?
+                .into_value()
+                .unwrap_or(false);
+            if found {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    if options.wait_delay_ms > 0 {
+        let delay = Duration::from_millis(options.wait_delay_ms).min(budget);
+        tokio::time::sleep(delay).await;
+    }
+
+    let bytes = page.pdf(print_params(options)).await.map_err(cdp)?;
+    let title = page
+        .get_title()
+        .await
+        .ok()
+        .flatten()
+        .filter(|t| !t.trim().is_empty());
+    let final_url = page
+        .url()
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| url.as_str().to_owned());
+    let pages = pdf::page_count(&bytes)
+        .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
+    Ok(RenderedPdf {
+        size_bytes: bytes.len() as u64,
+        bytes,
+        title,
+        final_url,
+        status,
+        pages,
+        render_ms: 0,
+        engine: Engine::Chromium,
+    })
+}
+
+/// Chromium's own user agent without the "HeadlessChrome" token, which some sites refuse.
+async fn default_user_agent(page: &Page) -> Result<String, chromiumoxide::error::CdpError> {
+    let agent = page.user_agent().await?;
+    Ok(agent.replace("HeadlessChrome", "Chrome"))
+}
+
+/// Scrolls a viewport at a time so `loading="lazy"` images and scroll-triggered content load,
+/// then waits (bounded) for the images that started loading, and returns to the top.
+const LAZY_SCROLL_JS: &str = r#"(async () => {
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const step = Math.max(200, Math.floor(window.innerHeight * 0.8));
+  for (let y = 0, rounds = 0; y < document.documentElement.scrollHeight && rounds < 200; y += step, rounds++) {
+    window.scrollTo(0, y);
+    await pause(60);
+  }
+  window.scrollTo(0, document.documentElement.scrollHeight);
+  await pause(60);
+  const pending = Array.from(document.images).filter((img) => !img.complete);
+  await Promise.race([
+    Promise.all(pending.map((img) => new Promise((resolve) => { img.addEventListener('load', resolve, { once: true }); img.addEventListener('error', resolve, { once: true }); }))),
+    pause(5000),
+  ]);
+  window.scrollTo(0, 0);
+  return true;
+})()"#;
+
+fn print_params(options: &RenderOptions) -> PrintToPdfParams {
+    let (width, height) = options.paper_size_inches();
+    let has_templates = options.header_template.is_some() || options.footer_template.is_some();
+    let mut params = PrintToPdfParams::builder()
+        .landscape(options.landscape)
+        .print_background(options.print_background)
+        .scale(options.scale)
+        .paper_width(width)
+        .paper_height(height)
+        .margin_top(options.margin.top.inches())
+        .margin_right(options.margin.right.inches())
+        .margin_bottom(options.margin.bottom.inches())
+        .margin_left(options.margin.left.inches())
+        .prefer_css_page_size(options.prefer_css_page_size)
+        .display_header_footer(has_templates)
+        .build();
+    if let Some(ranges) = &options.page_ranges {
+        params.page_ranges = Some(ranges.clone());
+    }
+    if has_templates {
+        // An absent template prints Chromium's default (date, title, URL); an empty span prints
+        // nothing, which is what someone who set only one of the two means.
+        params.header_template = Some(
+            options
+                .header_template
+                .clone()
+                .unwrap_or_else(|| "<span></span>".into()),
+        );
+        params.footer_template = Some(
+            options
+                .footer_template
+                .clone()
+                .unwrap_or_else(|| "<span></span>".into()),
+        );
+    }
+    params
+}

@@ -1,0 +1,399 @@
+//! The SSRF guard: which addresses a render may reach.
+//!
+//! A page URL is only a name; what matters is the address a connection finally goes to. So the
+//! guard resolves each host once, checks every address, and hands back the one address the
+//! caller must connect to. Connecting anywhere else (resolving again, as Chromium would) would
+//! reopen the door to DNS rebinding, which is why Chromium is made to go through
+//! [`crate::proxy`] for everything.
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Why an address may not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{host} resolves to {addr}, {reason}")]
+pub struct Refused {
+    pub host: String,
+    pub addr: IpAddr,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error("could not resolve {host}: {reason}")]
+    Unresolvable { host: String, reason: String },
+}
+
+/// Classifies an address: `Err(reason)` for anything that is not a public unicast address.
+///
+/// Covers the forms an attacker uses to dress up an internal address: IPv4-mapped and
+/// IPv4-compatible IPv6, 6to4 and NAT64 prefixes carrying an IPv4 address inside, and Teredo.
+pub fn classify(ip: IpAddr) -> Result<(), String> {
+    match ip {
+        IpAddr::V4(v4) => classify_v4(v4).map_err(str::to_owned),
+        IpAddr::V6(v6) => classify_v6(v6),
+    }
+}
+
+fn classify_v4(ip: Ipv4Addr) -> Result<(), &'static str> {
+    let [a, b, c, _] = ip.octets();
+    if ip == Ipv4Addr::new(169, 254, 169, 254) {
+        return Err("the cloud instance metadata address");
+    }
+    if ip.is_unspecified() || a == 0 {
+        return Err("an unspecified (\"this network\") address");
+    }
+    if ip.is_loopback() {
+        return Err("a loopback address");
+    }
+    if ip.is_private() {
+        return Err("a private address");
+    }
+    if ip.is_link_local() {
+        return Err("a link-local address");
+    }
+    if a == 100 && (64..128).contains(&b) {
+        return Err("a carrier-grade NAT (shared) address");
+    }
+    if ip.is_multicast() {
+        return Err("a multicast address");
+    }
+    if ip.is_broadcast() || a >= 240 {
+        return Err("a reserved address");
+    }
+    if (a, b, c) == (192, 0, 0)
+        || (a, b, c) == (192, 0, 2)
+        || (a, b, c) == (198, 51, 100)
+        || (a, b, c) == (203, 0, 113)
+    {
+        return Err("a reserved (protocol or documentation) address");
+    }
+    if a == 198 && (b == 18 || b == 19) {
+        return Err("a reserved (benchmarking) address");
+    }
+    if (a, b, c) == (192, 88, 99) {
+        return Err("a reserved (6to4 relay) address");
+    }
+    Ok(())
+}
+
+fn classify_v6(ip: Ipv6Addr) -> Result<(), String> {
+    let segments = ip.segments();
+    let embedded_v4 =
+        |high: u16, low: u16| Ipv4Addr::new((high >> 8) as u8, high as u8, (low >> 8) as u8, low as u8);
+    let disguised = |form: &str, v4: Ipv4Addr| {
+        classify_v4(v4).map_err(|reason| format!("{reason} ({form} form of {v4})"))
+    };
+    if ip.is_unspecified() {
+        return Err("an unspecified address".into());
+    }
+    if ip.is_loopback() {
+        return Err("a loopback address".into());
+    }
+    // ::ffff:a.b.c.d — the IPv4 address itself is what gets connected to.
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return disguised("IPv4-mapped", v4);
+    }
+    // ::a.b.c.d (deprecated IPv4-compatible form).
+    if segments[..6].iter().all(|s| *s == 0) {
+        return disguised("IPv4-compatible", embedded_v4(segments[6], segments[7]));
+    }
+    // 64:ff9b::/96, the well-known NAT64 prefix.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return disguised("NAT64", embedded_v4(segments[6], segments[7]));
+    }
+    // 64:ff9b:1::/48, local-use NAT64: translated inside some network, never public.
+    if segments[..3] == [0x64, 0xff9b, 1] {
+        return Err("a local-use NAT64 address".into());
+    }
+    // 2002::/16, 6to4: the IPv4 address sits in bits 16..48.
+    if segments[0] == 0x2002 {
+        return disguised("6to4", embedded_v4(segments[1], segments[2]));
+    }
+    // 2001::/32, Teredo: tunnels to an obfuscated IPv4 address; no page needs it.
+    if segments[..2] == [0x2001, 0] {
+        return Err("a Teredo tunnel address".into());
+    }
+    if segments[0] & 0xfe00 == 0xfc00 {
+        return Err("a unique-local (private) address".into());
+    }
+    if segments[0] & 0xffc0 == 0xfe80 {
+        return Err("a link-local address".into());
+    }
+    if segments[0] & 0xffc0 == 0xfec0 {
+        return Err("a site-local address".into());
+    }
+    if segments[0] & 0xff00 == 0xff00 {
+        return Err("a multicast address".into());
+    }
+    if segments[..2] == [0x2001, 0xdb8] {
+        return Err("a reserved (documentation) address".into());
+    }
+    if segments[..4] == [0x100, 0, 0, 0] {
+        return Err("a reserved (discard) address".into());
+    }
+    Ok(())
+}
+
+/// Turns a host name into addresses. Swappable so tests can stand a loopback server in for a
+/// public host without sending traffic anywhere else.
+pub trait Resolve: Send + Sync + 'static {
+    fn resolve<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send + 'a>>;
+}
+
+/// The system resolver.
+pub struct SystemResolver;
+
+impl Resolve for SystemResolver {
+    fn resolve<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send + 'a>> {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host, port)).await?.collect()) })
+    }
+}
+
+/// The policy every fetch of a render goes through.
+#[derive(Clone)]
+pub struct Guard {
+    allow_private: bool,
+    /// Exact socket addresses let through despite their class: how tests serve a "public" page
+    /// from 127.0.0.1 while every other loopback port stays forbidden.
+    allowed: Arc<Vec<SocketAddr>>,
+    resolver: Arc<dyn Resolve>,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("allow_private", &self.allow_private)
+            .field("allowed", &self.allowed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Self::strict()
+    }
+}
+
+impl Guard {
+    /// Public addresses only: the default everywhere.
+    pub fn strict() -> Self {
+        Self {
+            allow_private: false,
+            allowed: Arc::new(Vec::new()),
+            resolver: Arc::new(SystemResolver),
+        }
+    }
+
+    /// No address checks at all (`FOLIO_RENDER_ALLOW_PRIVATE=true`), for local use and tests.
+    pub fn allow_private() -> Self {
+        Self {
+            allow_private: true,
+            ..Self::strict()
+        }
+    }
+
+    pub fn with_allowed_addrs(mut self, allowed: Vec<SocketAddr>) -> Self {
+        self.allowed = Arc::new(allowed);
+        self
+    }
+
+    pub fn with_resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    pub fn allows_private(&self) -> bool {
+        self.allow_private
+    }
+
+    /// Checks one address; `host` is only for the message.
+    pub fn check(&self, host: &str, addr: SocketAddr) -> Result<(), Refused> {
+        if self.allow_private || self.allowed.contains(&addr) {
+            return Ok(());
+        }
+        classify(addr.ip()).map_err(|reason| Refused {
+            host: host.to_owned(),
+            addr: addr.ip(),
+            reason,
+        })
+    }
+
+    /// Resolves `host` once and returns the address to connect to. If any address the name
+    /// resolves to is forbidden the whole name is refused: a name that mixes public and private
+    /// addresses is a rebinding setup, not a website.
+    pub async fn resolve(&self, host: &str, port: u16) -> Result<SocketAddr, GuardError> {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let addrs = match bare.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => self
+                .resolver
+                .resolve(bare, port)
+                .await
+                .map_err(|e| GuardError::Unresolvable {
+                    host: host.to_owned(),
+                    reason: e.to_string(),
+                })?,
+        };
+        let Some(first) = addrs.first().copied() else {
+            return Err(GuardError::Unresolvable {
+                host: host.to_owned(),
+                reason: "no addresses".to_owned(),
+            });
+        };
+        for addr in &addrs {
+            self.check(host, *addr)?;
+        }
+        Ok(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(ip: &str) -> bool {
+        classify(ip.parse().unwrap()).is_err()
+    }
+
+    #[test]
+    fn forbidden_ipv4_ranges() {
+        for ip in [
+            "127.0.0.1",
+            "127.255.255.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "10.255.255.255",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "169.254.0.1",
+            "100.64.0.1",
+            "100.127.255.255",
+            "224.0.0.1",
+            "239.255.255.250",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "198.18.0.1",
+        ] {
+            assert!(refused(ip), "{ip} should be refused");
+        }
+        assert_eq!(
+            classify("169.254.169.254".parse().unwrap()),
+            Err("the cloud instance metadata address".to_owned())
+        );
+        let mapped = classify("::ffff:127.0.0.1".parse().unwrap()).unwrap_err();
+        assert_eq!(mapped, "a loopback address (IPv4-mapped form of 127.0.0.1)");
+    }
+
+    #[test]
+    fn forbidden_ipv6_ranges_and_disguised_ipv4() {
+        for ip in [
+            "::",
+            "::1",
+            "fc00::1",
+            "fd12:3456:789a::1",
+            "fe80::1",
+            "febf::1",
+            "fec0::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.1.2.3",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "2002:c0a8:101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:db8::1",
+            "100::1",
+        ] {
+            assert!(refused(ip), "{ip} should be refused");
+        }
+    }
+
+    #[test]
+    fn public_addresses_pass() {
+        for ip in [
+            "93.184.215.14",
+            "1.1.1.1",
+            "8.8.8.8",
+            "172.15.255.255",
+            "172.32.0.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "169.253.255.255",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001:81c::200e",
+            "::ffff:93.184.215.14",
+            "64:ff9b::5db8:d70e",
+            "2002:5db8:d70e::1",
+        ] {
+            assert!(
+                !refused(ip),
+                "{ip} should be allowed: {:?}",
+                classify(ip.parse().unwrap())
+            );
+        }
+    }
+
+    struct FixedResolver(Vec<SocketAddr>);
+
+    impl Resolve for FixedResolver {
+        fn resolve<'a>(
+            &'a self,
+            _host: &'a str,
+            _port: u16,
+        ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send + 'a>> {
+            Box::pin(async move { Ok(self.0.clone()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn names_are_refused_when_any_address_is_forbidden() {
+        let public: SocketAddr = "93.184.215.14:80".parse().unwrap();
+        let private: SocketAddr = "10.0.0.1:80".parse().unwrap();
+        let guard = Guard::strict().with_resolver(Arc::new(FixedResolver(vec![public])));
+        assert_eq!(guard.resolve("example.com", 80).await.unwrap(), public);
+
+        let guard = Guard::strict().with_resolver(Arc::new(FixedResolver(vec![public, private])));
+        let err = guard.resolve("rebind.example", 80).await.unwrap_err();
+        assert!(err.to_string().contains("private"), "{err}");
+
+        let err = Guard::strict().resolve("[::1]", 80).await.unwrap_err();
+        assert!(err.to_string().contains("loopback"), "{err}");
+        let err = Guard::strict().resolve("169.254.169.254", 80).await.unwrap_err();
+        assert!(err.to_string().contains("metadata"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn allow_list_and_allow_private_open_exact_holes() {
+        let served: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+        let guard = Guard::strict().with_allowed_addrs(vec![served]);
+        assert!(guard.resolve("127.0.0.1", 4000).await.is_ok());
+        assert!(guard.resolve("127.0.0.1", 4001).await.is_err(), "only that port");
+        assert!(Guard::allow_private().resolve("127.0.0.1", 4001).await.is_ok());
+    }
+}

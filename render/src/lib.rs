@@ -1,0 +1,168 @@
+//! Folio's renderers, shared by the backend (`folio serve`, `folio render`) and the worker.
+//!
+//! - [`chromium`]: a faithful print by headless Chromium, the default engine.
+//! - [`reader`]: the page's readable text typeset with `printpdf`; no browser needed.
+//! - [`guard`] and [`proxy`]: the SSRF guard every fetch of either engine goes through.
+//!
+//! [`Renderer`] picks the engine per request and falls back to the reader engine when Chromium
+//! is not installed.
+
+pub mod chromium;
+pub mod guard;
+pub mod pdf;
+pub mod proxy;
+pub mod reader;
+mod settings;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use folio_core::{Engine, PageUrl, RenderOptions};
+
+pub use chromium::{ChromiumConfig, ChromiumEngine};
+pub use guard::Guard;
+pub use reader::ReaderEngine;
+pub use settings::RenderSettings;
+
+/// A finished render.
+#[derive(Clone)]
+pub struct RenderedPdf {
+    pub bytes: Vec<u8>,
+    /// The page's `<title>`, if it has a non-empty one.
+    pub title: Option<String>,
+    /// Where the page ended up after redirects.
+    pub final_url: String,
+    /// HTTP status of the main document, when the engine saw one.
+    pub status: Option<u16>,
+    pub pages: u32,
+    pub size_bytes: u64,
+    pub render_ms: u64,
+    pub engine: Engine,
+}
+
+impl std::fmt::Debug for RenderedPdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderedPdf")
+            .field("title", &self.title)
+            .field("final_url", &self.final_url)
+            .field("status", &self.status)
+            .field("pages", &self.pages)
+            .field("size_bytes", &self.size_bytes)
+            .field("render_ms", &self.render_ms)
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RenderError {
+    #[error("invalid {field}: {reason}")]
+    InvalidOptions { field: &'static str, reason: String },
+    #[error("refused to fetch {url}: {reason}")]
+    Blocked { url: String, reason: String },
+    #[error("{url} answered with HTTP status {status}")]
+    TargetStatus { status: u16, url: String },
+    #[error("could not load the page: {0}")]
+    Unreachable(String),
+    #[error("the page did not finish rendering within {} seconds", .0.as_secs())]
+    Timeout(Duration),
+    #[error("Chromium is unavailable: {0}")]
+    BrowserUnavailable(String),
+    #[error("Chromium crashed: {0}")]
+    BrowserCrashed(String),
+    #[error("render failed: {0}")]
+    Internal(String),
+}
+
+impl RenderError {
+    /// Whether trying the same job again could succeed. A page that is refused, missing or
+    /// hangs will do so again; a browser that crashed or could not start may not.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::BrowserUnavailable(_) | Self::BrowserCrashed(_) | Self::Internal(_)
+        )
+    }
+
+    pub(crate) fn from_guard(url: &str, error: guard::GuardError) -> Self {
+        match error {
+            guard::GuardError::Refused(refused) => Self::Blocked {
+                url: url.to_owned(),
+                reason: refused.to_string(),
+            },
+            guard::GuardError::Unresolvable { .. } => Self::Unreachable(error.to_string()),
+        }
+    }
+
+    pub(crate) fn from_cdp(error: chromiumoxide::error::CdpError) -> Self {
+        use chromiumoxide::error::CdpError;
+        match error {
+            CdpError::Ws(_) | CdpError::ChannelSendError(_) | CdpError::NoResponse => {
+                Self::BrowserCrashed(error.to_string())
+            }
+            CdpError::ChromeMessage(message) => Self::Unreachable(message),
+            CdpError::Timeout => Self::Internal("a DevTools command timed out".into()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Both engines behind one call.
+pub struct Renderer {
+    chromium: Option<Arc<ChromiumEngine>>,
+    reader: ReaderEngine,
+}
+
+impl Renderer {
+    /// Chromium is used when its executable exists; otherwise every render uses the reader
+    /// engine, which is logged once here.
+    pub fn new(settings: &RenderSettings) -> Self {
+        let guard = settings.guard();
+        let chromium = if settings.chrome_path.exists() {
+            Some(Arc::new(ChromiumEngine::new(ChromiumConfig {
+                executable: settings.chrome_path.clone(),
+                concurrency: settings.concurrency,
+                timeout: settings.timeout,
+                recycle_after: settings.recycle_after,
+                guard: guard.clone(),
+            })))
+        } else {
+            tracing::warn!(
+                chrome = %settings.chrome_path.display(),
+                "Chromium not found: pages will be rendered with the reader engine (text only). \
+                 Install chromium or set FOLIO_CHROME_PATH for faithful prints."
+            );
+            None
+        };
+        Self {
+            chromium,
+            reader: ReaderEngine::new(guard, settings.timeout),
+        }
+    }
+
+    pub fn chromium(&self) -> Option<&Arc<ChromiumEngine>> {
+        self.chromium.as_ref()
+    }
+
+    pub async fn render(
+        &self,
+        url: &PageUrl,
+        options: &RenderOptions,
+        engine: Engine,
+    ) -> Result<RenderedPdf, RenderError> {
+        options
+            .validate()
+            .map_err(|invalid| RenderError::InvalidOptions {
+                field: invalid.field,
+                reason: invalid.reason,
+            })?;
+        match (engine, &self.chromium) {
+            (Engine::Chromium, Some(chromium)) => chromium.render(url, options).await,
+            (Engine::Chromium, None) => {
+                tracing::info!(url = %url, "Chromium missing; using the reader engine");
+                self.reader.render(url, options).await
+            }
+            (Engine::Reader, _) => self.reader.render(url, options).await,
+        }
+    }
+}

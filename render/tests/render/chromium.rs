@@ -1,0 +1,237 @@
+//! Print options, checked in the PDF Chromium writes.
+
+use folio_core::render::{Margins, PaperFormat, WaitUntil};
+use folio_core::RenderOptions;
+
+use crate::site::{assert_page_size, engine, page_url, pdf_text, serve};
+
+const A4: (f64, f64) = (595.3, 841.9);
+const LETTER: (f64, f64) = (612.0, 792.0);
+
+#[tokio::test]
+async fn renders_a_page_with_its_text_title_and_metadata() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let pdf = engine
+        .render(&page_url(&site.url("/article")), &RenderOptions::default())
+        .await
+        .unwrap();
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf.bytes);
+    assert!(text.contains("The quick brown fox"), "{text}");
+    assert!(text.contains("Jumps over the lazy dog"), "{text}");
+    assert_eq!(pdf.title.as_deref(), Some("Folio Test Article"));
+    assert_eq!(pdf.status, Some(200));
+    assert_eq!(pdf.final_url, site.url("/article"));
+    assert_eq!(pdf.pages, 1);
+    assert_eq!(pdf.size_bytes, pdf.bytes.len() as u64);
+    assert_page_size(&pdf.bytes, A4.0, A4.1);
+}
+
+#[tokio::test]
+async fn long_pages_paginate_and_page_ranges_select() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let url = page_url(&site.url("/long"));
+    let pdf = engine.render(&url, &RenderOptions::default()).await.unwrap();
+    assert!(pdf.pages >= 4, "200 paragraphs fit on {} pages", pdf.pages);
+    assert_eq!(folio_render::pdf::page_count(&pdf.bytes).unwrap(), pdf.pages);
+    let text = pdf_text(&pdf.bytes);
+    assert!(text.contains("Paragraph 1:") && text.contains("Paragraph 200:"));
+
+    let options = RenderOptions {
+        page_ranges: Some("2-3".into()),
+        ..RenderOptions::default()
+    };
+    let subset = engine.render(&url, &options).await.unwrap();
+    assert_eq!(subset.pages, 2);
+    assert!(!pdf_text(&subset.bytes).contains("Paragraph 1:"));
+}
+
+#[tokio::test]
+async fn landscape_and_paper_sizes_set_the_page_box() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let url = page_url(&site.url("/article"));
+    let landscape = RenderOptions {
+        landscape: true,
+        ..RenderOptions::default()
+    };
+    let pdf = engine.render(&url, &landscape).await.unwrap();
+    assert_page_size(&pdf.bytes, A4.1, A4.0);
+
+    let letter = RenderOptions {
+        format: PaperFormat::Letter,
+        ..RenderOptions::default()
+    };
+    let pdf = engine.render(&url, &letter).await.unwrap();
+    assert_page_size(&pdf.bytes, LETTER.0, LETTER.1);
+
+    let custom: RenderOptions = serde_json::from_value(serde_json::json!({
+        "width": "100mm", "height": "150mm", "margin": "5mm"
+    }))
+    .unwrap();
+    let pdf = engine.render(&url, &custom).await.unwrap();
+    assert_page_size(&pdf.bytes, 100.0 / 25.4 * 72.0, 150.0 / 25.4 * 72.0);
+    let _ = Margins::default();
+}
+
+#[tokio::test]
+async fn header_and_footer_templates_are_printed_with_page_numbers() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let options = RenderOptions {
+        header_template: Some(r#"<div style="font-size:10px">FOLIO HEADER <span class="title"></span></div>"#.into()),
+        footer_template: Some(
+            r#"<div style="font-size:10px">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>"#
+                .into(),
+        ),
+        margin: serde_json::from_value(serde_json::json!("2cm")).unwrap(),
+        ..RenderOptions::default()
+    };
+    let pdf = engine
+        .render(&page_url(&site.url("/long")), &options)
+        .await
+        .unwrap();
+    let text = pdf_text(&pdf.bytes);
+    assert!(text.contains("FOLIO HEADER Long"), "{text}");
+    assert!(text.contains("Page 1 of"), "{text}");
+    assert!(
+        text.contains(&format!("Page {} of {}", pdf.pages, pdf.pages)),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn lazy_scroll_makes_lazy_content_appear() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let url = page_url(&site.url("/lazy"));
+    let plain = engine.render(&url, &RenderOptions::default()).await.unwrap();
+    assert!(
+        !pdf_text(&plain.bytes).contains("LAZY CONTENT LOADED"),
+        "without scrolling it stays hidden"
+    );
+    let options = RenderOptions {
+        lazy_scroll: true,
+        ..RenderOptions::default()
+    };
+    let scrolled = engine.render(&url, &options).await.unwrap();
+    let text = pdf_text(&scrolled.bytes);
+    assert!(text.contains("LAZY CONTENT LOADED"), "{text}");
+}
+
+#[tokio::test]
+async fn wait_strategies_capture_content_that_arrives_after_load() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let late = page_url(&site.url("/late-content"));
+    let at_load = engine.render(&late, &RenderOptions::default()).await.unwrap();
+    assert!(pdf_text(&at_load.bytes).contains("EARLY"));
+    let idle = RenderOptions {
+        wait_until: WaitUntil::NetworkIdle,
+        ..RenderOptions::default()
+    };
+    let pdf = engine.render(&late, &idle).await.unwrap();
+    assert!(
+        pdf_text(&pdf.bytes).contains("ARRIVED AFTER LOAD"),
+        "network idle waits for the fetch"
+    );
+
+    let selector = RenderOptions {
+        wait_for_selector: Some("#ready".into()),
+        ..RenderOptions::default()
+    };
+    let pdf = engine
+        .render(&page_url(&site.url("/selector")), &selector)
+        .await
+        .unwrap();
+    assert!(pdf_text(&pdf.bytes).contains("SELECTOR READY"));
+
+    let delay = RenderOptions {
+        wait_delay_ms: 1200,
+        ..RenderOptions::default()
+    };
+    let pdf = engine
+        .render(&page_url(&site.url("/selector")), &delay)
+        .await
+        .unwrap();
+    assert!(
+        pdf_text(&pdf.bytes).contains("SELECTOR READY"),
+        "a fixed delay also lets it appear"
+    );
+}
+
+#[tokio::test]
+async fn headers_cookies_and_user_agent_reach_the_page_and_do_not_leak_to_the_next_job() {
+    let site = serve().await;
+    let engine = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
+        concurrency: 1,
+        ..engine(site.guard(), 20).config().clone()
+    });
+    let url = page_url(&site.url("/echo"));
+    let options: RenderOptions = serde_json::from_value(serde_json::json!({
+        "headers": {"X-Folio-Test": "bonjour"},
+        "cookies": [{"name": "session", "value": "s3cret"}],
+        "user_agent": "FolioTestAgent/1.0"
+    }))
+    .unwrap();
+    let text = pdf_text(&engine.render(&url, &options).await.unwrap().bytes);
+    assert!(text.contains("AGENT FolioTestAgent/1.0"), "{text}");
+    assert!(text.contains("LANGUAGE bonjour"), "{text}");
+    assert!(text.contains("COOKIE session=s3cret"), "{text}");
+
+    // The same tab serves the next job: nothing of the first may remain.
+    let text = pdf_text(
+        &engine
+            .render(&url, &RenderOptions::default())
+            .await
+            .unwrap()
+            .bytes,
+    );
+    assert!(text.contains("LANGUAGE none"), "{text}");
+    assert!(text.contains("COOKIE none"), "{text}");
+    assert!(
+        !text.contains("FolioTestAgent") && !text.contains("HeadlessChrome"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn error_statuses_fail_unless_accepted() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let url = page_url(&site.url("/status/404"));
+    let err = engine.render(&url, &RenderOptions::default()).await.unwrap_err();
+    assert!(
+        matches!(err, folio_render::RenderError::TargetStatus { status: 404, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("404"));
+    assert!(!err.is_retryable());
+    let options = RenderOptions {
+        accept_error_status: true,
+        ..RenderOptions::default()
+    };
+    let pdf = engine.render(&url, &options).await.unwrap();
+    assert_eq!(pdf.status, Some(404));
+    assert!(pdf_text(&pdf.bytes).contains("Error page 404"));
+}
+
+#[tokio::test]
+async fn concurrent_renders_all_succeed() {
+    let site = serve().await;
+    let engine = std::sync::Arc::new(engine(site.guard(), 30));
+    let jobs: Vec<_> = (0..6)
+        .map(|i| {
+            let engine = engine.clone();
+            let url = page_url(&site.url(if i % 2 == 0 { "/article" } else { "/long" }));
+            tokio::spawn(async move { engine.render(&url, &RenderOptions::default()).await })
+        })
+        .collect();
+    for job in jobs {
+        let pdf = job.await.unwrap().unwrap();
+        assert!(pdf.pages >= 1);
+    }
+    assert_eq!(engine.launches(), 1, "one warm browser serves every job");
+}

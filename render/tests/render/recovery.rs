@@ -1,0 +1,80 @@
+//! Faults: hanging pages, a killed browser, and recycling.
+
+use std::time::Duration;
+
+use folio_core::RenderOptions;
+use folio_render::{ChromiumConfig, ChromiumEngine, RenderError};
+
+use crate::site::{engine, page_url, pdf_text, serve};
+
+#[tokio::test]
+async fn a_hanging_page_times_out_cleanly_and_the_next_job_works() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 3);
+    let started = std::time::Instant::now();
+    let err = engine
+        .render(&page_url(&site.url("/hang")), &RenderOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RenderError::Timeout(_)), "{err}");
+    assert!(err.to_string().contains("3 seconds"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
+    let pdf = engine
+        .render(&page_url(&site.url("/article")), &RenderOptions::default())
+        .await
+        .unwrap();
+    assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
+}
+
+#[tokio::test]
+async fn a_killed_browser_is_relaunched_and_the_next_job_works() {
+    let site = serve().await;
+    let engine = std::sync::Arc::new(engine(site.guard(), 20));
+    engine.warm_up().await.unwrap();
+    let pid = engine.browser_pid().await.expect("a running browser");
+    let slow = {
+        let engine = engine.clone();
+        let url = page_url(&site.url("/slow"));
+        tokio::spawn(async move { engine.render(&url, &RenderOptions::default()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let err = slow.await.unwrap().unwrap_err();
+    assert!(err.is_retryable(), "a crash is worth retrying: {err:?}");
+
+    let pdf = engine
+        .render(&page_url(&site.url("/article")), &RenderOptions::default())
+        .await
+        .unwrap();
+    assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
+    assert_eq!(engine.launches(), 2);
+    assert_ne!(engine.browser_pid().await, Some(pid));
+}
+
+#[tokio::test]
+async fn the_browser_is_recycled_after_its_job_quota() {
+    let site = serve().await;
+    let engine = ChromiumEngine::new(ChromiumConfig {
+        recycle_after: 2,
+        ..engine(site.guard(), 20).config().clone()
+    });
+    for _ in 0..5 {
+        engine
+            .render(&page_url(&site.url("/article")), &RenderOptions::default())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        engine.launches(),
+        3,
+        "jobs 1-2, 3-4 and 5 each on a fresh browser"
+    );
+}

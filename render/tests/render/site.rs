@@ -1,0 +1,242 @@
+//! A small web site for the tests, and helpers to inspect PDFs.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use folio_render::{ChromiumConfig, ChromiumEngine, Guard, RenderSettings};
+
+/// A test web server; `hits` counts every request it answered.
+pub struct Site {
+    pub addr: SocketAddr,
+    pub hits: Arc<AtomicUsize>,
+}
+
+impl Site {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    /// A guard that treats only this site as public: every other loopback port stays forbidden.
+    pub fn guard(&self) -> Guard {
+        Guard::strict().with_allowed_addrs(vec![self.addr])
+    }
+}
+
+pub async fn serve() -> Site {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = Router::new()
+        .route("/article", get(article))
+        .route("/long", get(long))
+        .route("/lazy", get(lazy))
+        .route("/hang", get(hang))
+        .route("/slow", get(slow))
+        .route("/status/{code}", get(status))
+        .route("/redirect", get(redirect))
+        .route("/subresource", get(subresource))
+        .route("/echo", get(echo))
+        .route("/late-content", get(late_content))
+        .route("/late-data", get(late_data))
+        .route("/selector", get(selector))
+        .route("/pixel.png", get(pixel))
+        .layer(axum::middleware::from_fn(
+            move |request, next: axum::middleware::Next| {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    next.run(request).await
+                }
+            },
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Site { addr, hits }
+}
+
+async fn article() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html><head><title>Folio Test Article</title></head><body>
+        <h1>The quick brown fox</h1><p>Jumps over the lazy dog near the riverbank.</p>
+        <ul><li>First point</li><li>Second point</li></ul></body></html>"#,
+    )
+}
+
+async fn long() -> Html<String> {
+    let paragraphs: String = (1..=200)
+        .map(|i| format!("<p>Paragraph {i}: the renderer must paginate this long document properly.</p>"))
+        .collect();
+    Html(format!(
+        "<!doctype html><html><head><title>Long</title></head><body>{paragraphs}</body></html>"
+    ))
+}
+
+/// Content that only appears when scrolled into view, as lazy-loading sites do.
+async fn lazy() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html><head><title>Lazy</title></head><body>
+        <p>Top of the page.</p><div style="height:4000px"></div>
+        <div id="sentinel">waiting</div>
+        <img id="photo" loading="lazy" data-src="/pixel.png" width="10" height="10">
+        <script>
+          new IntersectionObserver((entries, observer) => {
+            if (entries.some((e) => e.isIntersecting)) {
+              document.getElementById('sentinel').textContent = 'LAZY CONTENT LOADED';
+              const img = document.getElementById('photo');
+              img.src = img.dataset.src;
+              observer.disconnect();
+            }
+          }).observe(document.getElementById('sentinel'));
+        </script></body></html>"#,
+    )
+}
+
+async fn hang() -> Html<&'static str> {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    Html("never")
+}
+
+async fn slow() -> Html<&'static str> {
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    Html("<title>Slow</title><p>slow page</p>")
+}
+
+async fn status(Path(code): Path<u16>) -> Response {
+    let status = StatusCode::from_u16(code).unwrap();
+    (
+        status,
+        Html(format!("<title>Status {code}</title><p>Error page {code}</p>")),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub struct Target {
+    to: String,
+}
+
+async fn redirect(Query(target): Query<Target>) -> Redirect {
+    Redirect::temporary(&target.to)
+}
+
+async fn subresource(Query(target): Query<Target>) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><title>Sub</title><p>Page with an image</p><img src="{}">"#,
+        target.to
+    ))
+}
+
+/// Shows what the browser sent, so options that set headers, cookies and the agent can be checked.
+async fn echo(headers: HeaderMap) -> Html<String> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_owned()
+    };
+    Html(format!(
+        "<title>Echo</title><p>AGENT {}</p><p>LANGUAGE {}</p><p>COOKIE {}</p>",
+        get("user-agent"),
+        get("x-folio-test"),
+        get("cookie")
+    ))
+}
+
+/// Fetches part of its text after `load`: only `network_idle` waits for it.
+async fn late_content() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><title>Late</title><p id="out">EARLY</p><script>
+        window.addEventListener('load', () => setTimeout(() =>
+          fetch('/late-data').then((r) => r.text()).then((t) => { document.getElementById('out').textContent = t; }), 100));
+        </script>"#,
+    )
+}
+
+async fn late_data() -> &'static str {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    "ARRIVED AFTER LOAD"
+}
+
+async fn selector() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><title>Selector</title><p>Loading</p><script>
+        setTimeout(() => { const d = document.createElement('div'); d.id = 'ready'; d.textContent = 'SELECTOR READY'; document.body.appendChild(d); }, 700);
+        </script>"#,
+    )
+}
+
+async fn pixel() -> impl IntoResponse {
+    // A 1x1 transparent PNG.
+    const PNG: &[u8] = &[
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00,
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00,
+        0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01,
+        0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    ([("content-type", "image/png")], PNG)
+}
+
+/// A Chromium engine for tests: system Chromium, a short timeout, and the given guard.
+pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
+    let defaults = RenderSettings::default();
+    assert!(
+        defaults.chrome_path.exists(),
+        "these tests need Chromium at {} (apt-get install chromium; make test installs it)",
+        defaults.chrome_path.display()
+    );
+    ChromiumEngine::new(ChromiumConfig {
+        executable: defaults.chrome_path,
+        concurrency: 2,
+        timeout: Duration::from_secs(timeout_secs),
+        recycle_after: 500,
+        guard,
+    })
+}
+
+/// The text of a PDF, as `pdftotext` (poppler) extracts it, whitespace collapsed.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed to read PDFs in tests; make test installs it");
+    assert!(
+        output.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Points, for comparing page boxes.
+pub fn assert_page_size(bytes: &[u8], width_pt: f64, height_pt: f64) {
+    let sizes = folio_render::pdf::page_sizes(bytes).unwrap();
+    for (w, h) in sizes {
+        assert!(
+            (w - width_pt).abs() < 2.0 && (h - height_pt).abs() < 2.0,
+            "page is {w:.1}x{h:.1} pt, expected {width_pt:.1}x{height_pt:.1}"
+        );
+    }
+}
+
+pub fn page_url(url: &str) -> folio_core::PageUrl {
+    folio_core::PageUrl::parse(url).unwrap()
+}
