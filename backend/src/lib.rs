@@ -4,6 +4,7 @@
 //! [`startup::Application`] until a signal arrives. Tests build the same application on port 0.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use folio_backend::cli::RenderArgs;
 use folio_backend::{shutdown_signal, telemetry, Application, Settings};
 
 /// Folio turns web pages into PDFs and keeps them in each user's private library.
@@ -15,11 +16,22 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (the default). Configured by FOLIO_* environment variables.
     Serve,
+    /// Render one page to a PDF file with the same engines and SSRF guard as the server.
+    Render(Box<RenderArgs>),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Render(args) => {
+            telemetry::init_quiet();
+            folio_backend::cli::render(*args).await
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(settings) => settings,
         Err(e) => {
@@ -28,8 +40,10 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+    tracing::info!(?settings, "starting");
+    let result = match Application::build(settings).await {
+        Ok(app) => app.run_until_stopped(shutdown_signal()).await,
+        Err(e) => Err(e),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -39,12 +53,4 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    tracing::info!(?settings, "starting");
-    Application::build(settings)
-        .await?
-        .run_until_stopped(shutdown_signal())
-        .await
 }

@@ -131,6 +131,26 @@ impl ChromiumEngine {
         self.browser().await.map(|_| ())
     }
 
+    /// Closes the browser and waits for it to exit; the next render would launch a new one.
+    pub async fn shutdown(&self) {
+        let Some(handle) = self.current.lock().await.take() else {
+            return;
+        };
+        match Arc::try_unwrap(handle) {
+            Ok(mut handle) => {
+                let closing = async {
+                    let _ = handle.browser.close().await;
+                    let _ = handle.browser.wait().await;
+                };
+                if tokio::time::timeout(HOUSEKEEPING_TIMEOUT, closing).await.is_err() {
+                    let _ = handle.browser.kill().await;
+                }
+            }
+            // Jobs still hold it: it is killed when the last of them lets go.
+            Err(_) => tracing::debug!("browser still in use at shutdown"),
+        }
+    }
+
     /// The running browser's process id, if one is running (for diagnostics and fault tests).
     pub async fn browser_pid(&self) -> Option<u32> {
         self.current.lock().await.as_ref().and_then(|handle| handle.pid)

@@ -12,13 +12,25 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 /// Why an address may not be fetched.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{host} resolves to {addr}, {reason}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     pub host: String,
     pub addr: IpAddr,
     pub reason: String,
 }
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let literal = self.host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok();
+        if literal {
+            write!(f, "{} is {}", self.host, self.reason)
+        } else {
+            write!(f, "{} resolves to {}, {}", self.host, self.addr, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for Refused {}
 
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {

@@ -140,6 +140,13 @@ impl Renderer {
         }
     }
 
+    /// Closes Chromium, if it was started.
+    pub async fn shutdown(&self) {
+        if let Some(chromium) = &self.chromium {
+            chromium.shutdown().await;
+        }
+    }
+
     pub fn chromium(&self) -> Option<&Arc<ChromiumEngine>> {
         self.chromium.as_ref()
     }
