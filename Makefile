@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: run test lint
+.PHONY: run test lint bench
 
 # The embedded default: SQLite and local files under ./data, on http://127.0.0.1:8080.
 run:
@@ -8,6 +8,11 @@ run:
 # Everything CI checks: installs and starts what the tests need (MariaDB), then lint and tests.
 test:
 	bash scripts/test.sh
+
+# Renderer figures for BENCHMARKS.md: Folio's engine against a Playwright script, same Chromium.
+bench:
+	cd bench/playwright && npm ci --no-audit --no-fund
+	cargo run --release -p folio-render --example render_bench
 
 lint:
 	cargo fmt --all --check

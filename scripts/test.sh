@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/system-deps.sh
 FOLIO_TEST_MYSQL_URL=$(bash scripts/mariadb.sh)
 export FOLIO_TEST_MYSQL_URL
 

@@ -120,7 +120,9 @@ pub async fn render(args: RenderArgs) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(folio_render::RenderError::InvalidOptions { field, reason }) => usage(format!("{field}: {reason}")),
+        Err(folio_render::RenderError::InvalidOptions { field, reason }) => {
+            usage(format!("{field}: {reason}"))
+        }
         Err(e) => {
             eprintln!("folio render: {e}");
             ExitCode::FAILURE
@@ -197,14 +199,18 @@ fn options_from_args(args: &RenderArgs) -> Result<RenderOptions, String> {
         }
         set("cookies", Value::Array(cookies));
     }
-    let options: RenderOptions = serde_json::from_value(Value::Object(object)).map_err(|e| format!("invalid options: {e}"))?;
+    let options: RenderOptions =
+        serde_json::from_value(Value::Object(object)).map_err(|e| format!("invalid options: {e}"))?;
     options.validate().map_err(|e| format!("invalid {e}"))?;
     Ok(options)
 }
 
 /// Writes beside the target and renames, so a failed write never leaves half a PDF behind.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut temp, bytes)?;
     temp.as_file().sync_all()?;

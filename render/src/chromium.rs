@@ -42,10 +42,22 @@ const SLOT_JOBS: u32 = 100;
 const HOUSEKEEPING_TIMEOUT: Duration = Duration::from_secs(10);
 const NETWORK_IDLE_FALLBACK: Duration = Duration::from_millis(500);
 
-/// Flags for a headless Chromium on a server: no sandbox (containers are the sandbox), and no
-/// background traffic (updates, sync, safe browsing) that would bypass the guard or hammer a
-/// closed network.
+/// Flags for a headless Chromium on a server, close to what Playwright passes: no sandbox
+/// (containers are the sandbox), and no background traffic (updates, sync, safe browsing) that
+/// would bypass the guard or hammer a closed network.
 const CHROMIUM_ARGS: &[&str] = &[
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-breakpad",
+    "--disable-client-side-phishing-detection",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-default-apps",
+    "--disable-popup-blocking",
+    "--disable-prompt-on-repost",
+    "--force-color-profile=srgb",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--enable-automation",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",
@@ -61,6 +73,13 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--font-render-hinting=none",
+    // A page navigated away from is not kept alive for a "back" that never comes.
+    "--disable-back-forward-cache",
+    "--disable-renderer-backgrounding",
+    "--disable-ipc-flooding-protection",
+    "--disable-hang-monitor",
+    // Jobs open their own tabs; the window Chromium opens at start would only hold memory.
+    "--no-startup-window",
     // Without this Chromium talks to loopback directly, skipping the proxy and its checks.
     "--proxy-bypass-list=<-loopback>",
 ];
@@ -87,6 +106,8 @@ struct BrowserHandle {
     pid: Option<u32>,
     jobs_started: AtomicU64,
     dead: Arc<AtomicBool>,
+    /// Chromium's own user agent without the "HeadlessChrome" token, which some sites refuse.
+    user_agent: String,
     /// Flips to true when the DevTools connection ends, so in-flight jobs fail at once instead
     /// of waiting out their timeout on commands that will never be answered.
     died: tokio::sync::watch::Receiver<bool>,
@@ -110,6 +131,25 @@ struct Slot {
     page: Page,
     proxy: GuardProxy,
     jobs: u32,
+    /// Whose jobs the tab last served; `None` when fresh or just reset.
+    owner: Option<String>,
+    /// Cookies given with the last job are that job's alone, even for the same owner.
+    carries_job_cookies: bool,
+    /// Request settings already in force in the tab, so unchanged ones are not sent again.
+    applied: Applied,
+}
+
+#[derive(Default)]
+struct Applied {
+    user_agent: String,
+    headers: std::collections::BTreeMap<String, String>,
+    media: Option<MediaType>,
+}
+
+impl Slot {
+    fn needs_reset_for(&self, owner: &str) -> bool {
+        self.carries_job_cookies || self.owner.as_deref().is_some_and(|last| last != owner)
+    }
 }
 
 impl ChromiumEngine {
@@ -161,7 +201,19 @@ impl ChromiumEngine {
         self.generation.load(Ordering::Relaxed)
     }
 
+    /// Renders for an anonymous caller (the command line, benchmarks).
     pub async fn render(&self, url: &PageUrl, options: &RenderOptions) -> Result<RenderedPdf, RenderError> {
+        self.render_for("", url, options).await
+    }
+
+    /// Renders on behalf of `owner` (a user id). A tab only ever goes from one owner to another
+    /// through a reset that clears its cookies, storage and request settings.
+    pub async fn render_for(
+        &self,
+        owner: &str,
+        url: &PageUrl,
+        options: &RenderOptions,
+    ) -> Result<RenderedPdf, RenderError> {
         let started = Instant::now();
         let _permit = self
             .permits
@@ -178,13 +230,23 @@ impl ChromiumEngine {
 
         let handle = self.browser().await?;
         handle.jobs_started.fetch_add(1, Ordering::Relaxed);
-        let mut slot = match handle.take_idle_slot() {
+        let mut slot = match handle.take_idle_slot(owner) {
             Some(slot) => slot,
             None => self.new_slot(&handle).await?,
         };
+        if slot.needs_reset_for(owner) {
+            let reset =
+                tokio::time::timeout(HOUSEKEEPING_TIMEOUT, reset_slot(&handle.browser, &mut slot)).await;
+            if !matches!(reset, Ok(Ok(()))) {
+                tokio::spawn(close_slot(handle.clone(), slot));
+                return Err(handle.failure("could not reset a tab between users".to_owned()));
+            }
+        }
+        slot.owner = Some(owner.to_owned());
+        slot.carries_job_cookies = !options.cookies.is_empty();
         let remaining = self.config.timeout.saturating_sub(started.elapsed());
         let outcome = tokio::select! {
-            outcome = tokio::time::timeout(remaining, print(&slot.page, url, options, remaining)) => match outcome {
+            outcome = tokio::time::timeout(remaining, print(&mut slot, &handle.user_agent, url, options, remaining)) => match outcome {
                 Ok(result) => result,
                 Err(_) => Err(RenderError::Timeout(self.config.timeout)),
             },
@@ -199,8 +261,16 @@ impl ChromiumEngine {
             }
         });
         slot.jobs += 1;
-        let reusable = outcome.is_ok() && slot.jobs < SLOT_JOBS && refusals.is_empty();
-        self.release_slot(&handle, slot, reusable).await;
+        if outcome.is_ok() && slot.jobs < SLOT_JOBS && refusals.is_empty() {
+            handle
+                .idle_slots
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(slot);
+        } else {
+            // A tab that failed, saw a refusal or is worn out is closed, not reused.
+            tokio::spawn(close_slot(handle.clone(), slot));
+        }
 
         // A refused request fails the render even if Chromium printed something: the page
         // tried to reach an address it may not, and the user should know why parts are missing.
@@ -264,8 +334,11 @@ impl ChromiumEngine {
             .chrome_executable(&self.config.executable)
             .user_data_dir(profile.path())
             .no_sandbox()
-            .window_size(1280, 1024)
+            .window_size(1280, 720)
             .viewport(None)
+            // chromiumoxide's defaults run the network service inside the browser process;
+            // CHROMIUM_ARGS replaces them with the usual out-of-process setup.
+            .disable_default_args()
             .launch_timeout(Duration::from_secs(30))
             .request_timeout(self.config.timeout + HOUSEKEEPING_TIMEOUT)
             .args(args)
@@ -294,12 +367,22 @@ impl ChromiumEngine {
             handler_dead.store(true, Ordering::Relaxed);
             let _ = died_tx.send(true);
         });
+        let user_agent = match browser.user_agent().await {
+            Ok(agent) => agent.replace("HeadlessChrome", "Chrome"),
+            Err(e) => {
+                let _ = browser.kill().await;
+                return Err(RenderError::BrowserUnavailable(format!(
+                    "Chromium did not answer: {e}"
+                )));
+            }
+        };
         tracing::info!(generation, pid, "chromium launched");
         Ok(BrowserHandle {
             browser,
             generation,
             pid,
             jobs_started: AtomicU64::new(0),
+            user_agent,
             dead,
             died,
             idle_slots: Mutex::new(Vec::new()),
@@ -342,40 +425,12 @@ impl ChromiumEngine {
                 page,
                 proxy,
                 jobs: 0,
+                owner: None,
+                carries_job_cookies: false,
+                applied: Applied::default(),
             }),
             Ok(Err(e)) => Err(handle.failure(format!("could not open a tab: {e}"))),
             Err(_) => Err(handle.failure("opening a tab timed out".to_owned())),
-        }
-    }
-
-    async fn release_slot(&self, handle: &Arc<BrowserHandle>, slot: Slot, reusable: bool) {
-        if handle.dead.load(Ordering::Relaxed) {
-            return;
-        }
-        let cleanup = async {
-            if reusable && reset_slot(&handle.browser, &slot).await.is_ok() {
-                return Some(slot);
-            }
-            let Slot { context, page, .. } = slot;
-            let _ = page.close().await;
-            let _ = handle.browser.dispose_browser_context(context).await;
-            None
-        };
-        match tokio::time::timeout(HOUSEKEEPING_TIMEOUT, cleanup).await {
-            Ok(Some(slot)) => handle
-                .idle_slots
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(slot),
-            Ok(None) => {}
-            Err(_) => {
-                // A browser that cannot close a tab in ten seconds is wedged: start over.
-                tracing::warn!(
-                    generation = handle.generation,
-                    "browser stopped answering; it will be relaunched"
-                );
-                handle.dead.store(true, Ordering::Relaxed);
-            }
         }
     }
 }
@@ -388,8 +443,14 @@ impl BrowserHandle {
         }
     }
 
-    fn take_idle_slot(&self) -> Option<Slot> {
-        self.idle_slots.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    /// An idle tab, preferring one that last served `owner` and so needs no reset.
+    fn take_idle_slot(&self, owner: &str) -> Option<Slot> {
+        let mut idle = self.idle_slots.lock().unwrap_or_else(|p| p.into_inner());
+        let index = idle
+            .iter()
+            .rposition(|slot| !slot.needs_reset_for(owner))
+            .or_else(|| idle.len().checked_sub(1))?;
+        Some(idle.swap_remove(index))
     }
 
     /// Classifies a failure to use the browser: if its connection is gone it is a crash.
@@ -402,10 +463,31 @@ impl BrowserHandle {
     }
 }
 
-/// Leaves nothing of one job for the next: blank page, no cookies, no storage for any origin
-/// the job's proxy saw, no leftover headers or user agent.
-async fn reset_slot(browser: &Browser, slot: &Slot) -> Result<(), chromiumoxide::error::CdpError> {
-    slot.page.goto("about:blank").await?;
+/// Closes a tab and its context in the background; a browser that cannot do so in time is
+/// wedged and gets relaunched.
+async fn close_slot(handle: Arc<BrowserHandle>, slot: Slot) {
+    if handle.dead.load(Ordering::Relaxed) {
+        return;
+    }
+    let Slot { context, page, .. } = slot;
+    let closing = async {
+        let _ = page.close().await;
+        let _ = handle.browser.dispose_browser_context(context).await;
+    };
+    if tokio::time::timeout(HOUSEKEEPING_TIMEOUT, closing).await.is_err() {
+        tracing::warn!(
+            generation = handle.generation,
+            "browser stopped answering; it will be relaunched"
+        );
+        handle.dead.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Leaves nothing of one owner's jobs for the next owner: no cookies, no storage for any
+/// origin the tab's proxy saw, no extra headers. The page itself is left as it is; the next
+/// navigation replaces it (a navigation to about:blank here would cost a renderer process swap
+/// on every job).
+async fn reset_slot(browser: &Browser, slot: &mut Slot) -> Result<(), chromiumoxide::error::CdpError> {
     browser
         .execute(
             ClearCookiesParams::builder()
@@ -418,35 +500,45 @@ async fn reset_slot(browser: &Browser, slot: &Slot) -> Result<(), chromiumoxide:
             .execute(ClearDataForOriginParams::new(origin, "all"))
             .await?;
     }
-    slot.page
-        .execute(SetExtraHttpHeadersParams::new(Headers::new(
-            serde_json::json!({}),
-        )))
-        .await?;
-    slot.proxy.clear_refusals();
+    if !slot.applied.headers.is_empty() {
+        slot.page
+            .execute(SetExtraHttpHeadersParams::new(Headers::new(
+                serde_json::json!({}),
+            )))
+            .await?;
+        slot.applied.headers.clear();
+    }
+    slot.owner = None;
+    slot.carries_job_cookies = false;
     Ok(())
 }
 
 /// Navigates, waits as asked and prints. Runs inside the job's timeout.
 async fn print(
-    page: &Page,
+    slot: &mut Slot,
+    default_user_agent: &str,
     url: &PageUrl,
     options: &RenderOptions,
     budget: Duration,
 ) -> Result<RenderedPdf, RenderError> {
+    let page = &slot.page.clone();
     let cdp = |e: chromiumoxide::error::CdpError| RenderError::from_cdp(e);
-    let user_agent = match &options.user_agent {
-        Some(agent) => agent.clone(),
-        None => default_user_agent(page).await.map_err(cdp)?,
-    };
-    page.execute(SetUserAgentOverrideParams::new(user_agent))
+    let t0 = Instant::now();
+    let user_agent = options.user_agent.as_deref().unwrap_or(default_user_agent);
+    if slot.applied.user_agent != user_agent {
+        page.execute(SetUserAgentOverrideParams::new(user_agent))
+            .await
+            .map_err(cdp)?;
+        slot.applied.user_agent = user_agent.to_owned();
+    }
+    if slot.applied.headers != options.headers {
+        page.execute(SetExtraHttpHeadersParams::new(Headers::new(
+            serde_json::to_value(&options.headers).unwrap_or_default(),
+        )))
         .await
         .map_err(cdp)?;
-    page.execute(SetExtraHttpHeadersParams::new(Headers::new(
-        serde_json::to_value(&options.headers).unwrap_or_default(),
-    )))
-    .await
-    .map_err(cdp)?;
+        slot.applied.headers = options.headers.clone();
+    }
     if !options.cookies.is_empty() {
         let cookies = options
             .cookies
@@ -464,19 +556,25 @@ async fn print(
         // Network.setCookies directly: chromiumoxide's helper refuses while the tab is blank.
         page.execute(SetCookiesParams::new(cookies)).await.map_err(cdp)?;
     }
-    let media = match options.media {
-        MediaType::Print => "print",
-        MediaType::Screen => "screen",
-    };
-    page.execute(SetEmulatedMediaParams::builder().media(media).build())
-        .await
-        .map_err(cdp)?;
+    if slot.applied.media != Some(options.media) {
+        let media = match options.media {
+            MediaType::Print => "print",
+            MediaType::Screen => "screen",
+        };
+        page.execute(SetEmulatedMediaParams::builder().media(media).build())
+            .await
+            .map_err(cdp)?;
+        slot.applied.media = Some(options.media);
+    }
 
     let lifecycle = if options.wait_until == WaitUntil::NetworkIdle {
         Some(page.event_listener::<EventLifecycleEvent>().await.map_err(cdp)?)
     } else {
         None
     };
+    // Anything refused before this point belonged to the tab's previous page.
+    slot.proxy.clear_refusals();
+    let t_setup = t0.elapsed();
     let navigation = page
         .http_future(NavigateParams::new(url.as_str()))
         .map_err(cdp)?
@@ -541,7 +639,9 @@ async fn print(
         tokio::time::sleep(delay).await;
     }
 
+    let t_nav = t0.elapsed();
     let bytes = page.pdf(print_params(options)).await.map_err(cdp)?;
+    let t_pdf = t0.elapsed();
     let title = page
         .get_title()
         .await
@@ -554,8 +654,17 @@ async fn print(
         .ok()
         .flatten()
         .unwrap_or_else(|| url.as_str().to_owned());
+    let t_meta = t0.elapsed();
     let pages = pdf::page_count(&bytes)
         .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
+    tracing::debug!(
+        setup_ms = t_setup.as_millis() as u64,
+        navigate_ms = (t_nav - t_setup).as_millis() as u64,
+        print_ms = (t_pdf - t_nav).as_millis() as u64,
+        metadata_ms = (t_meta - t_pdf).as_millis() as u64,
+        count_ms = (t0.elapsed() - t_meta).as_millis() as u64,
+        "render stages"
+    );
     Ok(RenderedPdf {
         size_bytes: bytes.len() as u64,
         bytes,
@@ -566,12 +675,6 @@ async fn print(
         render_ms: 0,
         engine: Engine::Chromium,
     })
-}
-
-/// Chromium's own user agent without the "HeadlessChrome" token, which some sites refuse.
-async fn default_user_agent(page: &Page) -> Result<String, chromiumoxide::error::CdpError> {
-    let agent = page.user_agent().await?;
-    Ok(agent.replace("HeadlessChrome", "Chrome"))
 }
 
 /// Scrolls a viewport at a time so `loading="lazy"` images and scroll-triggered content load,
@@ -609,6 +712,10 @@ fn print_params(options: &RenderOptions) -> PrintToPdfParams {
         .margin_left(options.margin.left.inches())
         .prefer_css_page_size(options.prefer_css_page_size)
         .display_header_footer(has_templates)
+        // Left to Chromium, headless builds tag the PDF for accessibility, which makes printing
+        // markedly slower; Playwright also turns it off unless asked.
+        .generate_tagged_pdf(false)
+        .generate_document_outline(false)
         .build();
     if let Some(ranges) = &options.page_ranges {
         params.page_ranges = Some(ranges.clone());

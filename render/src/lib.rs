@@ -151,8 +151,20 @@ impl Renderer {
         self.chromium.as_ref()
     }
 
+    /// Renders for an anonymous caller (the command line).
     pub async fn render(
         &self,
+        url: &PageUrl,
+        options: &RenderOptions,
+        engine: Engine,
+    ) -> Result<RenderedPdf, RenderError> {
+        self.render_for("", url, options, engine).await
+    }
+
+    /// Renders on behalf of `owner` (a user id), whose browser state no other owner ever sees.
+    pub async fn render_for(
+        &self,
+        owner: &str,
         url: &PageUrl,
         options: &RenderOptions,
         engine: Engine,
@@ -164,7 +176,7 @@ impl Renderer {
                 reason: invalid.reason,
             })?;
         match (engine, &self.chromium) {
-            (Engine::Chromium, Some(chromium)) => chromium.render(url, options).await,
+            (Engine::Chromium, Some(chromium)) => chromium.render_for(owner, url, options).await,
             (Engine::Chromium, None) => {
                 tracing::info!(url = %url, "Chromium missing; using the reader engine");
                 self.reader.render(url, options).await

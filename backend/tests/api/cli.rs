@@ -21,7 +21,10 @@ async fn serve_page() -> SocketAddr {
 
 async fn folio_render(allowed: Option<SocketAddr>, args: &[&str]) -> Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_folio"));
-    command.arg("render").args(args).env_remove("FOLIO_RENDER_ALLOW_PRIVATE");
+    command
+        .arg("render")
+        .args(args)
+        .env_remove("FOLIO_RENDER_ALLOW_PRIVATE");
     if let Some(addr) = allowed {
         command.env("FOLIO_RENDER_ALLOW_ADDRS", addr.to_string());
     }
@@ -29,8 +32,15 @@ async fn folio_render(allowed: Option<SocketAddr>, args: &[&str]) -> Output {
 }
 
 fn pdf_text(path: &std::path::Path) -> String {
-    let output = std::process::Command::new("pdftotext").arg(path).arg("-").output().expect("pdftotext");
-    String::from_utf8_lossy(&output.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+    let output = std::process::Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[tokio::test]
@@ -39,18 +49,43 @@ async fn render_writes_a_pdf_honouring_the_flags() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("page.pdf");
     let url = format!("http://{addr}/");
-    let output = folio_render(Some(addr), &[&url, "-o", out.to_str().unwrap(), "--landscape", "--format", "Letter"]).await;
+    let output = folio_render(
+        Some(addr),
+        &[
+            &url,
+            "-o",
+            out.to_str().unwrap(),
+            "--landscape",
+            "--format",
+            "Letter",
+        ],
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("1 page") && stderr.contains("CLI Page"), "{stderr}");
+    assert!(
+        stderr.contains("1 page") && stderr.contains("CLI Page"),
+        "{stderr}"
+    );
     let bytes = std::fs::read(&out).unwrap();
     let (w, h) = folio_render::pdf::page_sizes(&bytes).unwrap()[0];
-    assert!((w - 792.0).abs() < 2.0 && (h - 612.0).abs() < 2.0, "Letter landscape, got {w}x{h}");
+    assert!(
+        (w - 792.0).abs() < 2.0 && (h - 612.0).abs() < 2.0,
+        "Letter landscape, got {w}x{h}"
+    );
     assert!(pdf_text(&out).contains("Rendered from the command line"));
 
     let reader_out = dir.path().join("reader.pdf");
-    let output = folio_render(Some(addr), &[&url, "-o", reader_out.to_str().unwrap(), "--engine", "reader"]).await;
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = folio_render(
+        Some(addr),
+        &[&url, "-o", reader_out.to_str().unwrap(), "--engine", "reader"],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(pdf_text(&reader_out).contains("Rendered from the command line"));
 }
 
@@ -73,7 +108,10 @@ async fn render_rejects_bad_requests_with_exit_2() {
         (&["https://example.com/", "--format", "B5"], "B5"),
         (&["https://example.com/", "--scale", "5"], "scale"),
         (&["https://example.com/", "--engine", "webkit"], "webkit"),
-        (&["https://example.com/", "--options", "{\"landscpae\": true}"], "landscpae"),
+        (
+            &["https://example.com/", "--options", "{\"landscpae\": true}"],
+            "landscpae",
+        ),
     ];
     for (args, expected) in cases {
         let output = folio_render(None, args).await;

@@ -235,3 +235,26 @@ async fn concurrent_renders_all_succeed() {
     }
     assert_eq!(engine.launches(), 1, "one warm browser serves every job");
 }
+
+#[tokio::test]
+async fn one_users_storage_never_reaches_another_users_render() {
+    let site = serve().await;
+    let engine = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
+        concurrency: 1,
+        ..engine(site.guard(), 20).config().clone()
+    });
+    let url = page_url(&site.url("/storage"));
+    let options = RenderOptions::default();
+    let first = pdf_text(&engine.render_for("alice", &url, &options).await.unwrap().bytes);
+    assert!(first.contains("STORED nothing"), "{first}");
+    let again = pdf_text(&engine.render_for("alice", &url, &options).await.unwrap().bytes);
+    assert!(
+        again.contains("STORED private-data"),
+        "the same user keeps the site's state: {again}"
+    );
+    let other = pdf_text(&engine.render_for("bob", &url, &options).await.unwrap().bytes);
+    assert!(
+        other.contains("STORED nothing"),
+        "another user starts clean: {other}"
+    );
+}

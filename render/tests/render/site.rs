@@ -49,6 +49,7 @@ pub async fn serve() -> Site {
         .route("/late-content", get(late_content))
         .route("/late-data", get(late_data))
         .route("/selector", get(selector))
+        .route("/storage", get(storage))
         .route("/pixel.png", get(pixel))
         .layer(axum::middleware::from_fn(
             move |request, next: axum::middleware::Next| {
@@ -173,6 +174,16 @@ async fn selector() -> Html<&'static str> {
     Html(
         r#"<!doctype html><title>Selector</title><p>Loading</p><script>
         setTimeout(() => { const d = document.createElement('div'); d.id = 'ready'; d.textContent = 'SELECTOR READY'; document.body.appendChild(d); }, 700);
+        </script>"#,
+    )
+}
+
+/// Shows what an earlier visit left in localStorage, then leaves something itself.
+async fn storage() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><title>Storage</title><p id="out"></p><script>
+        document.getElementById('out').textContent = 'STORED ' + (localStorage.getItem('who') || 'nothing');
+        localStorage.setItem('who', 'private-data');
         </script>"#,
     )
 }
