@@ -66,7 +66,14 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--disable-domain-reliability",
-    "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,DialMediaRouteProvider",
+    "--disable-field-trial-config",
+    "--allow-pre-commit-input",
+    "--no-service-autorun",
+    "--no-default-browser-check",
+    "--disable-search-engine-choice-screen",
+    "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,GlobalMediaControls,\
+     PaintHolding,DestroyProfileOnBrowserClose,AvoidUnnecessaryBeforeUnloadCheckSync,HttpsUpgrades,\
+     NetworkTimeServiceQuerying,AimEnabled,LensOverlay,InterestFeedContentSuggestions",
     "--metrics-recording-only",
     "--no-pings",
     "--dns-prefetch-disable",
