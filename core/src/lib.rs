@@ -5,8 +5,10 @@
 //! is parsed into, the render options a job carries, and the names of the settings both binaries read.
 
 pub mod domain;
+pub mod jobs;
 pub mod render;
 pub mod settings;
 
 pub use domain::{Email, InvalidInput, PageUrl, Password};
+pub use jobs::{FileRecord, FileStatus, RenderJob};
 pub use render::{Engine, RenderOptions};

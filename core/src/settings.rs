@@ -50,6 +50,13 @@ pub const RENDER_SETTINGS: &[&str] = &[
     RENDER_RECYCLE_AFTER,
 ];
 
+/// SQS queue of render jobs; when set, jobs go to SQS instead of the embedded queue.
+pub const SQS_QUEUE_URL: &str = "FOLIO_SQS_QUEUE_URL";
+/// S3 bucket for PDFs; when set, PDFs go to S3 instead of the data directory.
+pub const S3_BUCKET: &str = "FOLIO_S3_BUCKET";
+/// DynamoDB table of file records; when set, it replaces the SQL file index.
+pub const DYNAMODB_TABLE: &str = "FOLIO_DYNAMODB_TABLE";
+
 /// A setting that is present but unusable; start-up stops with this message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {name}={value:?}: {reason}")]

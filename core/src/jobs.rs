@@ -1,0 +1,232 @@
+//! The job contract: the message the backend queues and the worker consumes, and the record of
+//! each file in a user's library. Both sides serialise these very types, so a field renamed here
+//! is renamed everywhere at once; `schema_version` lets a worker refuse a message it does not
+//! understand instead of misreading it.
+//!
+//! The names the deployment must agree on (object keys, table attributes) are constants here
+//! for the same reason.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{Engine, RenderOptions};
+
+/// Version of [`RenderJob`]'s shape; bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One page to render for one user. The job id is the id of the file it produces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenderJob {
+    pub schema_version: u32,
+    /// UUIDv7: file ids sort by creation time.
+    pub job_id: Uuid,
+    /// The user the file belongs to.
+    pub owner: Uuid,
+    pub url: String,
+    pub options: RenderOptions,
+    pub engine: Engine,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+}
+
+impl RenderJob {
+    pub fn new(owner: Uuid, url: String, options: RenderOptions, engine: Engine) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            job_id: Uuid::now_v7(),
+            owner,
+            url,
+            options,
+            engine,
+            requested_at: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+/// Where a file is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Queued,
+    Rendering,
+    Done,
+    Failed,
+}
+
+impl FileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Rendering => "rendering",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// No further change will happen without a new request.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed)
+    }
+}
+
+impl std::str::FromStr for FileStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "queued" => Ok(Self::Queued),
+            "rendering" => Ok(Self::Rendering),
+            "done" => Ok(Self::Done),
+            "failed" => Ok(Self::Failed),
+            other => Err(format!("unknown file status {other:?}")),
+        }
+    }
+}
+
+/// A file in a user's library, exactly as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRecord {
+    pub id: Uuid,
+    /// The page title once rendered, the URL until then.
+    pub name: String,
+    pub source_url: String,
+    pub status: FileStatus,
+    /// Why the render failed, when it did.
+    pub error: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub pages: Option<u32>,
+    pub engine: Engine,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl FileRecord {
+    /// The record a new job starts as.
+    pub fn queued(job: &RenderJob) -> Self {
+        Self {
+            id: job.job_id,
+            name: job.url.clone(),
+            source_url: job.url.clone(),
+            status: FileStatus::Queued,
+            error: None,
+            size_bytes: None,
+            pages: None,
+            engine: job.engine,
+            created_at: job.requested_at,
+            updated_at: job.requested_at,
+        }
+    }
+}
+
+/// Names shared with the deployment (bucket layout, table schema).
+pub mod names {
+    use uuid::Uuid;
+
+    /// Every user's PDFs live under this prefix in the bucket.
+    pub const OBJECT_PREFIX: &str = "users/";
+    /// DynamoDB partition key: the owner's user id (string).
+    pub const TABLE_PARTITION_KEY: &str = "user_id";
+    /// DynamoDB sort key: the file id (string, UUIDv7, so it sorts by creation time).
+    pub const TABLE_SORT_KEY: &str = "file_id";
+
+    /// `users/{user_id}/{file_id}.pdf`
+    pub fn object_key(owner: Uuid, file_id: Uuid) -> String {
+        format!("{OBJECT_PREFIX}{owner}/{file_id}.pdf")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn job_message_has_the_documented_shape_and_round_trips() {
+        let job = RenderJob::new(
+            Uuid::now_v7(),
+            "https://example.com/".into(),
+            RenderOptions::default(),
+            Engine::Reader,
+        );
+        let value = serde_json::to_value(&job).unwrap();
+        let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "engine",
+                "job_id",
+                "options",
+                "owner",
+                "requested_at",
+                "schema_version",
+                "url"
+            ]
+        );
+        assert_eq!(value["engine"], "reader");
+        assert_eq!(value["schema_version"], SCHEMA_VERSION);
+        let back: RenderJob = serde_json::from_value(value).unwrap();
+        assert_eq!(back, job);
+    }
+
+    #[test]
+    fn file_record_has_exactly_the_api_fields() {
+        let job = RenderJob::new(
+            Uuid::now_v7(),
+            "https://example.com/".into(),
+            RenderOptions::default(),
+            Engine::Chromium,
+        );
+        let value = serde_json::to_value(FileRecord::queued(&job)).unwrap();
+        let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "created_at",
+                "engine",
+                "error",
+                "id",
+                "name",
+                "pages",
+                "size_bytes",
+                "source_url",
+                "status",
+                "updated_at"
+            ]
+        );
+        assert_eq!(value["status"], "queued");
+        assert_eq!(value["error"], json!(null));
+        assert!(value["created_at"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn file_ids_sort_by_creation_and_keys_follow_the_layout() {
+        let first = Uuid::now_v7();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = Uuid::now_v7();
+        assert!(first.to_string() < second.to_string());
+        let owner = Uuid::nil();
+        assert_eq!(
+            names::object_key(owner, first),
+            format!("users/00000000-0000-0000-0000-000000000000/{first}.pdf")
+        );
+    }
+
+    #[test]
+    fn statuses_parse_and_print() {
+        for status in [
+            FileStatus::Queued,
+            FileStatus::Rendering,
+            FileStatus::Done,
+            FileStatus::Failed,
+        ] {
+            assert_eq!(status.as_str().parse::<FileStatus>().unwrap(), status);
+        }
+        assert!(FileStatus::Done.is_final() && !FileStatus::Rendering.is_final());
+    }
+}
