@@ -2,16 +2,18 @@
 //! protocol with `chromiumoxide` (async, one websocket; `headless_chrome` spends ~100 ms per
 //! call in its blocking transport, see `docs/decisions/0001-chromiumoxide.md`).
 //!
-//! Concurrency is a bounded pool of *slots*. A slot is an isolated browser context with its own
-//! [`GuardProxy`] and one reusable tab: reusing the tab keeps per-job overhead to a few
-//! milliseconds (as a hand-written Playwright script on a reused tab would), while the context
-//! and its proxy keep one job's cookies, storage and refused requests apart from the next.
-//! Between jobs a slot's cookies and the storage of every origin it touched are cleared, and
-//! after [`SLOT_JOBS`] jobs, or any error, the slot is thrown away and made anew.
+//! Concurrency is a bounded pool of *slots*, each one reusable tab: reusing tabs keeps per-job
+//! overhead to what a hand-written Playwright script on reused tabs pays. Tabs live in one
+//! browser context per owner (user), with that context's own [`GuardProxy`], so no cookie,
+//! storage or cache entry ever crosses from one user to another, while one user's concurrent
+//! jobs share a context as a script's tabs would (a context per tab costs about a fifth of the
+//! throughput). Which job a refused request belongs to is read from each tab's own network
+//! events. After [`SLOT_JOBS`] jobs, or any error, a tab is closed and made anew.
 //!
 //! The browser itself is relaunched when it dies (crash, kill, hang) and recycled after
 //! `recycle_after` jobs to bound memory.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,10 +22,11 @@ use std::time::{Duration, Instant};
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::emulation::SetEmulatedMediaParams;
 use chromiumoxide::cdp::browser_protocol::network::{
-    CookieParam, Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
+    CookieParam, EventLoadingFailed, EventRequestWillBeSent, EventResponseReceived, Headers,
+    SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{EventLifecycleEvent, NavigateParams, PrintToPdfParams};
-use chromiumoxide::cdp::browser_protocol::storage::{ClearCookiesParams, ClearDataForOriginParams};
+use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
 use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
@@ -119,6 +122,8 @@ struct BrowserHandle {
     /// of waiting out their timeout on commands that will never be answered.
     died: tokio::sync::watch::Receiver<bool>,
     idle_slots: Mutex<Vec<Slot>>,
+    /// One browser context per owner with tabs open, shared by that owner's tabs.
+    contexts: AsyncMutex<HashMap<String, Arc<OwnerContext>>>,
     /// Guards the default context, which no job uses but which must not be an open door either.
     _default_proxy: GuardProxy,
     _profile: tempfile::TempDir,
@@ -133,13 +138,17 @@ impl Drop for BrowserHandle {
     }
 }
 
-struct Slot {
-    context: BrowserContextId,
-    page: Page,
+/// A user's browser context and the guard proxy all its requests go through.
+struct OwnerContext {
+    id: BrowserContextId,
     proxy: GuardProxy,
+}
+
+struct Slot {
+    context: Arc<OwnerContext>,
+    owner: String,
+    page: Page,
     jobs: u32,
-    /// Whose jobs the tab last served; `None` when fresh or just reset.
-    owner: Option<String>,
     /// Cookies given with the last job are that job's alone, even for the same owner.
     carries_job_cookies: bool,
     /// Request settings already in force in the tab, so unchanged ones are not sent again.
@@ -151,12 +160,6 @@ struct Applied {
     user_agent: String,
     headers: std::collections::BTreeMap<String, String>,
     media: Option<MediaType>,
-}
-
-impl Slot {
-    fn needs_reset_for(&self, owner: &str) -> bool {
-        self.carries_job_cookies || self.owner.as_deref().is_some_and(|last| last != owner)
-    }
 }
 
 impl ChromiumEngine {
@@ -237,20 +240,26 @@ impl ChromiumEngine {
 
         let handle = self.browser().await?;
         handle.jobs_started.fetch_add(1, Ordering::Relaxed);
-        let mut slot = match handle.take_idle_slot(owner) {
+        let mut slot = match handle.take_idle_slot(owner, self.config.concurrency) {
             Some(slot) => slot,
-            None => self.new_slot(&handle).await?,
+            None => self.new_slot(&handle, owner).await?,
         };
-        if slot.needs_reset_for(owner) {
+        if slot.carries_job_cookies {
             let reset =
                 tokio::time::timeout(HOUSEKEEPING_TIMEOUT, reset_slot(&handle.browser, &mut slot)).await;
             if !matches!(reset, Ok(Ok(()))) {
                 tokio::spawn(close_slot(handle.clone(), slot));
-                return Err(handle.failure("could not reset a tab between users".to_owned()));
+                return Err(handle.failure("could not reset a tab".to_owned()));
             }
         }
-        slot.owner = Some(owner.to_owned());
         slot.carries_job_cookies = !options.cookies.is_empty();
+        let network = match NetworkLog::start(&slot.page).await {
+            Ok(log) => log,
+            Err(e) => {
+                tokio::spawn(close_slot(handle.clone(), slot));
+                return Err(handle.failure(format!("could not watch the tab's requests: {e}")));
+            }
+        };
         let remaining = self.config.timeout.saturating_sub(started.elapsed());
         let outcome = tokio::select! {
             outcome = tokio::time::timeout(remaining, print(&mut slot, &handle.user_agent, url, options, remaining)) => match outcome {
@@ -259,7 +268,7 @@ impl ChromiumEngine {
             },
             () = handle.wait_until_dead() => Err(RenderError::BrowserCrashed("the browser exited during the render".into())),
         };
-        let refusals = slot.proxy.refusals();
+        let refusals = network.refusals(&slot.context.proxy);
         let outcome = outcome.map_err(|e| {
             if handle.dead.load(Ordering::Relaxed) {
                 RenderError::BrowserCrashed(format!("the browser exited during the render ({e})"))
@@ -393,30 +402,19 @@ impl ChromiumEngine {
             dead,
             died,
             idle_slots: Mutex::new(Vec::new()),
+            contexts: AsyncMutex::new(HashMap::new()),
             _default_proxy: default_proxy,
             _profile: profile,
             handler,
         })
     }
 
-    async fn new_slot(&self, handle: &BrowserHandle) -> Result<Slot, RenderError> {
-        let proxy = GuardProxy::start(self.config.guard.clone())
-            .await
-            .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
+    async fn new_slot(&self, handle: &Arc<BrowserHandle>, owner: &str) -> Result<Slot, RenderError> {
         let create = async {
-            let context = handle
-                .browser
-                .create_browser_context(
-                    CreateBrowserContextParams::builder()
-                        .dispose_on_detach(true)
-                        .proxy_server(proxy.url())
-                        .proxy_bypass_list("<-loopback>")
-                        .build(),
-                )
-                .await?;
+            let context = handle.context_for(owner, &self.config.guard).await?;
             let target = CreateTargetParams::builder()
                 .url("about:blank")
-                .browser_context_id(context.clone())
+                .browser_context_id(context.id.clone())
                 .build()
                 .map_err(chromiumoxide::error::CdpError::msg)?;
             let page = handle.browser.new_page(target).await?;
@@ -429,10 +427,9 @@ impl ChromiumEngine {
         match created {
             Ok(Ok((context, page))) => Ok(Slot {
                 context,
+                owner: owner.to_owned(),
                 page,
-                proxy,
                 jobs: 0,
-                owner: None,
                 carries_job_cookies: false,
                 applied: Applied::default(),
             }),
@@ -450,14 +447,46 @@ impl BrowserHandle {
         }
     }
 
-    /// An idle tab, preferring one that last served `owner` and so needs no reset.
-    fn take_idle_slot(&self, owner: &str) -> Option<Slot> {
+    /// An idle tab of `owner`'s. Idle tabs of other owners beyond `keep` are closed, oldest
+    /// first, so that tabs follow the users who are active.
+    fn take_idle_slot(self: &Arc<Self>, owner: &str, keep: usize) -> Option<Slot> {
         let mut idle = self.idle_slots.lock().unwrap_or_else(|p| p.into_inner());
-        let index = idle
+        let mine = idle
             .iter()
-            .rposition(|slot| !slot.needs_reset_for(owner))
-            .or_else(|| idle.len().checked_sub(1))?;
-        Some(idle.swap_remove(index))
+            .rposition(|slot| slot.owner == owner)
+            .map(|i| idle.remove(i));
+        while idle.len() > keep {
+            let oldest = idle.remove(0);
+            tokio::spawn(close_slot(self.clone(), oldest));
+        }
+        mine
+    }
+
+    /// The owner's browser context, created with its own guard proxy on first use.
+    async fn context_for(
+        &self,
+        owner: &str,
+        guard: &Guard,
+    ) -> Result<Arc<OwnerContext>, chromiumoxide::error::CdpError> {
+        let mut contexts = self.contexts.lock().await;
+        if let Some(context) = contexts.get(owner) {
+            return Ok(context.clone());
+        }
+        let proxy = GuardProxy::start(guard.clone()).await.map_err(|e| {
+            chromiumoxide::error::CdpError::msg(format!("could not start the guard proxy: {e}"))
+        })?;
+        let id = self
+            .browser
+            .create_browser_context(
+                CreateBrowserContextParams::builder()
+                    .proxy_server(proxy.url())
+                    .proxy_bypass_list("<-loopback>")
+                    .build(),
+            )
+            .await?;
+        let context = Arc::new(OwnerContext { id, proxy });
+        contexts.insert(owner.to_owned(), context.clone());
+        Ok(context)
     }
 
     /// Classifies a failure to use the browser: if its connection is gone it is a crash.
@@ -476,10 +505,19 @@ async fn close_slot(handle: Arc<BrowserHandle>, slot: Slot) {
     if handle.dead.load(Ordering::Relaxed) {
         return;
     }
-    let Slot { context, page, .. } = slot;
+    let Slot {
+        context, owner, page, ..
+    } = slot;
     let closing = async {
         let _ = page.close().await;
-        let _ = handle.browser.dispose_browser_context(context).await;
+        let mut contexts = handle.contexts.lock().await;
+        // The map and this tab are the only holders: no other tab of the owner is open.
+        if Arc::strong_count(&context) == 2 && contexts.get(&owner).is_some_and(|c| Arc::ptr_eq(c, &context))
+        {
+            contexts.remove(&owner);
+            drop(contexts);
+            let _ = handle.browser.dispose_browser_context(context.id.clone()).await;
+        }
     };
     if tokio::time::timeout(HOUSEKEEPING_TIMEOUT, closing).await.is_err() {
         tracing::warn!(
@@ -490,23 +528,16 @@ async fn close_slot(handle: Arc<BrowserHandle>, slot: Slot) {
     }
 }
 
-/// Leaves nothing of one owner's jobs for the next owner: no cookies, no storage for any
-/// origin the tab's proxy saw, no extra headers. The page itself is left as it is; the next
-/// navigation replaces it (a navigation to about:blank here would cost a renderer process swap
-/// on every job).
+/// Cookies passed with a job belong to that job alone: they are cleared before the owner's
+/// next job, with any extra headers.
 async fn reset_slot(browser: &Browser, slot: &mut Slot) -> Result<(), chromiumoxide::error::CdpError> {
     browser
         .execute(
             ClearCookiesParams::builder()
-                .browser_context_id(slot.context.clone())
+                .browser_context_id(slot.context.id.clone())
                 .build(),
         )
         .await?;
-    for origin in slot.proxy.take_origins() {
-        slot.page
-            .execute(ClearDataForOriginParams::new(origin, "all"))
-            .await?;
-    }
     if !slot.applied.headers.is_empty() {
         slot.page
             .execute(SetExtraHttpHeadersParams::new(Headers::new(
@@ -515,9 +546,57 @@ async fn reset_slot(browser: &Browser, slot: &mut Slot) -> Result<(), chromiumox
             .await?;
         slot.applied.headers.clear();
     }
-    slot.owner = None;
     slot.carries_job_cookies = false;
     Ok(())
+}
+
+/// A tab's own view of its requests, to tell which refusals of the shared proxy were its own.
+struct NetworkLog {
+    requests: chromiumoxide::listeners::EventStream<EventRequestWillBeSent>,
+    failures: chromiumoxide::listeners::EventStream<EventLoadingFailed>,
+    responses: chromiumoxide::listeners::EventStream<EventResponseReceived>,
+}
+
+impl NetworkLog {
+    async fn start(page: &Page) -> Result<Self, chromiumoxide::error::CdpError> {
+        Ok(Self {
+            requests: page.event_listener::<EventRequestWillBeSent>().await?,
+            failures: page.event_listener::<EventLoadingFailed>().await?,
+            responses: page.event_listener::<EventResponseReceived>().await?,
+        })
+    }
+
+    /// Requests of this tab that the proxy refused: plain HTTP ones carry the proxy's marker
+    /// header; tunnelled ones (HTTPS, WebSockets) fail to connect and are matched to the
+    /// proxy's record by host and port.
+    fn refusals(mut self, proxy: &GuardProxy) -> Vec<crate::proxy::Refusal> {
+        use futures::FutureExt;
+        let mut urls = HashMap::new();
+        while let Some(Some(event)) = self.requests.next().now_or_never() {
+            urls.insert(event.request_id.clone(), event.request.url.clone());
+        }
+        let mut refused = Vec::new();
+        while let Some(Some(event)) = self.responses.next().now_or_never() {
+            let marked = event.response.headers.inner().as_object().is_some_and(|headers| {
+                headers
+                    .keys()
+                    .any(|name| name.eq_ignore_ascii_case(crate::proxy::GUARD_HEADER))
+            });
+            if marked {
+                if let Some(refusal) = proxy.refusal_for(&event.response.url) {
+                    refused.push(refusal);
+                }
+            }
+        }
+        while let Some(Some(event)) = self.failures.next().now_or_never() {
+            if event.error_text.contains("ERR_TUNNEL_CONNECTION_FAILED") {
+                if let Some(refusal) = urls.get(&event.request_id).and_then(|url| proxy.refusal_for(url)) {
+                    refused.push(refusal);
+                }
+            }
+        }
+        refused
+    }
 }
 
 /// Navigates, waits as asked and prints. Runs inside the job's timeout.
@@ -579,8 +658,6 @@ async fn print(
     } else {
         None
     };
-    // Anything refused before this point belonged to the tab's previous page.
-    slot.proxy.clear_refusals();
     let t_setup = t0.elapsed();
     let navigation = page
         .http_future(NavigateParams::new(url.as_str()))

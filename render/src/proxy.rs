@@ -37,6 +37,11 @@ pub struct Refusal {
 
 type ProxyBody = BoxBody<Bytes, hyper::Error>;
 
+/// Header on the proxy's own refusal responses.
+pub const GUARD_HEADER: &str = "x-folio-guard";
+/// Refusals remembered for attribution; older ones are forgotten first.
+const MAX_REFUSALS_KEPT: usize = 256;
+
 /// One proxy, normally for one render; stops when dropped.
 pub struct GuardProxy {
     addr: SocketAddr,
@@ -93,6 +98,16 @@ impl GuardProxy {
         lock(&self.shared.refusals).clear();
     }
 
+    /// The latest refusal of a request to the same host and port as `url`.
+    pub fn refusal_for(&self, url: &str) -> Option<Refusal> {
+        let target = endpoint(url)?;
+        lock(&self.shared.refusals)
+            .iter()
+            .rev()
+            .find(|refusal| endpoint(&refusal.url).as_ref() == Some(&target))
+            .cloned()
+    }
+
     /// The origins (`https://host:port`) requests went to since the last call.
     pub fn take_origins(&self) -> BTreeSet<String> {
         std::mem::take(&mut *lock(&self.shared.origins))
@@ -103,6 +118,12 @@ impl Drop for GuardProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// `(host, port)` of a URL, with ws/wss counted as the http/https they tunnel through.
+fn endpoint(url: &str) -> Option<(String, u16)> {
+    let url = url::Url::parse(url).ok()?;
+    Some((url.host_str()?.to_owned(), url.port_or_known_default()?))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -127,14 +148,23 @@ impl Shared {
 
     fn refuse(&self, url: String, error: &GuardError) -> Response<ProxyBody> {
         tracing::info!(%url, reason = %error, "render request refused by the guard");
-        lock(&self.refusals).push(Refusal {
+        let mut refusals = lock(&self.refusals);
+        if refusals.len() >= MAX_REFUSALS_KEPT {
+            refusals.remove(0);
+        }
+        refusals.push(Refusal {
             url,
             reason: error.to_string(),
         });
-        text(
+        let mut response = text(
             StatusCode::FORBIDDEN,
             format!("Folio refused this request: {error}"),
-        )
+        );
+        // Lets the page's own network events tell a refusal from an ordinary 403.
+        response
+            .headers_mut()
+            .insert(GUARD_HEADER, hyper::header::HeaderValue::from_static("refused"));
+        response
     }
 }
 

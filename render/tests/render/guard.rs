@@ -108,6 +108,23 @@ async fn a_sub_resource_on_loopback_is_refused() {
     assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
 }
 
+#[tokio::test]
+async fn a_tunnelled_https_sub_resource_on_loopback_is_refused() {
+    let site = serve().await;
+    let forbidden = serve().await;
+    let engine = engine(site.guard(), 20);
+    // HTTPS goes through the proxy as CONNECT: refused before any byte reaches the target.
+    let url = site.url(&format!(
+        "/subresource?to=https://127.0.0.1:{}/pixel.png",
+        forbidden.addr.port()
+    ));
+    assert_blocked(
+        engine.render(&page_url(&url), &RenderOptions::default()).await,
+        "loopback",
+    );
+    assert_eq!(forbidden.hits(), 0);
+}
+
 /// Stands in for DNS: `public.test` is the allowed site; `rebind.test` answers with the allowed
 /// site the first time and a forbidden loopback port afterwards, as a rebinding attacker would.
 struct TestDns {
