@@ -12,7 +12,7 @@ use folio_core::{Engine, RenderOptions};
 use folio_render::guard::Resolve;
 use folio_render::{Guard, ReaderEngine, RenderError};
 
-use crate::site::{engine, page_url, pdf_text, serve};
+use crate::site::{assert_article_renders, engine, page_url, pdf_text, serve};
 
 fn assert_blocked(result: Result<folio_render::RenderedPdf, RenderError>, reason: &str) -> String {
     match result {
@@ -101,11 +101,7 @@ async fn a_sub_resource_on_loopback_is_refused() {
     );
     assert_eq!(forbidden.hits(), 0);
     // The same tab goes on to serve clean pages.
-    let pdf = engine
-        .render(&page_url(&site.url("/article")), &RenderOptions::default())
-        .await
-        .unwrap();
-    assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
+    assert_article_renders(&engine, &site).await;
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use folio_core::RenderOptions;
 use folio_render::{ChromiumConfig, ChromiumEngine, RenderError};
 
-use crate::site::{engine, page_url, pdf_text, serve};
+use crate::site::{assert_article_renders, engine, page_url, pdf_text, serve};
 
 #[tokio::test]
 async fn a_hanging_page_times_out_cleanly_and_the_next_job_works() {
@@ -23,11 +23,7 @@ async fn a_hanging_page_times_out_cleanly_and_the_next_job_works() {
         "took {:?}",
         started.elapsed()
     );
-    let pdf = engine
-        .render(&page_url(&site.url("/article")), &RenderOptions::default())
-        .await
-        .unwrap();
-    assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
+    assert_article_renders(&engine, &site).await;
 }
 
 #[tokio::test]
@@ -50,11 +46,7 @@ async fn a_killed_browser_is_relaunched_and_the_next_job_works() {
     let err = slow.await.unwrap().unwrap_err();
     assert!(err.is_retryable(), "a crash is worth retrying: {err:?}");
 
-    let pdf = engine
-        .render(&page_url(&site.url("/article")), &RenderOptions::default())
-        .await
-        .unwrap();
-    assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
+    assert_article_renders(&engine, &site).await;
     assert_eq!(engine.launches(), 2);
     assert_ne!(engine.browser_pid().await, Some(pid));
 }

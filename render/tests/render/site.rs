@@ -251,3 +251,15 @@ pub fn assert_page_size(bytes: &[u8], width_pt: f64, height_pt: f64) {
 pub fn page_url(url: &str) -> folio_core::PageUrl {
     folio_core::PageUrl::parse(url).unwrap()
 }
+
+/// Renders the site's article and checks its text: a job that works, after whatever a test did.
+pub async fn assert_article_renders(engine: &ChromiumEngine, site: &Site) {
+    let pdf = engine
+        .render(
+            &page_url(&site.url("/article")),
+            &folio_core::RenderOptions::default(),
+        )
+        .await
+        .expect("the article renders");
+    assert!(pdf_text(&pdf.bytes).contains("quick brown fox"));
+}
