@@ -5,7 +5,7 @@ use std::time::Duration;
 use folio_core::RenderOptions;
 use folio_render::{ChromiumConfig, ChromiumEngine, RenderError};
 
-use crate::site::{assert_article_renders, engine, page_url, pdf_text, serve};
+use crate::site::{assert_article_renders, engine, page_url, serve};
 
 #[tokio::test]
 async fn a_hanging_page_times_out_cleanly_and_the_next_job_works() {
