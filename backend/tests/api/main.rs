@@ -7,4 +7,5 @@ mod auth;
 mod cli;
 mod errors;
 mod health;
+mod queue;
 mod sessions;
