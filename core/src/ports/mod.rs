@@ -1,7 +1,7 @@
 //! Ports: what the job pipeline needs from its surroundings, each with an embedded
 //! implementation for one machine and an AWS one (SQS, S3, DynamoDB) for many.
 //!
-//! Only the queue exists so far; the object store and file index follow the same pattern.
+//! The queue and the object store exist so far; the file index follows the same pattern.
 
 use std::time::Duration;
 
@@ -45,4 +45,15 @@ pub trait JobQueue: Send + Sync + 'static {
 
     /// Gives the job back to be retried after `delay`.
     async fn release(&self, delivery: &Delivery, delay: Duration) -> Result<(), PortError>;
+}
+
+/// Where PDFs are kept, by key (`users/{user_id}/{file_id}.pdf`, see [`crate::jobs::names`]).
+#[async_trait]
+pub trait ObjectStore: Send + Sync + 'static {
+    /// Stores `bytes` under `key`, replacing what was there; all or nothing.
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), PortError>;
+    /// The object, or `None` when there is none.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
+    /// Removes the object; removing one that is not there is not an error.
+    async fn delete(&self, key: &str) -> Result<(), PortError>;
 }
