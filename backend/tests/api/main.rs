@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod errors;
+mod file_index;
 mod health;
 mod queue;
 mod sessions;

@@ -1,13 +1,15 @@
 //! Ports: what the job pipeline needs from its surroundings, each with an embedded
 //! implementation for one machine and an AWS one (SQS, S3, DynamoDB) for many.
 //!
-//! The queue and the object store exist so far; the file index follows the same pattern.
+//! The embedded implementations exist so far; the AWS ones follow the same traits.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::RenderJob;
+use uuid::Uuid;
+
+use crate::{FileRecord, FileStatus, RenderJob};
 
 #[cfg(feature = "embedded")]
 pub mod embedded;
@@ -56,4 +58,51 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
     /// Removes the object; removing one that is not there is not an error.
     async fn delete(&self, key: &str) -> Result<(), PortError>;
+}
+
+/// A change to a file record, applied only if the record is in one of the expected states.
+#[derive(Debug, Clone, Default)]
+pub struct FileUpdate {
+    pub status: Option<FileStatus>,
+    pub name: Option<String>,
+    pub error: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub pages: Option<u32>,
+}
+
+/// What a user holds, for quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    /// Files queued or rendering.
+    pub pending_jobs: u64,
+    /// Bytes of finished PDFs.
+    pub stored_bytes: u64,
+}
+
+/// Each user's file records, newest first.
+#[async_trait]
+pub trait FileIndex: Send + Sync + 'static {
+    /// Records a new file; recording the same id again is a no-op (at-least-once callers).
+    async fn insert(&self, owner: Uuid, record: &FileRecord) -> Result<(), PortError>;
+    async fn get(&self, owner: Uuid, id: Uuid) -> Result<Option<FileRecord>, PortError>;
+    /// Up to `limit` records older than `before` (a file id), newest first.
+    async fn list(
+        &self,
+        owner: Uuid,
+        before: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, PortError>;
+    /// Applies `update` if the record's status is one of `from` (a conditional write, so two
+    /// deliveries of one job cannot both move it); the record after, or `None` if it is gone or
+    /// was in another state.
+    async fn transition(
+        &self,
+        owner: Uuid,
+        id: Uuid,
+        from: &[FileStatus],
+        update: FileUpdate,
+    ) -> Result<Option<FileRecord>, PortError>;
+    /// `false` if there was no such record.
+    async fn delete(&self, owner: Uuid, id: Uuid) -> Result<bool, PortError>;
+    async fn usage(&self, owner: Uuid) -> Result<Usage, PortError>;
 }
