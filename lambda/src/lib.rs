@@ -1,0 +1,198 @@
+//! The render worker: takes jobs from the queue, renders them, stores the PDF and records the
+//! outcome on the file. The same loop runs inside the backend (embedded mode) and, in AWS mode,
+//! as the Lambda handler or a `--poll` process; it sees only the ports, never SQS or SQLite.
+//!
+//! Delivery is at least once, so handling is idempotent: a job whose file is already done,
+//! failed or deleted is acknowledged and skipped; a job whose worker died mid-render is picked
+//! up again from `rendering`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use folio_core::jobs::{names, SCHEMA_VERSION};
+use folio_core::ports::{Delivery, FileIndex, FileUpdate, JobQueue, ObjectStore, PortError};
+use folio_core::{FileStatus, PageUrl};
+use folio_render::Renderer;
+use uuid::Uuid;
+
+/// How long a claimed job stays invisible to other workers: longer than any render may take.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// After this many deliveries a job that keeps failing for retryable reasons is failed for good.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// The three ports a job touches.
+#[derive(Clone)]
+pub struct Ports {
+    pub queue: Arc<dyn JobQueue>,
+    pub store: Arc<dyn ObjectStore>,
+    pub index: Arc<dyn FileIndex>,
+}
+
+/// What became of one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The PDF is stored and the file is done.
+    Done,
+    /// Recorded as failed with this reason; not retried.
+    Failed(String),
+    /// Nothing to do: the file is already final, or was deleted.
+    Skipped,
+    /// Given back to the queue to try again later.
+    Retry(String),
+}
+
+pub struct Worker {
+    ports: Ports,
+    renderer: Arc<Renderer>,
+    concurrency: usize,
+}
+
+impl Worker {
+    pub fn new(ports: Ports, renderer: Arc<Renderer>, concurrency: usize) -> Self {
+        Self {
+            ports,
+            renderer,
+            concurrency: concurrency.max(1),
+        }
+    }
+
+    /// Handles one delivery and acknowledges it (or gives it back), whatever happens.
+    pub async fn handle(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
+        let outcome = self.process(delivery).await?;
+        match &outcome {
+            Outcome::Retry(reason) => {
+                let backoff = Duration::from_secs(2u64.saturating_pow(delivery.receive_count.min(6)));
+                tracing::warn!(job = %delivery.job.job_id, %reason, ?backoff, "render will be retried");
+                self.ports.queue.release(delivery, backoff).await?;
+            }
+            _ => {
+                self.ports.queue.complete(delivery).await?;
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn process(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
+        let job = &delivery.job;
+        let (owner, id) = (job.owner, job.job_id);
+        if job.schema_version != SCHEMA_VERSION {
+            return Ok(Outcome::Skipped);
+        }
+        let started = self
+            .ports
+            .index
+            .transition(
+                owner,
+                id,
+                &[FileStatus::Queued, FileStatus::Rendering],
+                FileUpdate {
+                    status: Some(FileStatus::Rendering),
+                    ..FileUpdate::default()
+                },
+            )
+            .await?;
+        if started.is_none() {
+            tracing::info!(job = %id, "file already final or deleted; skipping");
+            return Ok(Outcome::Skipped);
+        }
+        let url = match PageUrl::parse(&job.url) {
+            Ok(url) => url,
+            Err(e) => return self.fail(owner, id, e.to_string()).await,
+        };
+        let rendered = self
+            .renderer
+            .render_for(&owner.to_string(), &url, &job.options, job.engine)
+            .await;
+        let pdf = match rendered {
+            Ok(pdf) => pdf,
+            Err(e) if e.is_retryable() && delivery.receive_count < MAX_ATTEMPTS => {
+                return Ok(Outcome::Retry(e.to_string()));
+            }
+            Err(e) => return self.fail(owner, id, e.to_string()).await,
+        };
+        let key = names::object_key(owner, id);
+        if let Err(e) = self.ports.store.put(&key, pdf.bytes).await {
+            return Ok(Outcome::Retry(e.to_string()));
+        }
+        let done = self
+            .ports
+            .index
+            .transition(
+                owner,
+                id,
+                &[FileStatus::Rendering],
+                FileUpdate {
+                    status: Some(FileStatus::Done),
+                    name: Some(pdf.title.unwrap_or_else(|| job.url.clone())),
+                    size_bytes: Some(pdf.size_bytes),
+                    pages: Some(pdf.pages),
+                    ..FileUpdate::default()
+                },
+            )
+            .await?;
+        if done.is_none() {
+            // Deleted while rendering: leave nothing behind.
+            self.ports.store.delete(&key).await?;
+            return Ok(Outcome::Skipped);
+        }
+        tracing::info!(job = %id, pages = pdf.pages, bytes = pdf.size_bytes, "render done");
+        Ok(Outcome::Done)
+    }
+
+    async fn fail(&self, owner: Uuid, id: Uuid, reason: String) -> Result<Outcome, PortError> {
+        tracing::info!(job = %id, %reason, "render failed");
+        self.ports
+            .index
+            .transition(
+                owner,
+                id,
+                &[FileStatus::Queued, FileStatus::Rendering],
+                FileUpdate {
+                    status: Some(FileStatus::Failed),
+                    error: Some(reason.clone()),
+                    ..FileUpdate::default()
+                },
+            )
+            .await?;
+        Ok(Outcome::Failed(reason))
+    }
+
+    /// Takes jobs until `shutdown` completes, `concurrency` at a time. Port errors (the database
+    /// briefly away) are logged and retried; nothing is acknowledged that was not handled.
+    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()> + Send) {
+        tokio::pin!(shutdown);
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
+        loop {
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let received = tokio::select! {
+                () = &mut shutdown => break,
+                received = self.ports.queue.receive(Duration::from_secs(20), LEASE) => received,
+            };
+            match received {
+                Ok(Some(delivery)) => {
+                    let worker = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = worker.handle(&delivery).await {
+                            // Unacknowledged: the lease runs out and the job comes back.
+                            tracing::error!(job = %delivery.job.job_id, error = %e, "job left for redelivery");
+                        }
+                        drop(permit);
+                    });
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the job queue; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        // Let jobs in flight finish (they hold the permits).
+        let _ = slots.acquire_many(self.concurrency as u32).await;
+    }
+}

@@ -1,0 +1,217 @@
+//! The worker against the embedded ports (SQLite queue and index, local files) and real
+//! Chromium, with pages served on 127.0.0.1.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::response::Html;
+use axum::routing::get;
+use folio_core::jobs::names;
+use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
+use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
+use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_render::{RenderSettings, Renderer};
+use folio_worker::{Outcome, Ports, Worker};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use uuid::Uuid;
+
+struct Setup {
+    queue: SqlQueue,
+    index: SqlFileIndex,
+    store: LocalStore,
+    worker: Arc<Worker>,
+    site: SocketAddr,
+    owner: Uuid,
+    _dir: tempfile::TempDir,
+}
+
+async fn setup() -> Setup {
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("folio.db").display());
+    let pool = AnyPoolOptions::new()
+        .max_connections(4)
+        .connect_with(AnyConnectOptions::from_str(&url).unwrap())
+        .await
+        .unwrap();
+    sqlx::migrate!("../backend/migrations/sqlite")
+        .run(&pool)
+        .await
+        .unwrap();
+    let owner = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (?, ?, 'x', 0, 0)",
+    )
+    .bind(owner.to_string())
+    .bind(format!("{owner}@example.com"))
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let app = axum::Router::new().route(
+        "/page",
+        get(|| async { Html("<title>Worker Page</title><h1>Rendered by the worker</h1>") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let queue = SqlQueue::new(pool.clone());
+    let index = SqlFileIndex::new(pool);
+    let store = LocalStore::new(dir.path().join("objects"));
+    let ports = Ports {
+        queue: Arc::new(queue.clone()),
+        store: Arc::new(store.clone()),
+        index: Arc::new(index.clone()),
+    };
+    let renderer = Arc::new(Renderer::new(&RenderSettings {
+        allowed_addrs: vec![site],
+        timeout: Duration::from_secs(20),
+        ..RenderSettings::default()
+    }));
+    let worker = Arc::new(Worker::new(ports, renderer, 2));
+    Setup {
+        queue,
+        index,
+        store,
+        worker,
+        site,
+        owner,
+        _dir: dir,
+    }
+}
+
+impl Setup {
+    /// What the API does for a request: record the file, then queue the job.
+    async fn request(&self, url: &str) -> RenderJob {
+        let job = RenderJob::new(
+            self.owner,
+            url.to_owned(),
+            RenderOptions::default(),
+            Engine::Chromium,
+        );
+        self.index
+            .insert(self.owner, &FileRecord::queued(&job))
+            .await
+            .unwrap();
+        self.queue.enqueue(&job).await.unwrap();
+        job
+    }
+
+    async fn next(&self) -> folio_core::ports::Delivery {
+        self.queue
+            .receive(Duration::from_secs(5), folio_worker::LEASE)
+            .await
+            .unwrap()
+            .expect("a job")
+    }
+}
+
+#[tokio::test]
+async fn a_job_becomes_a_stored_pdf_and_a_done_file() {
+    let s = setup().await;
+    let job = s.request(&format!("http://{}/page", s.site)).await;
+    assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Done);
+    let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
+    assert_eq!(file.status, FileStatus::Done);
+    assert_eq!(file.name, "Worker Page");
+    assert_eq!(file.pages, Some(1));
+    let pdf = s
+        .store
+        .get(&names::object_key(s.owner, job.job_id))
+        .await
+        .unwrap()
+        .expect("stored");
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(file.size_bytes, Some(pdf.len() as u64));
+    assert!(
+        s.queue
+            .receive(Duration::ZERO, folio_worker::LEASE)
+            .await
+            .unwrap()
+            .is_none(),
+        "acknowledged"
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_job_is_skipped_and_stores_nothing_twice() {
+    let s = setup().await;
+    let job = s.request(&format!("http://{}/page", s.site)).await;
+    assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Done);
+    s.queue.enqueue(&job).await.unwrap(); // SQS delivers at least once
+    assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Skipped);
+    assert_eq!(s.index.list(s.owner, None, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_url_fails_the_file_with_the_reason_and_is_not_retried() {
+    let s = setup().await;
+    let job = s.request("http://127.0.0.1:9/secret").await;
+    let outcome = s.worker.handle(&s.next().await).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Failed(reason) if reason.contains("loopback")),
+        "{outcome:?}"
+    );
+    let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
+    assert_eq!(file.status, FileStatus::Failed);
+    assert!(file.error.unwrap().contains("loopback"));
+    assert!(
+        s.queue
+            .receive(Duration::ZERO, folio_worker::LEASE)
+            .await
+            .unwrap()
+            .is_none(),
+        "not retried"
+    );
+}
+
+#[tokio::test]
+async fn a_job_whose_file_was_deleted_is_skipped() {
+    let s = setup().await;
+    let job = s.request(&format!("http://{}/page", s.site)).await;
+    assert!(s.index.delete(s.owner, job.job_id).await.unwrap());
+    assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Skipped);
+    assert!(s
+        .store
+        .get(&names::object_key(s.owner, job.job_id))
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn the_loop_renders_everything_queued_and_stops_on_shutdown() {
+    let s = setup().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(s.worker.clone().run(async {
+        let _ = stopped.await;
+    }));
+    let mut jobs = Vec::new();
+    for _ in 0..3 {
+        jobs.push(s.request(&format!("http://{}/page", s.site)).await);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for job in &jobs {
+        loop {
+            let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
+            if file.status == FileStatus::Done {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {} stuck in {:?}",
+                job.job_id,
+                file.status
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("stops")
+        .unwrap();
+}
