@@ -47,6 +47,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// Chromium, timeouts and the SSRF guard, shared with `folio render` and the worker.
+    pub render: folio_render::RenderSettings,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             max_body_bytes: 1024 * 1024,
             log_format: LogFormat::Pretty,
+            render: folio_render::RenderSettings::default(),
         }
     }
 }
@@ -135,6 +138,7 @@ impl Settings {
                 ]))
                 .transpose()?
                 .unwrap_or(defaults.log_format),
+            render: folio_render::RenderSettings::from_lookup(&lookup)?,
         })
     }
 
@@ -166,6 +170,7 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_format", &self.log_format)
+            .field("render", &self.render)
             .finish()
     }
 }

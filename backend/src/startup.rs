@@ -21,6 +21,9 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::routes;
 use crate::store::Db;
+use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
+use folio_render::Renderer;
+use folio_worker::{Ports, Worker};
 
 /// What every handler can reach; cheap to clone.
 #[derive(Clone)]
@@ -32,6 +35,10 @@ pub struct AppStateInner {
     pub hasher: PasswordHasher,
     pub tokens: TokenKeys,
     pub limiter: FailureLimiter,
+    pub ports: Ports,
+    /// The embedded queue, for cancelling a job whose file is deleted before it starts.
+    pub embedded_queue: Option<SqlQueue>,
+    pub renderer: Arc<Renderer>,
 }
 
 impl Deref for AppState {
@@ -63,7 +70,18 @@ impl Application {
                 load_or_create_secret(&settings.data_dir)?
             }
         };
+        // Embedded ports: the queue and file index in the database, PDFs under the data folder.
+        let queue = SqlQueue::new(db.pool.clone());
+        let ports = Ports {
+            queue: Arc::new(queue.clone()),
+            store: Arc::new(LocalStore::new(settings.data_dir.join("objects"))),
+            index: Arc::new(SqlFileIndex::new(db.pool.clone())),
+        };
+        let renderer = Arc::new(Renderer::new(&settings.render));
         let state = AppState(Arc::new(AppStateInner {
+            ports,
+            embedded_queue: Some(queue),
+            renderer,
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,
             limiter: FailureLimiter::new(settings.signin_max_failures, settings.signin_window),
@@ -95,19 +113,37 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves, and renders queued jobs, until `shutdown` completes; then lets in-flight
+    /// requests and renders finish.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        // Embedded mode renders in-process; enqueueing wakes the worker at once.
+        let worker = Arc::new(Worker::new(
+            self.state.ports.clone(),
+            self.state.renderer.clone(),
+            self.state.settings.render.concurrency,
+        ));
+        let worker = tokio::spawn(worker.run(until_stopped(stopped.clone())));
         axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(until_stopped(stopped))
         .await
         .context("server failed")?;
+        let _ = worker.await;
+        self.state.renderer.shutdown().await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -120,6 +156,7 @@ fn router(state: AppState) -> Router {
 
     let api = Router::new()
         .merge(routes::auth::router())
+        .merge(routes::files::router())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request
                 .extensions()

@@ -1,6 +1,7 @@
 //! HTTP routes, a module per feature, each exposing `router()`.
 
 pub mod auth;
+pub mod files;
 pub mod health;
 
 use axum::http::{Method, Uri};

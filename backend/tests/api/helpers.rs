@@ -96,6 +96,21 @@ pub async fn spawn_app_with(database: Database, configure: impl FnOnce(&mut Sett
     }
 }
 
+/// A migrated database with no application (and so no in-process worker) attached: for tests
+/// that drive a port directly and must be the only ones touching it.
+pub async fn bare_db(database: Database) -> (Db, tempfile::TempDir) {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        data_dir: data_dir.path().to_path_buf(),
+        ..Settings::default()
+    };
+    if let Database::MySql = database {
+        settings.database_url = Some(SecretString::from(fresh_mysql_database().await));
+    }
+    let db = Db::connect(&settings).await.expect("database");
+    (db, data_dir)
+}
+
 /// A new, empty database on the local MariaDB, so tests never see each other's rows.
 async fn fresh_mysql_database() -> String {
     let server = std::env::var("FOLIO_TEST_MYSQL_URL")

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod errors;
 mod file_index;
+mod files;
 mod health;
 mod queue;
 mod sessions;

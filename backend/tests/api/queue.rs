@@ -8,7 +8,7 @@ use folio_core::ports::embedded::SqlQueue;
 use folio_core::ports::JobQueue;
 use folio_core::{Engine, RenderJob, RenderOptions};
 
-use crate::helpers::{spawn_app, Database};
+use crate::helpers::{bare_db, Database};
 
 crate::on_both_databases!(
     a_leased_job_is_invisible_until_its_lease_runs_out,
@@ -30,8 +30,8 @@ fn job(n: usize) -> RenderJob {
 const NO_WAIT: Duration = Duration::from_millis(0);
 
 async fn a_leased_job_is_invisible_until_its_lease_runs_out(db: Database) {
-    let app = spawn_app(db).await;
-    let queue = SqlQueue::new(app.db.pool.clone());
+    let (db, _dir) = bare_db(db).await;
+    let queue = SqlQueue::new(db.pool.clone());
     let sent = job(1);
     queue.enqueue(&sent).await.unwrap();
 
@@ -76,16 +76,16 @@ async fn a_leased_job_is_invisible_until_its_lease_runs_out(db: Database) {
 }
 
 async fn a_job_survives_a_worker_that_dies_holding_it(db: Database) {
-    let app = spawn_app(db).await;
+    let (db, _dir) = bare_db(db).await;
     let sent = job(2);
     {
-        let worker = SqlQueue::new(app.db.pool.clone());
+        let worker = SqlQueue::new(db.pool.clone());
         worker.enqueue(&sent).await.unwrap();
         let leased = worker.receive(NO_WAIT, Duration::from_millis(500)).await.unwrap();
         assert!(leased.is_some());
         // The worker is gone without completing or releasing: a crash.
     }
-    let restarted = SqlQueue::new(app.db.pool.clone());
+    let restarted = SqlQueue::new(db.pool.clone());
     let again = restarted
         .receive(Duration::from_secs(5), Duration::from_secs(30))
         .await
@@ -94,8 +94,8 @@ async fn a_job_survives_a_worker_that_dies_holding_it(db: Database) {
 }
 
 async fn a_waiting_receiver_wakes_as_soon_as_a_job_arrives(db: Database) {
-    let app = spawn_app(db).await;
-    let queue = SqlQueue::new(app.db.pool.clone());
+    let (db, _dir) = bare_db(db).await;
+    let queue = SqlQueue::new(db.pool.clone());
     let receiver = {
         let queue = queue.clone();
         tokio::spawn(async move {
@@ -116,8 +116,8 @@ async fn a_waiting_receiver_wakes_as_soon_as_a_job_arrives(db: Database) {
 }
 
 async fn released_jobs_come_back_after_their_delay(db: Database) {
-    let app = spawn_app(db).await;
-    let queue = SqlQueue::new(app.db.pool.clone());
+    let (db, _dir) = bare_db(db).await;
+    let queue = SqlQueue::new(db.pool.clone());
     queue.enqueue(&job(4)).await.unwrap();
     let delivery = queue
         .receive(NO_WAIT, Duration::from_secs(30))
@@ -144,8 +144,8 @@ async fn released_jobs_come_back_after_their_delay(db: Database) {
 }
 
 async fn concurrent_receivers_never_share_a_job(db: Database) {
-    let app = spawn_app(db).await;
-    let queue = SqlQueue::new(app.db.pool.clone());
+    let (db, _dir) = bare_db(db).await;
+    let queue = SqlQueue::new(db.pool.clone());
     let sent: Vec<RenderJob> = (0..20).map(job).collect();
     for job in &sent {
         queue.enqueue(job).await.unwrap();

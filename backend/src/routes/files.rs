@@ -1,0 +1,241 @@
+//! A user's library: request a render, list, download and delete PDFs.
+//!
+//! Every route is scoped to the caller: another user's file answers 404, exactly as a file
+//! that does not exist, so ids cannot be probed.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use folio_core::jobs::names;
+use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderJob, RenderOptions};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::startup::AppState;
+
+const DEFAULT_PAGE_SIZE: usize = 100;
+const MAX_PAGE_SIZE: usize = 1000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/request", post(request))
+        .route("/files", get(list))
+        .route("/file/{id}", get(download).delete(delete))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenderRequest {
+    url: String,
+    #[serde(default)]
+    options: RenderOptions,
+    #[serde(default)]
+    engine: Engine,
+}
+
+fn port_error(e: folio_core::ports::PortError) -> ApiError {
+    ApiError::Unavailable(anyhow::Error::new(e))
+}
+
+/// Records the file, then queues the job; if queueing fails the record is removed again, so a
+/// user never sees a file that nothing will ever render.
+async fn request(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(body): ApiJson<RenderRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let url = PageUrl::parse(&body.url)?;
+    body.options.validate()?;
+    // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
+    let guard = state.settings.render.guard();
+    // (A name that does not resolve is left to the render, which records why on the file.)
+    if let Err(folio_render::guard::GuardError::Refused(refused)) =
+        guard.resolve(&url.host().to_string(), url.port()).await
+    {
+        return Err(ApiError::invalid("url", refused.to_string()));
+    }
+    let job = RenderJob::new(user.user_id, url.as_str().to_owned(), body.options, body.engine);
+    let record = FileRecord::queued(&job);
+    state
+        .ports
+        .index
+        .insert(user.user_id, &record)
+        .await
+        .map_err(port_error)?;
+    if let Err(e) = state.ports.queue.enqueue(&job).await {
+        let _ = state.ports.index.delete(user.user_id, job.job_id).await;
+        return Err(port_error(e));
+    }
+    tracing::info!(file = %job.job_id, "render requested");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": job.job_id, "status": "queued" })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct FileList {
+    files: Vec<FileRecord>,
+    next_cursor: Option<Uuid>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<FileList>, ApiError> {
+    let before = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => Some(
+            cursor
+                .parse::<Uuid>()
+                .map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned"))?,
+        ),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    // One more than asked tells whether there is a next page.
+    let mut files = state
+        .ports
+        .index
+        .list(user.user_id, before, limit + 1)
+        .await
+        .map_err(port_error)?;
+    let next_cursor = if files.len() > limit {
+        files.truncate(limit);
+        files.last().map(|f| f.id)
+    } else {
+        None
+    };
+    Ok(Json(FileList { files, next_cursor }))
+}
+
+/// Any id that is not a UUID (path tricks included) is simply a file that does not exist.
+fn file_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse::<Uuid>().map_err(|_| ApiError::NotFound)
+}
+
+async fn download(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = file_id(&raw)?;
+    let file = state
+        .ports
+        .index
+        .get(user.user_id, id)
+        .await
+        .map_err(port_error)?
+        .ok_or(ApiError::NotFound)?;
+    if file.status != FileStatus::Done {
+        return Err(ApiError::Conflict {
+            code: "not_ready",
+            message: format!("the file is {}, not done yet", file.status.as_str()),
+        });
+    }
+    let bytes = state
+        .ports
+        .store
+        .get(&names::object_key(user.user_id, id))
+        .await
+        .map_err(port_error)?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))?;
+    let disposition = format!("attachment; filename=\"{}\"", download_name(&file.name));
+    let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// A file name safe in a header and on any file system: ASCII letters, digits and a few marks.
+fn download_name(title: &str) -> String {
+    let mut name: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name = name
+        .trim_matches(|c: char| c == '.' || c == ' ' || c == '_')
+        .to_owned();
+    name.truncate(100);
+    if name.is_empty() {
+        name = "page".to_owned();
+    }
+    format!("{name}.pdf")
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = file_id(&raw)?;
+    if !state
+        .ports
+        .index
+        .delete(user.user_id, id)
+        .await
+        .map_err(port_error)?
+    {
+        return Err(ApiError::NotFound);
+    }
+    state
+        .ports
+        .store
+        .delete(&names::object_key(user.user_id, id))
+        .await
+        .map_err(port_error)?;
+    if let Some(queue) = &state.embedded_queue {
+        // A job not yet started is dropped; one in flight finds its file gone and skips it.
+        let _ = queue.cancel(id).await;
+    }
+    tracing::info!(file = %id, "file deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::download_name;
+
+    #[test]
+    fn download_names_are_safe() {
+        assert_eq!(
+            download_name("My Page: \"Quotes\" / slashes"),
+            "My Page_ _Quotes_ _ slashes.pdf"
+        );
+        assert_eq!(download_name("../../etc/passwd"), "etc_passwd.pdf");
+        assert_eq!(download_name("日本語"), "page.pdf");
+        assert_eq!(download_name(""), "page.pdf");
+    }
+}

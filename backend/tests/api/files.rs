@@ -1,0 +1,252 @@
+//! The library end to end in the embedded mode: request a page served by the test, watch it
+//! become done, download the PDF, delete it; and the walls between users.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::response::Html;
+use axum::routing::get;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, spawn_app_with, Database, TestApp};
+
+crate::on_both_databases!(
+    a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
+    users_never_see_or_touch_each_others_files,
+    bad_requests_are_refused_with_the_field_and_reason,
+);
+
+async fn serve_page() -> SocketAddr {
+    let app = axum::Router::new().route(
+        "/article",
+        get(|| async { Html("<title>Library Test: Page</title><h1>Folio library end to end</h1>") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+async fn library_app(db: Database, site: SocketAddr) -> TestApp {
+    spawn_app_with(db, |s| {
+        s.render.allowed_addrs = vec![site];
+        s.render.concurrency = 2;
+        s.render.timeout = Duration::from_secs(20);
+    })
+    .await
+}
+
+impl TestApp {
+    async fn request_render(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/request"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn files(&self, token: &str) -> Value {
+        let response = self
+            .client
+            .get(self.url("/api/v1/files"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn wait_until_final(&self, token: &str, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let files = self.files(token).await;
+            let file = files["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == id)
+                .cloned();
+            if let Some(file) = file {
+                if file["status"] == "done" || file["status"] == "failed" {
+                    return file;
+                }
+            }
+            assert!(Instant::now() < deadline, "file {id} never finished");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+}
+
+async fn a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, token) = app.signed_in_user().await;
+    let url = format!("http://{site}/article");
+    let response = app
+        .request_render(&token, &json!({ "url": url, "options": {"landscape": true} }))
+        .await;
+    assert_eq!(response.status(), 202);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "queued");
+    let id = body["id"].as_str().unwrap().to_owned();
+
+    let file = app.wait_until_final(&token, &id).await;
+    assert_eq!(file["status"], "done", "{file}");
+    assert_eq!(file["name"], "Library Test: Page");
+    assert_eq!(file["source_url"], url.as_str());
+    assert_eq!(file["engine"], "chromium");
+    assert_eq!(file["pages"], 1);
+    assert_eq!(file["error"], Value::Null);
+    let mut keys: Vec<_> = file.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "engine",
+            "error",
+            "id",
+            "name",
+            "pages",
+            "size_bytes",
+            "source_url",
+            "status",
+            "updated_at"
+        ]
+    );
+
+    let download = app
+        .client
+        .get(app.url(&format!("/api/v1/file/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(disposition, "attachment; filename=\"Library Test_ Page.pdf\"");
+    let bytes = download.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert_eq!(file["size_bytes"], bytes.len());
+    let (w, h) = folio_render::pdf::page_sizes(&bytes).unwrap()[0];
+    assert!(w > h, "landscape was honoured: {w}x{h}");
+
+    let delete = |app: &TestApp| {
+        app.client
+            .delete(app.url(&format!("/api/v1/file/{id}")))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(delete(&app).await.unwrap().status(), 204);
+    assert_error(delete(&app).await.unwrap(), 404, "not_found").await;
+    let gone = app
+        .client
+        .get(app.url(&format!("/api/v1/file/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(gone, 404, "not_found").await;
+    assert!(app.files(&token).await["files"].as_array().unwrap().is_empty());
+}
+
+async fn users_never_see_or_touch_each_others_files(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, alice) = app.signed_in_user().await;
+    let (_, bob) = app.signed_in_user().await;
+    let response = app
+        .request_render(&alice, &json!({ "url": format!("http://{site}/article") }))
+        .await;
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.wait_until_final(&alice, &id).await;
+
+    assert!(app.files(&bob).await["files"].as_array().unwrap().is_empty());
+    for path in [
+        format!("/api/v1/file/{id}"),
+        format!("/api/v1/file/{}", id.to_uppercase()),
+        format!("/api/v1/file/..%2F{id}"),
+        "/api/v1/file/not-a-uuid".to_owned(),
+        format!("/api/v1/file/{}", uuid::Uuid::now_v7()),
+    ] {
+        let get = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(get.status(), 404, "GET {path}");
+        let delete = app
+            .client
+            .delete(app.url(&path))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(delete.status(), 404, "DELETE {path}");
+    }
+    let anonymous = app.client.get(app.url("/api/v1/files")).send().await.unwrap();
+    assert_error(anonymous, 401, "unauthorized").await;
+    // Alice still has it, untouched.
+    let download = app
+        .client
+        .get(app.url(&format!("/api/v1/file/{id}")))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+}
+
+async fn bad_requests_are_refused_with_the_field_and_reason(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, token) = app.signed_in_user().await;
+    let ok_url = format!("http://{site}/article");
+    let cases = [
+        (json!({ "url": "not a url" }), "url", "absolute"),
+        (json!({ "url": "ftp://example.com/" }), "url", "http"),
+        (json!({ "url": "http://127.0.0.1:9/" }), "url", "loopback"),
+        (
+            json!({ "url": ok_url, "options": { "landscpae": true } }),
+            "options.landscpae",
+            "unknown field",
+        ),
+        (
+            json!({ "url": ok_url, "options": { "landscape": "yes" } }),
+            "options.landscape",
+            "boolean",
+        ),
+        (
+            json!({ "url": ok_url, "options": { "scale": 9 } }),
+            "options.scale",
+            "between",
+        ),
+        (json!({ "url": ok_url, "engine": "webkit" }), "engine", "webkit"),
+        (json!({ "options": {} }), "url", "url"),
+    ];
+    for (body, field, reason) in cases {
+        let response = app.request_render(&token, &body).await;
+        let error = assert_error(response, 422, "invalid_input").await;
+        assert_eq!(error["error"]["field"], field, "{body}: {error}");
+        assert!(
+            error["error"]["message"].as_str().unwrap().contains(reason),
+            "{body}: {error}"
+        );
+    }
+    assert!(
+        app.files(&token).await["files"].as_array().unwrap().is_empty(),
+        "nothing was recorded"
+    );
+}
