@@ -46,6 +46,9 @@ pub struct Settings {
     pub signin_window: Duration,
     pub trusted_proxies: Vec<IpNet>,
     pub max_body_bytes: usize,
+    /// Per-user limits: jobs queued or rendering at once, and bytes of stored PDFs.
+    pub max_queued_jobs: u64,
+    pub max_stored_bytes: u64,
     pub log_format: LogFormat,
     /// Chromium, timeouts and the SSRF guard, shared with `folio render` and the worker.
     pub render: folio_render::RenderSettings,
@@ -65,6 +68,8 @@ impl Default for Settings {
             signin_window: Duration::from_secs(5 * 60),
             trusted_proxies: Vec::new(),
             max_body_bytes: 1024 * 1024,
+            max_queued_jobs: 200,
+            max_stored_bytes: 1024 * 1024 * 1024,
             log_format: LogFormat::Pretty,
             render: folio_render::RenderSettings::default(),
         }
@@ -131,6 +136,14 @@ impl Settings {
                 .map(parse_with(|v| v.parse::<usize>()))
                 .transpose()?
                 .unwrap_or(defaults.max_body_bytes),
+            max_queued_jobs: get(names::MAX_QUEUED_JOBS)
+                .map(parse_with(|v| v.parse::<u64>()))
+                .transpose()?
+                .unwrap_or(defaults.max_queued_jobs),
+            max_stored_bytes: get(names::MAX_STORED_BYTES)
+                .map(parse_with(|v| v.parse::<u64>()))
+                .transpose()?
+                .unwrap_or(defaults.max_stored_bytes),
             log_format: get(names::LOG_FORMAT)
                 .map(one_of(&[
                     ("pretty", LogFormat::Pretty),
@@ -169,6 +182,8 @@ impl std::fmt::Debug for Settings {
             .field("signin_window", &self.signin_window)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_queued_jobs", &self.max_queued_jobs)
+            .field("max_stored_bytes", &self.max_stored_bytes)
             .field("log_format", &self.log_format)
             .field("render", &self.render)
             .finish()

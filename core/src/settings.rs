@@ -24,6 +24,10 @@ pub const SIGNIN_WINDOW: &str = "FOLIO_SIGNIN_WINDOW";
 pub const TRUSTED_PROXIES: &str = "FOLIO_TRUSTED_PROXIES";
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
+/// Most jobs one user may have queued or rendering at once.
+pub const MAX_QUEUED_JOBS: &str = "FOLIO_MAX_QUEUED_JOBS";
+/// Most bytes of PDFs one user may keep.
+pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
 /// `pretty` (default) or `json`.
 pub const LOG_FORMAT: &str = "FOLIO_LOG_FORMAT";
 
@@ -89,5 +93,7 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     SIGNIN_WINDOW,
     TRUSTED_PROXIES,
     MAX_BODY_BYTES,
+    MAX_QUEUED_JOBS,
+    MAX_STORED_BYTES,
     LOG_FORMAT,
 ];

@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/sign-up", post(sign_up))
         .route("/auth/sign-in", post(sign_in))
         .route("/auth/sign-out", post(sign_out))
-        .route("/auth/me", get(me))
+        .route("/auth/me", get(me).delete(delete_account))
         .route("/auth/password", post(change_password))
 }
 
@@ -194,8 +194,71 @@ async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<Statu
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(user: AuthUser) -> Json<UserView> {
-    Json(UserView::new(user.user_id, user.email, user.created_at))
+#[derive(Debug, Serialize)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub usage: UsageView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UsageView {
+    pub queued_jobs: u64,
+    pub max_queued_jobs: u64,
+    pub stored_bytes: u64,
+    pub max_stored_bytes: u64,
+}
+
+/// The current user, with what they use against their limits.
+async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView>, ApiError> {
+    let usage = state
+        .ports
+        .index
+        .usage(user.user_id)
+        .await
+        .map_err(crate::routes::files::port_error)?;
+    Ok(Json(MeView {
+        user: UserView::new(user.user_id, user.email, user.created_at),
+        usage: UsageView {
+            queued_jobs: usage.pending_jobs,
+            max_queued_jobs: state.settings.max_queued_jobs,
+            stored_bytes: usage.stored_bytes,
+            max_stored_bytes: state.settings.max_stored_bytes,
+        },
+    }))
+}
+
+/// Deletes the account with every file: PDFs first, then the user row, whose removal cascades
+/// to sessions and file records. A failure part-way leaves the account in place to try again.
+async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    let port_error = crate::routes::files::port_error;
+    loop {
+        let files = state
+            .ports
+            .index
+            .list(user.user_id, None, 500)
+            .await
+            .map_err(port_error)?;
+        if files.is_empty() {
+            break;
+        }
+        for file in files {
+            let key = folio_core::jobs::names::object_key(user.user_id, file.id);
+            state.ports.store.delete(&key).await.map_err(port_error)?;
+            if let Some(queue) = &state.embedded_queue {
+                let _ = queue.cancel(file.id).await;
+            }
+            state
+                .ports
+                .index
+                .delete(user.user_id, file.id)
+                .await
+                .map_err(port_error)?;
+        }
+    }
+    users::delete(&state.db, user.user_id).await?;
+    tracing::info!(user_id = %user.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Requires the current password; every other session of the user is revoked.

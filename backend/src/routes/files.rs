@@ -40,7 +40,7 @@ struct RenderRequest {
     engine: Engine,
 }
 
-fn port_error(e: folio_core::ports::PortError) -> ApiError {
+pub(crate) fn port_error(e: folio_core::ports::PortError) -> ApiError {
     ApiError::Unavailable(anyhow::Error::new(e))
 }
 
@@ -60,6 +60,20 @@ async fn request(
         guard.resolve(&url.host().to_string(), url.port()).await
     {
         return Err(ApiError::invalid("url", refused.to_string()));
+    }
+    let usage = state.ports.index.usage(user.user_id).await.map_err(port_error)?;
+    if usage.pending_jobs >= state.settings.max_queued_jobs {
+        return Err(ApiError::QuotaExceeded(format!(
+            "you already have {} pages waiting to render (the limit is {}); try again when some are done",
+            usage.pending_jobs, state.settings.max_queued_jobs
+        )));
+    }
+    if usage.stored_bytes >= state.settings.max_stored_bytes {
+        return Err(ApiError::QuotaExceeded(format!(
+            "your library holds {} MiB, the limit is {} MiB; delete some files to make room",
+            usage.stored_bytes / (1024 * 1024),
+            state.settings.max_stored_bytes / (1024 * 1024)
+        )));
     }
     let job = RenderJob::new(user.user_id, url.as_str().to_owned(), body.options, body.engine);
     let record = FileRecord::queued(&job);

@@ -54,3 +54,12 @@ pub async fn set_password_hash(db: &Db, id: Uuid, password_hash: &str, now: i64)
         .await
         .map(|_| ())
 }
+
+/// Removes the account; sessions and file records go with it (foreign keys cascade).
+pub async fn delete(db: &Db, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}

@@ -11,16 +11,26 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_error, spawn_app_with, Database, TestApp};
 
 crate::on_both_databases!(
+    limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me,
+    deleting_the_account_removes_every_file_and_session,
     a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
     users_never_see_or_touch_each_others_files,
     bad_requests_are_refused_with_the_field_and_reason,
 );
 
 async fn serve_page() -> SocketAddr {
-    let app = axum::Router::new().route(
-        "/article",
-        get(|| async { Html("<title>Library Test: Page</title><h1>Folio library end to end</h1>") }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/article",
+            get(|| async { Html("<title>Library Test: Page</title><h1>Folio library end to end</h1>") }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                Html("<title>Slow</title><p>slow</p>")
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -28,10 +38,19 @@ async fn serve_page() -> SocketAddr {
 }
 
 async fn library_app(db: Database, site: SocketAddr) -> TestApp {
+    library_app_with(db, site, |_| {}).await
+}
+
+async fn library_app_with(
+    db: Database,
+    site: SocketAddr,
+    configure: impl FnOnce(&mut folio_backend::Settings),
+) -> TestApp {
     spawn_app_with(db, |s| {
         s.render.allowed_addrs = vec![site];
         s.render.concurrency = 2;
         s.render.timeout = Duration::from_secs(20);
+        configure(s);
     })
     .await
 }
@@ -249,4 +268,105 @@ async fn bad_requests_are_refused_with_the_field_and_reason(db: Database) {
         app.files(&token).await["files"].as_array().unwrap().is_empty(),
         "nothing was recorded"
     );
+}
+
+async fn limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me(db: Database) {
+    let site = serve_page().await;
+    let app = library_app_with(db, site, |s| s.max_queued_jobs = 1).await;
+    let (_, token) = app.signed_in_user().await;
+    let slow = json!({ "url": format!("http://{site}/slow") });
+    let first = app.request_render(&token, &slow).await;
+    assert_eq!(first.status(), 202);
+    let id = first.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me: Value = app.me(&token).await.json().await.unwrap();
+    assert_eq!(me["usage"]["queued_jobs"], 1);
+    assert_eq!(me["usage"]["max_queued_jobs"], 1);
+    let body = assert_error(app.request_render(&token, &slow).await, 429, "quota_exceeded").await;
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("waiting"),
+        "{body}"
+    );
+
+    let done = app.wait_until_final(&token, &id).await;
+    assert_eq!(done["status"], "done");
+    let me: Value = app.me(&token).await.json().await.unwrap();
+    assert_eq!(me["usage"]["queued_jobs"], 0);
+    assert_eq!(me["usage"]["stored_bytes"], done["size_bytes"]);
+    assert_eq!(me["usage"]["max_stored_bytes"], 1024 * 1024 * 1024);
+
+    let app = library_app_with(db, site, |s| s.max_stored_bytes = 1).await;
+    let (_, token) = app.signed_in_user().await;
+    let article = json!({ "url": format!("http://{site}/article") });
+    let id = app
+        .request_render(&token, &article)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.wait_until_final(&token, &id).await;
+    let body = assert_error(app.request_render(&token, &article).await, 429, "quota_exceeded").await;
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("delete"),
+        "{body}"
+    );
+}
+
+async fn deleting_the_account_removes_every_file_and_session(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (email, token) = app.signed_in_user().await;
+    let other_session = app.token_for(&email, crate::helpers::PASSWORD).await;
+    let response = app
+        .request_render(&token, &json!({ "url": format!("http://{site}/article") }))
+        .await;
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.wait_until_final(&token, &id).await;
+    let objects = app.data_dir.path().join("objects");
+    assert!(count_files(&objects) >= 1, "the PDF is on disk");
+
+    let deleted = app
+        .client
+        .delete(app.url("/api/v1/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(count_files(&objects), 0, "no PDF left behind");
+    assert_error(app.me(&token).await, 401, "unauthorized").await;
+    assert_error(app.me(&other_session).await, 401, "unauthorized").await;
+    assert_error(
+        app.sign_in(&email, crate::helpers::PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    // The address is free again.
+    assert_eq!(app.sign_up(&email, crate::helpers::PASSWORD).await.status(), 201);
+}
+
+fn count_files(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                count_files(&path)
+            } else {
+                1
+            }
+        })
+        .sum()
 }

@@ -47,7 +47,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
-    _data_dir: tempfile::TempDir,
+    pub data_dir: tempfile::TempDir,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -91,7 +91,7 @@ pub async fn spawn_app_with(database: Database, configure: impl FnOnce(&mut Sett
             .build()
             .unwrap(),
         db,
-        _data_dir: data_dir,
+        data_dir,
         _shutdown: shutdown,
     }
 }
