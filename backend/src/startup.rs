@@ -19,6 +19,7 @@ use tracing::Level;
 use crate::auth::{load_or_create_secret, FailureLimiter, PasswordHasher, TokenKeys};
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::events::{Events, NotifyingIndex};
 use crate::routes;
 use crate::store::Db;
 use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
@@ -39,6 +40,7 @@ pub struct AppStateInner {
     /// The embedded queue, for cancelling a job whose file is deleted before it starts.
     pub embedded_queue: Option<SqlQueue>,
     pub renderer: Arc<Renderer>,
+    pub events: Events,
 }
 
 impl Deref for AppState {
@@ -72,16 +74,21 @@ impl Application {
         };
         // Embedded ports: the queue and file index in the database, PDFs under the data folder.
         let queue = SqlQueue::new(db.pool.clone());
+        let events = Events::default();
         let ports = Ports {
             queue: Arc::new(queue.clone()),
             store: Arc::new(LocalStore::new(settings.data_dir.join("objects"))),
-            index: Arc::new(SqlFileIndex::new(db.pool.clone())),
+            index: Arc::new(NotifyingIndex::new(
+                Arc::new(SqlFileIndex::new(db.pool.clone())),
+                events.clone(),
+            )),
         };
         let renderer = Arc::new(Renderer::new(&settings.render));
         let state = AppState(Arc::new(AppStateInner {
             ports,
             embedded_queue: Some(queue),
             renderer,
+            events,
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,
             limiter: FailureLimiter::new(settings.signin_max_failures, settings.signin_window),
@@ -157,6 +164,7 @@ fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(routes::auth::router())
         .merge(routes::files::router())
+        .merge(routes::events::router())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request
                 .extensions()

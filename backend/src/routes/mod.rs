@@ -1,6 +1,7 @@
 //! HTTP routes, a module per feature, each exposing `router()`.
 
 pub mod auth;
+pub mod events;
 pub mod files;
 pub mod health;
 

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_error, spawn_app_with, Database, TestApp};
 
 crate::on_both_databases!(
+    status_changes_arrive_over_server_sent_events_for_their_owner_only,
     limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me,
     deleting_the_account_removes_every_file_and_session,
     a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
@@ -369,4 +370,86 @@ fn count_files(dir: &std::path::Path) -> usize {
             }
         })
         .sum()
+}
+
+/// Reads `data:` payloads of `event: file` from an SSE response until `until` says stop.
+async fn read_events(response: reqwest::Response, mut until: impl FnMut(&[Value]) -> bool) -> Vec<Value> {
+    use futures::StreamExt;
+    let mut stream = response.bytes_stream();
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            if block.lines().any(|l| l == "event: file") {
+                if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
+                    events.push(serde_json::from_str(data).unwrap());
+                }
+            }
+        }
+        if until(&events) {
+            break;
+        }
+    }
+    events
+}
+
+async fn status_changes_arrive_over_server_sent_events_for_their_owner_only(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, alice) = app.signed_in_user().await;
+    let (_, bob) = app.signed_in_user().await;
+    let open = |token: String| {
+        app.client
+            .get(app.url("/api/v1/events"))
+            .bearer_auth(token)
+            .send()
+    };
+    let alice_stream = open(alice.clone()).await.unwrap();
+    assert_eq!(alice_stream.status(), 200);
+    assert!(alice_stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let bob_stream = open(bob.clone()).await.unwrap();
+    assert_error(
+        app.client.get(app.url("/api/v1/events")).send().await.unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    let response = app
+        .request_render(&alice, &json!({ "url": format!("http://{site}/article") }))
+        .await;
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seen = tokio::time::timeout(
+        Duration::from_secs(25),
+        read_events(alice_stream, |events| {
+            events.iter().any(|e| e["status"] == "done")
+        }),
+    )
+    .await
+    .expect("the done event arrives");
+    let statuses: Vec<&str> = seen
+        .iter()
+        .filter(|e| e["id"] == id.as_str())
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["queued", "rendering", "done"]);
+
+    // Bob's stream carried nothing of Alice's.
+    let bob_saw = tokio::time::timeout(
+        Duration::from_millis(500),
+        read_events(bob_stream, |events| !events.is_empty()),
+    )
+    .await;
+    assert!(
+        bob_saw.is_err() || bob_saw.unwrap().is_empty(),
+        "bob saw alice's events"
+    );
 }
