@@ -21,7 +21,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{Events, NotifyingIndex};
 use crate::routes;
-use crate::store::Db;
+use crate::store::{Db, Dialect};
 use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
 use folio_render::Renderer;
 use folio_worker::{Ports, Worker};
@@ -74,6 +74,16 @@ impl Application {
         };
         // Embedded ports: the queue and file index in the database, PDFs under the data folder.
         let queue = SqlQueue::new(db.pool.clone());
+        if db.dialect == Dialect::Sqlite {
+            // One process per SQLite file: leases left at start-up are from a stop mid-render.
+            let reclaimed = queue
+                .reclaim_leases()
+                .await
+                .context("could not read the job queue")?;
+            if reclaimed > 0 {
+                tracing::info!(reclaimed, "jobs interrupted by the last stop are queued again");
+            }
+        }
         let events = Events::default();
         let ports = Ports {
             queue: Arc::new(queue.clone()),

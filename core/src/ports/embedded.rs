@@ -60,6 +60,20 @@ impl SqlQueue {
             .map_err(unavailable)
     }
 
+    /// Makes every leased job visible again at once. Only for a database that a single process
+    /// uses (SQLite): at start-up, any lease there belongs to a process that died, and waiting
+    /// for it to run out would delay those jobs for nothing.
+    pub async fn reclaim_leases(&self) -> Result<u64, PortError> {
+        let now = now_ms();
+        sqlx::query("UPDATE job_queue SET visible_at = ? WHERE receipt IS NOT NULL AND visible_at > ?")
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(unavailable)
+    }
+
     /// Jobs waiting or leased.
     pub async fn pending_count(&self) -> Result<u64, PortError> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM job_queue")

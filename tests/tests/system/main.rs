@@ -1,3 +1,4 @@
 //! Whole-system tests, one binary: each module runs Folio's real executables.
 
 mod run_command;
+mod survival;
