@@ -67,6 +67,25 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Requests a render that must be accepted, and returns the new file's id.
+    async fn requested(&self, token: &str, body: &Value) -> String {
+        let response = self.request_render(token, body).await;
+        assert_eq!(response.status(), 202, "request {body}");
+        response.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn download(&self, token: &str, id: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/api/v1/file/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn files(&self, token: &str) -> Value {
         let response = self
             .client
@@ -138,13 +157,7 @@ async fn a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted(db: Data
         ]
     );
 
-    let download = app
-        .client
-        .get(app.url(&format!("/api/v1/file/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let download = app.download(&token, &id).await;
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/pdf");
     let disposition = download.headers()["content-disposition"]
@@ -166,13 +179,7 @@ async fn a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted(db: Data
     };
     assert_eq!(delete(&app).await.unwrap().status(), 204);
     assert_error(delete(&app).await.unwrap(), 404, "not_found").await;
-    let gone = app
-        .client
-        .get(app.url(&format!("/api/v1/file/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let gone = app.download(&token, &id).await;
     assert_error(gone, 404, "not_found").await;
     assert!(app.files(&token).await["files"].as_array().unwrap().is_empty());
 }
@@ -182,13 +189,9 @@ async fn users_never_see_or_touch_each_others_files(db: Database) {
     let app = library_app(db, site).await;
     let (_, alice) = app.signed_in_user().await;
     let (_, bob) = app.signed_in_user().await;
-    let response = app
-        .request_render(&alice, &json!({ "url": format!("http://{site}/article") }))
+    let id = app
+        .requested(&alice, &json!({ "url": format!("http://{site}/article") }))
         .await;
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     app.wait_until_final(&alice, &id).await;
 
     assert!(app.files(&bob).await["files"].as_array().unwrap().is_empty());
@@ -219,13 +222,7 @@ async fn users_never_see_or_touch_each_others_files(db: Database) {
     let anonymous = app.client.get(app.url("/api/v1/files")).send().await.unwrap();
     assert_error(anonymous, 401, "unauthorized").await;
     // Alice still has it, untouched.
-    let download = app
-        .client
-        .get(app.url(&format!("/api/v1/file/{id}")))
-        .bearer_auth(&alice)
-        .send()
-        .await
-        .unwrap();
+    let download = app.download(&alice, &id).await;
     assert_eq!(download.status(), 200);
 }
 
@@ -301,15 +298,7 @@ async fn limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me(db: Da
     let app = library_app_with(db, site, |s| s.max_stored_bytes = 1).await;
     let (_, token) = app.signed_in_user().await;
     let article = json!({ "url": format!("http://{site}/article") });
-    let id = app
-        .request_render(&token, &article)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.requested(&token, &article).await;
     app.wait_until_final(&token, &id).await;
     let body = assert_error(app.request_render(&token, &article).await, 429, "quota_exceeded").await;
     assert!(
@@ -323,13 +312,9 @@ async fn deleting_the_account_removes_every_file_and_session(db: Database) {
     let app = library_app(db, site).await;
     let (email, token) = app.signed_in_user().await;
     let other_session = app.token_for(&email, crate::helpers::PASSWORD).await;
-    let response = app
-        .request_render(&token, &json!({ "url": format!("http://{site}/article") }))
+    let id = app
+        .requested(&token, &json!({ "url": format!("http://{site}/article") }))
         .await;
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     app.wait_until_final(&token, &id).await;
     let objects = app.data_dir.path().join("objects");
     assert!(count_files(&objects) >= 1, "the PDF is on disk");
@@ -420,13 +405,9 @@ async fn status_changes_arrive_over_server_sent_events_for_their_owner_only(db: 
     )
     .await;
 
-    let response = app
-        .request_render(&alice, &json!({ "url": format!("http://{site}/article") }))
+    let id = app
+        .requested(&alice, &json!({ "url": format!("http://{site}/article") }))
         .await;
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let seen = tokio::time::timeout(
         Duration::from_secs(25),
         read_events(alice_stream, |events| {
