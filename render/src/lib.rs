@@ -111,6 +111,7 @@ impl RenderError {
 pub struct Renderer {
     chromium: Option<Arc<ChromiumEngine>>,
     reader: ReaderEngine,
+    guard: Guard,
 }
 
 impl Renderer {
@@ -136,8 +137,14 @@ impl Renderer {
         };
         Self {
             chromium,
-            reader: ReaderEngine::new(guard, settings.timeout),
+            reader: ReaderEngine::new(guard.clone(), settings.timeout),
+            guard,
         }
+    }
+
+    /// The guard both engines use, for callers that refuse a URL before queueing it.
+    pub fn guard(&self) -> &Guard {
+        &self.guard
     }
 
     /// Closes Chromium, if it was started.

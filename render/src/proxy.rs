@@ -10,7 +10,6 @@
 //! Refusals are recorded so the render can fail with the reason instead of printing an error
 //! page.
 
-use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -56,7 +55,6 @@ impl GuardProxy {
         let shared = Arc::new(Shared {
             guard,
             refusals: Mutex::new(Vec::new()),
-            origins: Mutex::new(BTreeSet::new()),
         });
         let accepting = shared.clone();
         let task = tokio::spawn(async move {
@@ -94,10 +92,6 @@ impl GuardProxy {
         lock(&self.shared.refusals).clone()
     }
 
-    pub fn clear_refusals(&self) {
-        lock(&self.shared.refusals).clear();
-    }
-
     /// The latest refusal of a request to the same host and port as `url`.
     pub fn refusal_for(&self, url: &str) -> Option<Refusal> {
         let target = endpoint(url)?;
@@ -106,11 +100,6 @@ impl GuardProxy {
             .rev()
             .find(|refusal| endpoint(&refusal.url).as_ref() == Some(&target))
             .cloned()
-    }
-
-    /// The origins (`https://host:port`) requests went to since the last call.
-    pub fn take_origins(&self) -> BTreeSet<String> {
-        std::mem::take(&mut *lock(&self.shared.origins))
     }
 }
 
@@ -133,19 +122,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Shared {
     guard: Guard,
     refusals: Mutex<Vec<Refusal>>,
-    origins: Mutex<BTreeSet<String>>,
 }
 
 impl Shared {
-    fn saw_origin(&self, scheme: &str, host: &str, port: u16, default_port: u16) {
-        let origin = if port == default_port {
-            format!("{scheme}://{host}")
-        } else {
-            format!("{scheme}://{host}:{port}")
-        };
-        lock(&self.origins).insert(origin);
-    }
-
     fn refuse(&self, url: String, error: &GuardError) -> Response<ProxyBody> {
         tracing::info!(%url, reason = %error, "render request refused by the guard");
         let mut refusals = lock(&self.refusals);
@@ -200,7 +179,6 @@ async fn tunnel(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Pro
         return text(StatusCode::BAD_REQUEST, "CONNECT needs host:port".to_owned());
     };
     let port = authority.port_u16().unwrap_or(443);
-    shared.saw_origin("https", authority.host(), port, 443);
     let addr = match shared.guard.resolve(authority.host(), port).await {
         Ok(addr) => addr,
         Err(e) => return shared.refuse(format!("https://{authority}/"), &e),
@@ -243,7 +221,6 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
         );
     };
     let port = uri.port_u16().unwrap_or(80);
-    shared.saw_origin("http", host, port, 80);
     let addr = match shared.guard.resolve(host, port).await {
         Ok(addr) => addr,
         Err(e) => return shared.refuse(uri.to_string(), &e),

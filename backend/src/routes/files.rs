@@ -54,10 +54,12 @@ async fn request(
     let url = PageUrl::parse(&body.url)?;
     body.options.validate()?;
     // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
-    let guard = state.settings.render.guard();
     // (A name that does not resolve is left to the render, which records why on the file.)
-    if let Err(folio_render::guard::GuardError::Refused(refused)) =
-        guard.resolve(&url.host().to_string(), url.port()).await
+    if let Err(folio_render::guard::GuardError::Refused(refused)) = state
+        .renderer
+        .guard()
+        .resolve(&url.host().to_string(), url.port())
+        .await
     {
         return Err(ApiError::invalid("url", refused.to_string()));
     }
