@@ -25,11 +25,7 @@ pub enum SignupPolicy {
     Closed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+pub use folio_worker::process::LogFormat;
 
 #[derive(Clone)]
 pub struct Settings {
@@ -52,6 +48,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Chromium, timeouts and the SSRF guard, shared with `folio render` and the worker.
     pub render: folio_render::RenderSettings,
+    /// Ports that run on AWS instead of this machine, each when its setting is present.
+    pub aws: folio_core::settings::AwsTargets,
+    /// When set, downloads from S3 redirect to a presigned link valid this long.
+    pub s3_presign_ttl: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -72,6 +72,8 @@ impl Default for Settings {
             max_stored_bytes: 1024 * 1024 * 1024,
             log_format: LogFormat::Pretty,
             render: folio_render::RenderSettings::default(),
+            aws: folio_core::settings::AwsTargets::default(),
+            s3_presign_ttl: None,
         }
     }
 }
@@ -152,6 +154,8 @@ impl Settings {
                 .transpose()?
                 .unwrap_or(defaults.log_format),
             render: folio_render::RenderSettings::from_lookup(&lookup)?,
+            aws: folio_core::settings::AwsTargets::from_lookup(&lookup),
+            s3_presign_ttl: get(names::S3_PRESIGN_TTL).map(presign_ttl).transpose()?,
         })
     }
 
@@ -186,6 +190,8 @@ impl std::fmt::Debug for Settings {
             .field("max_stored_bytes", &self.max_stored_bytes)
             .field("log_format", &self.log_format)
             .field("render", &self.render)
+            .field("aws", &self.aws)
+            .field("s3_presign_ttl", &self.s3_presign_ttl)
             .finish()
     }
 }
@@ -220,6 +226,16 @@ fn seconds((name, value): (&'static str, String)) -> Result<Duration, SettingsEr
         Ok(secs) => Ok(Duration::from_secs(secs)),
         Err(_) => Err(error(name, &value, "expected a whole number of seconds")),
     }
+}
+
+/// S3 refuses presigned links that live longer than a week.
+fn presign_ttl(setting: (&'static str, String)) -> Result<Duration, SettingsError> {
+    let value = setting.1.clone();
+    let ttl = seconds(setting)?;
+    if ttl > Duration::from_secs(7 * 24 * 60 * 60) {
+        return Err(error(names::S3_PRESIGN_TTL, &value, "at most 604800 seconds (7 days)"));
+    }
+    Ok(ttl)
 }
 
 fn one_of<T: Copy>(
@@ -315,6 +331,7 @@ mod tests {
             (names::TRUSTED_PROXIES, "10.0.0.0/8, nope"),
             (names::DATABASE_URL, "postgres://x"),
             (names::JWT_SECRET, "short"),
+            (names::S3_PRESIGN_TTL, "604801"),
         ] {
             let err = settings(&[(name, value)])
                 .err()

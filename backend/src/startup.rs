@@ -23,6 +23,7 @@ use crate::events::{Events, NotifyingIndex};
 use crate::routes;
 use crate::store::{Db, Dialect};
 use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
+use folio_core::ports::{aws, FileIndex, JobQueue, ObjectStore};
 use folio_render::Renderer;
 use folio_worker::{Ports, Worker};
 
@@ -39,6 +40,8 @@ pub struct AppStateInner {
     pub ports: Ports,
     /// The embedded queue, for cancelling a job whose file is deleted before it starts.
     pub embedded_queue: Option<SqlQueue>,
+    /// Whether file changes can happen outside this process, so event streams poll the index.
+    pub watch_index: bool,
     pub renderer: Arc<Renderer>,
     pub events: Events,
 }
@@ -72,9 +75,21 @@ impl Application {
                 load_or_create_secret(&settings.data_dir)?
             }
         };
-        // Embedded ports: the queue and file index in the database, PDFs under the data folder.
-        let queue = SqlQueue::new(db.pool.clone());
-        if db.dialect == Dialect::Sqlite {
+        // Each port runs on AWS when its setting is present, else on this machine: the queue
+        // and file index in the database, PDFs under the data folder.
+        let aws = &settings.aws;
+        let sdk = match aws.any() {
+            true => Some(aws::sdk_config().await),
+            false => None,
+        };
+        let (queue, embedded_queue): (Arc<dyn JobQueue>, _) = match (&aws.sqs_queue_url, &sdk) {
+            (Some(url), Some(sdk)) => (Arc::new(aws::SqsQueue::new(sdk, url)), None),
+            _ => {
+                let queue = SqlQueue::new(db.pool.clone());
+                (Arc::new(queue.clone()), Some(queue))
+            }
+        };
+        if let (Some(queue), Dialect::Sqlite) = (&embedded_queue, db.dialect) {
             // One process per SQLite file: leases left at start-up are from a stop mid-render.
             let reclaimed = queue
                 .reclaim_leases()
@@ -84,19 +99,34 @@ impl Application {
                 tracing::info!(reclaimed, "jobs interrupted by the last stop are queued again");
             }
         }
+        let store: Arc<dyn ObjectStore> = match (&aws.s3_bucket, &sdk) {
+            (Some(bucket), Some(sdk)) => Arc::new(aws::S3Store::new(sdk, bucket)),
+            _ => Arc::new(LocalStore::new(settings.data_dir.join("objects"))),
+        };
+        let index: Arc<dyn FileIndex> = match (&aws.dynamodb_table, &sdk) {
+            (Some(table), Some(sdk)) => Arc::new(aws::DynamoFileIndex::new(sdk, table)),
+            _ => Arc::new(SqlFileIndex::new(db.pool.clone())),
+        };
+        // Changes made elsewhere (a worker process, another replica) reach event streams only
+        // by watching the index.
+        let watch_index = aws.sqs_queue_url.is_some() || aws.dynamodb_table.is_some();
+        tracing::info!(
+            queue = if aws.sqs_queue_url.is_some() { "sqs" } else { "embedded" },
+            store = if aws.s3_bucket.is_some() { "s3" } else { "local" },
+            index = if aws.dynamodb_table.is_some() { "dynamodb" } else { "sql" },
+            "ports"
+        );
         let events = Events::default();
         let ports = Ports {
-            queue: Arc::new(queue.clone()),
-            store: Arc::new(LocalStore::new(settings.data_dir.join("objects"))),
-            index: Arc::new(NotifyingIndex::new(
-                Arc::new(SqlFileIndex::new(db.pool.clone())),
-                events.clone(),
-            )),
+            queue,
+            store,
+            index: Arc::new(NotifyingIndex::new(index, events.clone())),
         };
         let renderer = Arc::new(Renderer::new(&settings.render));
         let state = AppState(Arc::new(AppStateInner {
             ports,
-            embedded_queue: Some(queue),
+            embedded_queue,
+            watch_index,
             renderer,
             events,
             tokens: TokenKeys::new(&secret, settings.token_ttl),
@@ -145,13 +175,15 @@ impl Application {
         let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
-        // Embedded mode renders in-process; enqueueing wakes the worker at once.
-        let worker = Arc::new(Worker::new(
-            self.state.ports.clone(),
-            self.state.renderer.clone(),
-            self.state.settings.render.concurrency,
-        ));
-        let worker = tokio::spawn(worker.run(until_stopped(stopped.clone())));
+        // Without SQS the jobs are rendered in-process; enqueueing wakes the worker at once.
+        let worker = self.state.embedded_queue.is_some().then(|| {
+            let worker = Arc::new(Worker::new(
+                self.state.ports.clone(),
+                self.state.renderer.clone(),
+                self.state.settings.render.concurrency,
+            ));
+            tokio::spawn(worker.run(until_stopped(stopped.clone())))
+        });
         axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -159,7 +191,9 @@ impl Application {
         .with_graceful_shutdown(until_stopped(stopped))
         .await
         .context("server failed")?;
-        let _ = worker.await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         self.state.renderer.shutdown().await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");

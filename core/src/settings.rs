@@ -60,6 +60,44 @@ pub const SQS_QUEUE_URL: &str = "FOLIO_SQS_QUEUE_URL";
 pub const S3_BUCKET: &str = "FOLIO_S3_BUCKET";
 /// DynamoDB table of file records; when set, it replaces the SQL file index.
 pub const DYNAMODB_TABLE: &str = "FOLIO_DYNAMODB_TABLE";
+/// Seconds a presigned S3 download link lives; when set (and PDFs are in S3), downloads redirect
+/// to such a link instead of streaming through the backend.
+pub const S3_PRESIGN_TTL: &str = "FOLIO_S3_PRESIGN_TTL";
+
+/// Which ports run on AWS: each one whose setting is present.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsTargets {
+    pub sqs_queue_url: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub dynamodb_table: Option<String>,
+}
+
+impl AwsTargets {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        Self {
+            sqs_queue_url: get(SQS_QUEUE_URL),
+            s3_bucket: get(S3_BUCKET),
+            dynamodb_table: get(DYNAMODB_TABLE),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.sqs_queue_url.is_some() || self.s3_bucket.is_some() || self.dynamodb_table.is_some()
+    }
+
+    /// The settings a worker outside the backend needs but lacks.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            (SQS_QUEUE_URL, self.sqs_queue_url.is_none()),
+            (S3_BUCKET, self.s3_bucket.is_none()),
+            (DYNAMODB_TABLE, self.dynamodb_table.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect()
+    }
+}
 
 /// A setting that is present but unusable; start-up stops with this message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,4 +134,14 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     MAX_QUEUED_JOBS,
     MAX_STORED_BYTES,
     LOG_FORMAT,
+    SQS_QUEUE_URL,
+    S3_BUCKET,
+    DYNAMODB_TABLE,
+    S3_PRESIGN_TTL,
 ];
+
+/// Every setting the worker (`bootstrap`) reads besides [`RENDER_SETTINGS`].
+pub const WORKER_SETTINGS: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE, LOG_FORMAT];
+
+/// The settings the worker cannot run without in AWS mode.
+pub const WORKER_REQUIRED: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE];

@@ -6,6 +6,9 @@
 //! failed or deleted is acknowledged and skipped; a job whose worker died mid-render is picked
 //! up again from `rendering`.
 
+pub mod lambda;
+pub mod process;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,7 +75,9 @@ impl Worker {
         Ok(outcome)
     }
 
-    async fn process(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
+    /// Handles one delivery without acknowledging it: the caller settles it with the queue
+    /// (the loop below) or reports it back to Lambda (a partial batch failure for `Retry`).
+    pub async fn process(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
         let job = &delivery.job;
         let (owner, id) = (job.owner, job.job_id);
         if job.schema_version != SCHEMA_VERSION {
@@ -131,8 +136,11 @@ impl Worker {
             )
             .await?;
         if done.is_none() {
-            // Deleted while rendering: leave nothing behind.
-            self.ports.store.delete(&key).await?;
+            // Another delivery of the same job got there first (the PDF is the same one), or the
+            // file was deleted while rendering: then leave nothing behind.
+            if self.ports.index.get(owner, id).await?.is_none() {
+                self.ports.store.delete(&key).await?;
+            }
             return Ok(Outcome::Skipped);
         }
         tracing::info!(job = %id, pages = pdf.pages, bytes = pdf.size_bytes, "render done");

@@ -1,6 +1,12 @@
 //! `GET /api/v1/events`: the caller's file status changes as Server-Sent Events, so the SPA
 //! updates live. Authenticated by the usual bearer token (the SPA reads it with `fetch`).
+//!
+//! Changes made in this process arrive on the [`Events`](crate::events::Events) channel at
+//! once. When files can change elsewhere (a worker process on SQS, a DynamoDB index shared by
+//! replicas), the stream also watches the user's newest files in the index while it is open,
+//! often while something is pending and rarely otherwise.
 
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -9,40 +15,139 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
 use futures::Stream;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
+use uuid::Uuid;
 
 use crate::auth::AuthUser;
+use crate::events::FileEvent;
 use crate::startup::AppState;
+
+/// How often the index is read while one of the user's files is queued or rendering.
+const WATCH_PENDING: Duration = Duration::from_secs(1);
+/// How often otherwise: a request made through another replica shows up within this.
+const WATCH_IDLE: Duration = Duration::from_secs(5);
+/// The newest files watched; a change further down the list is not news to the SPA.
+const WATCHED_FILES: usize = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/events", get(events))
 }
 
-/// Each event is `event: file` with `{"id","status"}`; a listener that fell too far behind gets
-/// `event: resync` and should reload the list.
+struct Watcher {
+    state: AppState,
+    owner: Uuid,
+    receiver: broadcast::Receiver<FileEvent>,
+    /// The last status each watched file was reported in (`None` before the first look).
+    known: Option<HashMap<Uuid, &'static str>>,
+    next_look: tokio::time::Instant,
+    ready: VecDeque<Event>,
+}
+
+fn file_event(change: &FileEvent) -> Event {
+    Event::default()
+        .event("file")
+        .json_data(change)
+        .unwrap_or_else(|_| resync())
+}
+
+fn resync() -> Event {
+    Event::default().event("resync").data("{}")
+}
+
+impl Watcher {
+    /// Reports `status` for `id` unless it was the last one reported.
+    fn report(&mut self, id: Uuid, status: &'static str) {
+        if let Some(known) = &mut self.known {
+            if known.insert(id, status) == Some(status) {
+                return;
+            }
+        }
+        self.ready.push_back(file_event(&FileEvent {
+            owner: self.owner,
+            id,
+            status,
+        }));
+    }
+
+    /// Reads the user's newest files and reports what changed since the last look.
+    async fn look(&mut self) {
+        let files = match self.state.ports.index.list(self.owner, None, WATCHED_FILES).await {
+            Ok(files) => files,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the file index; trying again");
+                self.next_look = tokio::time::Instant::now() + WATCH_IDLE;
+                return;
+            }
+        };
+        let pending = files.iter().any(|f| !f.status.is_final());
+        let first = self.known.is_none();
+        let mut previous = self.known.take().unwrap_or_default();
+        let mut now = HashMap::with_capacity(files.len());
+        for file in &files {
+            let status = file.status.as_str();
+            if !first && previous.get(&file.id) != Some(&status) {
+                self.ready.push_back(file_event(&FileEvent {
+                    owner: self.owner,
+                    id: file.id,
+                    status,
+                }));
+            }
+            previous.remove(&file.id);
+            now.insert(file.id, status);
+        }
+        // Watched before and gone now: deleted, or pushed off the page by newer files.
+        let oldest_watched = files.last().map(|f| f.id);
+        for (id, status) in previous {
+            let surely_gone = files.len() < WATCHED_FILES || oldest_watched.is_some_and(|oldest| id > oldest);
+            if status != "deleted" && surely_gone {
+                self.ready.push_back(file_event(&FileEvent {
+                    owner: self.owner,
+                    id,
+                    status: "deleted",
+                }));
+            }
+        }
+        self.known = Some(now);
+        let interval = if pending { WATCH_PENDING } else { WATCH_IDLE };
+        self.next_look = tokio::time::Instant::now() + interval;
+    }
+
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Some(event);
+            }
+            let watching = self.state.watch_index;
+            tokio::select! {
+                received = self.receiver.recv() => match received {
+                    Ok(change) if change.owner == self.owner => self.report(change.id, change.status),
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => return Some(resync()),
+                    Err(RecvError::Closed) => return None,
+                },
+                () = tokio::time::sleep_until(self.next_look), if watching => self.look().await,
+            }
+        }
+    }
+}
+
+/// Each event is `event: file` with `{"id","status"}` (`status` is a file status or
+/// `deleted`); a listener that fell too far behind gets `event: resync` and should reload.
 async fn events(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let receiver = state.events.subscribe();
-    let owner = user.user_id;
-    let stream = futures::stream::unfold(receiver, move |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(change) if change.owner == owner => {
-                    let event = Event::default()
-                        .event("file")
-                        .json_data(&change)
-                        .unwrap_or_else(|_| Event::default().event("resync").data("{}"));
-                    return Some((Ok(event), receiver));
-                }
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("{}")), receiver));
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
+    let watcher = Watcher {
+        receiver: state.events.subscribe(),
+        owner: user.user_id,
+        known: None,
+        next_look: tokio::time::Instant::now(),
+        ready: VecDeque::new(),
+        state,
+    };
+    let stream = futures::stream::unfold(watcher, |mut watcher| async move {
+        let event = watcher.next().await?;
+        Some((Ok(event), watcher))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -168,14 +168,34 @@ async fn download(
             message: format!("the file is {}, not done yet", file.status.as_str()),
         });
     }
+    let key = names::object_key(user.user_id, id);
+    let disposition = format!("attachment; filename=\"{}\"", download_name(&file.name));
+    if let Some(ttl) = state.settings.s3_presign_ttl {
+        let link = state
+            .ports
+            .store
+            .presigned_download(&key, &disposition, ttl)
+            .await
+            .map_err(port_error)?;
+        if let Some(link) = link {
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            if let Ok(location) = HeaderValue::from_str(&link) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            return Ok(response);
+        }
+    }
     let bytes = state
         .ports
         .store
-        .get(&names::object_key(user.user_id, id))
+        .get(&key)
         .await
         .map_err(port_error)?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))?;
-    let disposition = format!("attachment; filename=\"{}\"", download_name(&file.name));
     let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));

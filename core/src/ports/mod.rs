@@ -1,7 +1,6 @@
 //! Ports: what the job pipeline needs from its surroundings, each with an embedded
 //! implementation for one machine and an AWS one (SQS, S3, DynamoDB) for many.
 //!
-//! The embedded implementations exist so far; the AWS ones follow the same traits.
 
 use std::time::Duration;
 
@@ -11,6 +10,8 @@ use uuid::Uuid;
 
 use crate::{FileRecord, FileStatus, RenderJob};
 
+#[cfg(feature = "aws")]
+pub mod aws;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 
@@ -58,6 +59,16 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
     /// Removes the object; removing one that is not there is not an error.
     async fn delete(&self, key: &str) -> Result<(), PortError>;
+    /// A URL that downloads the object directly for `ttl`, served with `content_disposition`;
+    /// `None` when the store cannot hand out such links (a local folder).
+    async fn presigned_download(
+        &self,
+        _key: &str,
+        _content_disposition: &str,
+        _ttl: Duration,
+    ) -> Result<Option<String>, PortError> {
+        Ok(None)
+    }
 }
 
 /// A change to a file record, applied only if the record is in one of the expected states.
