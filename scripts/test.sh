@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 FOLIO_TEST_MYSQL_URL=$(bash scripts/mariadb.sh)
 export FOLIO_TEST_MYSQL_URL
+FOLIO_TEST_MOTO_URL=$(bash scripts/moto.sh)
+export FOLIO_TEST_MOTO_URL
 
 echo "== lint"
 cargo fmt --all --check

@@ -233,7 +233,11 @@ fn presign_ttl(setting: (&'static str, String)) -> Result<Duration, SettingsErro
     let value = setting.1.clone();
     let ttl = seconds(setting)?;
     if ttl > Duration::from_secs(7 * 24 * 60 * 60) {
-        return Err(error(names::S3_PRESIGN_TTL, &value, "at most 604800 seconds (7 days)"));
+        return Err(error(
+            names::S3_PRESIGN_TTL,
+            &value,
+            "at most 604800 seconds (7 days)",
+        ));
     }
     Ok(ttl)
 }

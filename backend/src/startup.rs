@@ -61,7 +61,16 @@ pub struct Application {
 
 impl Application {
     /// Connects to the database, migrates it and binds the listener (port 0 picks a free one).
+    /// AWS clients, when needed, are configured from the usual AWS sources.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_sdk(settings, None).await
+    }
+
+    /// As [`Self::build`], with the AWS SDK configured by the caller (tests point it at moto).
+    pub async fn build_with_sdk(
+        settings: Settings,
+        sdk: Option<aws_config::SdkConfig>,
+    ) -> anyhow::Result<Self> {
         let db = Db::connect(&settings).await?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
@@ -78,9 +87,10 @@ impl Application {
         // Each port runs on AWS when its setting is present, else on this machine: the queue
         // and file index in the database, PDFs under the data folder.
         let aws = &settings.aws;
-        let sdk = match aws.any() {
-            true => Some(aws::sdk_config().await),
-            false => None,
+        let sdk = match (sdk, aws.any()) {
+            (Some(sdk), _) => Some(sdk),
+            (None, true) => Some(aws::sdk_config().await),
+            (None, false) => None,
         };
         let (queue, embedded_queue): (Arc<dyn JobQueue>, _) = match (&aws.sqs_queue_url, &sdk) {
             (Some(url), Some(sdk)) => (Arc::new(aws::SqsQueue::new(sdk, url)), None),
@@ -111,9 +121,17 @@ impl Application {
         // by watching the index.
         let watch_index = aws.sqs_queue_url.is_some() || aws.dynamodb_table.is_some();
         tracing::info!(
-            queue = if aws.sqs_queue_url.is_some() { "sqs" } else { "embedded" },
+            queue = if aws.sqs_queue_url.is_some() {
+                "sqs"
+            } else {
+                "embedded"
+            },
             store = if aws.s3_bucket.is_some() { "s3" } else { "local" },
-            index = if aws.dynamodb_table.is_some() { "dynamodb" } else { "sql" },
+            index = if aws.dynamodb_table.is_some() {
+                "dynamodb"
+            } else {
+                "sql"
+            },
             "ports"
         );
         let events = Events::default();

@@ -74,7 +74,11 @@ pub struct AwsTargets {
 
 impl AwsTargets {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         Self {
             sqs_queue_url: get(SQS_QUEUE_URL),
             s3_bucket: get(S3_BUCKET),

@@ -38,7 +38,11 @@ async fn main() -> ExitCode {
     }
     let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let json_logs = lookup(settings::LOG_FORMAT).is_some_and(|f| f.eq_ignore_ascii_case("json"));
-    process::init(if json_logs { LogFormat::Json } else { LogFormat::Pretty });
+    process::init(if json_logs {
+        LogFormat::Json
+    } else {
+        LogFormat::Pretty
+    });
 
     let targets = AwsTargets::from_lookup(lookup);
     let missing = targets.missing().join(", ");
@@ -74,7 +78,9 @@ async fn main() -> ExitCode {
         let handler = lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<_>| {
             let worker = worker.clone();
             async move {
-                Ok::<_, lambda_runtime::Error>(lambda::handle_batch(&worker, event.payload, concurrency).await)
+                Ok::<_, lambda_runtime::Error>(
+                    lambda::handle_batch(&worker, event.payload, concurrency).await,
+                )
             }
         });
         lambda_runtime::run(handler).await

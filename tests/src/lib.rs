@@ -1,5 +1,7 @@
 //! Helpers for whole-system tests: find Folio's binaries and run them as child processes.
 
+pub mod moto;
+
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::OnceLock;

@@ -1,20 +1,76 @@
-//! The SQL file index: per-user records, newest first, conditional status changes, usage.
+//! The file index, on each implementation: SQL (SQLite, MariaDB) and DynamoDB (moto).
+//! Per-user records, newest first, conditional status changes, usage.
 
+use std::sync::Arc;
+
+use folio_core::ports::aws::DynamoFileIndex;
 use folio_core::ports::embedded::SqlFileIndex;
 use folio_core::ports::{FileIndex, FileUpdate};
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_e2e::moto;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, unique_email, Database, PASSWORD};
+use crate::helpers::{spawn_app, unique_email, Database, TestApp, PASSWORD};
 
-crate::on_both_databases!(
+enum Backend {
+    Sql(Database),
+    DynamoDb,
+}
+
+macro_rules! on_every_index {
+    ($($test:ident),* $(,)?) => {
+        mod index_sqlite {
+            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sql(crate::helpers::Database::Sqlite)).await } )*
+        }
+        mod index_mysql {
+            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sql(crate::helpers::Database::MySql)).await } )*
+        }
+        mod index_dynamodb {
+            $( #[tokio::test] async fn $test() { super::$test(super::Backend::DynamoDb).await } )*
+        }
+    };
+}
+
+on_every_index!(
     records_are_per_user_and_listed_newest_first_with_a_cursor,
     status_changes_are_conditional_and_idempotent_inserts_are_harmless,
     usage_counts_pending_jobs_and_stored_bytes,
 );
 
-async fn user(app: &crate::helpers::TestApp) -> Uuid {
+/// An index and `users` owners in it; the app (or moto tables) live as long as the guard.
+struct Fixture {
+    index: Arc<dyn FileIndex>,
+    owners: Vec<Uuid>,
+    _app: Option<TestApp>,
+}
+
+async fn fixture(backend: Backend, users: usize) -> Fixture {
+    match backend {
+        Backend::Sql(db) => {
+            let app = spawn_app(db).await;
+            let mut owners = Vec::new();
+            for _ in 0..users {
+                owners.push(user(&app).await);
+            }
+            Fixture {
+                index: Arc::new(SqlFileIndex::new(app.db.pool.clone())),
+                owners,
+                _app: Some(app),
+            }
+        }
+        Backend::DynamoDb => {
+            let aws = moto::Resources::create("index").await.unwrap();
+            Fixture {
+                index: Arc::new(DynamoFileIndex::new(&aws.sdk, &aws.table)),
+                owners: (0..users).map(|_| Uuid::now_v7()).collect(),
+                _app: None,
+            }
+        }
+    }
+}
+
+async fn user(app: &TestApp) -> Uuid {
     let response = app.sign_up(&unique_email(), PASSWORD).await;
     let body: Value = response.json().await.unwrap();
     body["id"].as_str().unwrap().parse().unwrap()
@@ -30,10 +86,9 @@ fn queued(owner: Uuid, n: usize) -> FileRecord {
     FileRecord::queued(&job)
 }
 
-async fn records_are_per_user_and_listed_newest_first_with_a_cursor(db: Database) {
-    let app = spawn_app(db).await;
-    let index = SqlFileIndex::new(app.db.pool.clone());
-    let (alice, bob) = (user(&app).await, user(&app).await);
+async fn records_are_per_user_and_listed_newest_first_with_a_cursor(backend: Backend) {
+    let Fixture { index, owners, _app } = fixture(backend, 2).await;
+    let (alice, bob) = (owners[0], owners[1]);
     let mut ids = Vec::new();
     for n in 0..5 {
         let file = queued(alice, n);
@@ -77,10 +132,9 @@ async fn records_are_per_user_and_listed_newest_first_with_a_cursor(db: Database
     );
 }
 
-async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(db: Database) {
-    let app = spawn_app(db).await;
-    let index = SqlFileIndex::new(app.db.pool.clone());
-    let owner = user(&app).await;
+async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(backend: Backend) {
+    let Fixture { index, owners, _app } = fixture(backend, 1).await;
+    let owner = owners[0];
     let file = queued(owner, 1);
     index.insert(owner, &file).await.unwrap();
     index.insert(owner, &file).await.unwrap();
@@ -129,10 +183,9 @@ async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(db: 
         .is_none());
 }
 
-async fn usage_counts_pending_jobs_and_stored_bytes(db: Database) {
-    let app = spawn_app(db).await;
-    let index = SqlFileIndex::new(app.db.pool.clone());
-    let owner = user(&app).await;
+async fn usage_counts_pending_jobs_and_stored_bytes(backend: Backend) {
+    let Fixture { index, owners, _app } = fixture(backend, 1).await;
+    let owner = owners[0];
     assert_eq!(index.usage(owner).await.unwrap(), Default::default());
     let files: Vec<FileRecord> = (0..3).map(|n| queued(owner, n)).collect();
     for file in &files {

@@ -358,7 +358,10 @@ fn count_files(dir: &std::path::Path) -> usize {
 }
 
 /// Reads `data:` payloads of `event: file` from an SSE response until `until` says stop.
-async fn read_events(response: reqwest::Response, mut until: impl FnMut(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn read_events(
+    response: reqwest::Response,
+    mut until: impl FnMut(&[Value]) -> bool,
+) -> Vec<Value> {
     use futures::StreamExt;
     let mut stream = response.bytes_stream();
     let mut buffer = String::new();

@@ -75,7 +75,12 @@ pub async fn spawn_app_with(database: Database, configure: impl FnOnce(&mut Sett
     }
     configure(&mut settings);
 
-    let app = Application::build(settings.clone())
+    // AWS mode in tests only ever talks to moto, never to the SDK's default endpoints.
+    let sdk = match settings.aws.any() {
+        true => Some(folio_e2e::moto::sdk_config().await),
+        false => None,
+    };
+    let app = Application::build_with_sdk(settings.clone(), sdk)
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod aws;
 mod cli;
 mod errors;
 mod file_index;

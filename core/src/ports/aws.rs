@@ -21,13 +21,17 @@ use crate::{FileRecord, FileStatus, RenderJob};
 /// The shared SDK configuration: region, credentials and endpoints from the usual AWS sources
 /// (environment, profile, IAM role for the service account, instance metadata).
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
-        .build_https();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(http_client())
         .load()
         .await
+}
+
+/// HTTPS (and plain HTTP, for local endpoints) through rustls on ring.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
 }
 
 fn unavailable(port: &'static str, e: impl std::fmt::Display) -> PortError {
@@ -133,7 +137,12 @@ impl JobQueue for SqsQueue {
             .await
         {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_receipt_handle_is_invalid()) => Ok(false),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_receipt_handle_is_invalid()) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(unavailable("job queue", describe(&e))),
         }
     }
@@ -191,7 +200,14 @@ impl ObjectStore for S3Store {
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
-        let object = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+        let object = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(object) => object,
             Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(unavailable("object store", describe(&e))),
@@ -303,7 +319,11 @@ fn from_item(item: &Item) -> Result<FileRecord, PortError> {
         reason: format!("item has no valid {what}"),
     };
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-    let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok());
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+    };
     let time = |name: &str| {
         text(name)
             .and_then(|v| OffsetDateTime::parse(&v, &Rfc3339).ok())
@@ -412,10 +432,7 @@ impl FileIndex for DynamoFileIndex {
             ("#status".to_owned(), "status".to_owned()),
             ("#updated_at".to_owned(), "updated_at".to_owned()),
         ]);
-        let mut values = HashMap::from([(
-            ":updated_at".to_owned(),
-            s(rfc3339(OffsetDateTime::now_utc())),
-        )]);
+        let mut values = HashMap::from([(":updated_at".to_owned(), s(rfc3339(OffsetDateTime::now_utc())))]);
         let mut set = |name: &str, value: AttributeValue| {
             sets.push(format!("#{name} = :{name}"));
             names.insert(format!("#{name}"), name.to_owned());

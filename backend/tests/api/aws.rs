@@ -1,0 +1,264 @@
+//! AWS mode against moto: the SQS queue and S3 store on their own, then the API with every
+//! port on AWS and no worker in the process (as when the Lambda renders), playing the worker's
+//! part by hand so each step can be checked where AWS keeps it.
+
+use std::time::Duration;
+
+use folio_core::jobs::names;
+use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
+use folio_core::ports::{FileIndex, FileUpdate, JobQueue, ObjectStore};
+use folio_core::{Engine, FileStatus, RenderJob, RenderOptions};
+use folio_e2e::moto;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::files::read_events;
+use crate::helpers::{spawn_app_with, Database};
+
+fn job() -> RenderJob {
+    RenderJob::new(
+        Uuid::now_v7(),
+        "https://example.com/".into(),
+        RenderOptions::default(),
+        Engine::Chromium,
+    )
+}
+
+#[tokio::test]
+async fn sqs_leases_jobs_and_gives_released_ones_back() {
+    let aws = moto::Resources::create("queue").await.unwrap();
+    let queue = SqsQueue::new(&aws.sdk, &aws.queue_url);
+    let sent = job();
+    queue.enqueue(&sent).await.unwrap();
+
+    let lease = Duration::from_secs(30);
+    let first = queue
+        .receive(Duration::from_secs(1), lease)
+        .await
+        .unwrap()
+        .expect("a job");
+    assert_eq!(first.job, sent);
+    assert_eq!(first.receive_count, 1);
+    assert!(
+        queue.receive(Duration::ZERO, lease).await.unwrap().is_none(),
+        "invisible while leased"
+    );
+
+    queue.release(&first, Duration::ZERO).await.unwrap();
+    let second = queue
+        .receive(Duration::from_secs(2), lease)
+        .await
+        .unwrap()
+        .expect("released");
+    assert_eq!(second.job, sent);
+    assert_eq!(second.receive_count, 2, "SQS counts the deliveries");
+    assert!(queue.complete(&second).await.unwrap());
+
+    // The message is gone for good, not merely leased.
+    let attributes = aws
+        .sqs()
+        .get_queue_attributes()
+        .queue_url(&aws.queue_url)
+        .attribute_names(aws_sdk_sqs_attribute())
+        .send()
+        .await
+        .unwrap();
+    let waiting: usize = attributes
+        .attributes()
+        .and_then(|a| a.values().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert_eq!(waiting, 0);
+
+    // A message that is not a job is an error to the caller, never a job.
+    aws.sqs()
+        .send_message()
+        .queue_url(&aws.queue_url)
+        .message_body("{\"not\": \"a job\"}")
+        .send()
+        .await
+        .unwrap();
+    let malformed = queue.receive(Duration::from_secs(1), lease).await;
+    assert!(matches!(
+        malformed,
+        Err(folio_core::ports::PortError::Malformed(_))
+    ));
+}
+
+fn aws_sdk_sqs_attribute() -> aws_sdk_sqs::types::QueueAttributeName {
+    aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages
+}
+
+#[tokio::test]
+async fn s3_keeps_objects_privately_and_presigns_downloads() {
+    let aws = moto::Resources::create("store").await.unwrap();
+    let store = S3Store::new(&aws.sdk, &aws.bucket);
+    let key = names::object_key(Uuid::now_v7(), Uuid::now_v7());
+    assert_eq!(store.get(&key).await.unwrap(), None);
+    store.put(&key, b"%PDF-1.7 test".to_vec()).await.unwrap();
+    assert_eq!(
+        store.get(&key).await.unwrap().as_deref(),
+        Some(&b"%PDF-1.7 test"[..])
+    );
+
+    let link = store
+        .presigned_download(&key, "attachment; filename=\"Page.pdf\"", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("S3 presigns");
+    assert!(link.contains("X-Amz-Signature="), "{link}");
+    // S3 serves the signed `response-content-disposition`; moto ignores it, so the test checks
+    // that it is in the signed link.
+    assert!(
+        link.contains("response-content-disposition=attachment%3B%20filename%3D%22Page.pdf%22"),
+        "{link}"
+    );
+    let fetched = reqwest::get(&link).await.unwrap();
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.headers()["content-type"], "application/pdf");
+    assert_eq!(fetched.bytes().await.unwrap().as_ref(), b"%PDF-1.7 test");
+    let unsigned = link.split('?').next().unwrap().to_owned();
+    assert_eq!(
+        reqwest::get(&unsigned).await.unwrap().status(),
+        403,
+        "the bucket is private"
+    );
+
+    store.delete(&key).await.unwrap();
+    store.delete(&key).await.unwrap();
+    assert_eq!(store.get(&key).await.unwrap(), None);
+    assert!(aws.object_keys().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
+    let aws = moto::Resources::create("api").await.unwrap();
+    let app = spawn_app_with(Database::Sqlite, |s| {
+        s.aws = aws.targets();
+        s.s3_presign_ttl = Some(Duration::from_secs(60));
+        s.render.allow_private = true;
+    })
+    .await;
+    let (_, token) = app.signed_in_user().await;
+
+    let events = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/request"))
+        .bearer_auth(&token)
+        .json(&json!({"url": "http://127.0.0.1:9/page"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let id: Uuid = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // The job is on SQS (nothing in this process consumes it) and the record is in DynamoDB.
+    let queue = SqsQueue::new(&aws.sdk, &aws.queue_url);
+    let delivery = queue
+        .receive(Duration::from_secs(2), Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("the job was sent to SQS");
+    assert_eq!(delivery.job.job_id, id);
+    let index = DynamoFileIndex::new(&aws.sdk, &aws.table);
+    let owner = delivery.job.owner;
+    assert_eq!(
+        index.get(owner, id).await.unwrap().unwrap().status,
+        FileStatus::Queued
+    );
+
+    // Play the worker: store the PDF, mark the file done, from outside the backend.
+    let store = S3Store::new(&aws.sdk, &aws.bucket);
+    store
+        .put(
+            &names::object_key(owner, id),
+            b"%PDF-1.7 from the worker".to_vec(),
+        )
+        .await
+        .unwrap();
+    index
+        .transition(
+            owner,
+            id,
+            &[FileStatus::Queued],
+            FileUpdate {
+                status: Some(FileStatus::Done),
+                name: Some("Worker Page".into()),
+                size_bytes: Some(24),
+                pages: Some(1),
+                ..FileUpdate::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The open event stream sees both changes, though the second happened elsewhere.
+    let seen = tokio::time::timeout(
+        Duration::from_secs(20),
+        read_events(events, |events| events.iter().any(|e| e["status"] == "done")),
+    )
+    .await
+    .expect("the done event arrives by watching the index");
+    let statuses: Vec<&str> = seen.iter().filter_map(|e| e["status"].as_str()).collect();
+    assert_eq!(statuses, ["queued", "done"], "{seen:?}");
+    assert!(seen.iter().all(|e| e["id"] == id.to_string()));
+
+    let listed: Value = app
+        .client
+        .get(app.url("/api/v1/files"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["files"][0]["status"], "done");
+    assert_eq!(listed["files"][0]["name"], "Worker Page");
+
+    // Downloads redirect to a short-lived presigned link that serves the PDF under its name.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let download = no_redirects
+        .get(app.url(&format!("/api/v1/file/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 307);
+    let link = download.headers()["location"].to_str().unwrap().to_owned();
+    let pdf = reqwest::get(&link).await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(
+        link.contains("Worker%20Page.pdf"),
+        "named in the signed link: {link}"
+    );
+    assert_eq!(pdf.bytes().await.unwrap().as_ref(), b"%PDF-1.7 from the worker");
+
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/api/v1/file/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert!(aws.object_keys().await.unwrap().is_empty(), "S3 object gone");
+    assert_eq!(aws.item_count().await.unwrap(), 0, "DynamoDB item gone");
+}

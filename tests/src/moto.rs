@@ -1,0 +1,153 @@
+//! AWS mode against moto (`moto_server -H 127.0.0.1 -p 5000`, started by `scripts/moto.sh`):
+//! real S3, SQS and DynamoDB APIs on loopback, reached through the official SDK.
+//!
+//! Every test makes its own bucket, queue and table with unique names, so tests share one
+//! moto server without seeing each other's data.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use folio_core::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
+use folio_core::settings::AwsTargets;
+
+/// Where moto listens; `FOLIO_TEST_MOTO_URL` overrides it.
+pub fn endpoint() -> String {
+    std::env::var("FOLIO_TEST_MOTO_URL").unwrap_or_else(|_| "http://127.0.0.1:5000".to_owned())
+}
+
+/// The environment a Folio process needs to talk to moto as if it were AWS.
+pub fn process_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        // Keep the SDK from asking instance metadata for anything.
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+    ]
+}
+
+/// SDK configuration for moto, without touching the process environment.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(folio_core::ports::aws::http_client())
+        .endpoint_url(endpoint())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await
+}
+
+/// A fresh bucket, queue and table, named after `label` and a random suffix.
+pub struct Resources {
+    pub sdk: aws_config::SdkConfig,
+    pub bucket: String,
+    pub queue_url: String,
+    pub table: String,
+}
+
+impl Resources {
+    pub async fn create(label: &str) -> anyhow::Result<Self> {
+        let sdk = sdk_config().await;
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let name = format!("folio-{label}-{}", &suffix[..12]);
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket(&name).send().await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot reach moto at {} (start it with scripts/moto.sh): {}",
+                endpoint(),
+                aws_sdk_s3::error::DisplayErrorContext(e)
+            )
+        })?;
+        let queue_url = aws_sdk_sqs::Client::new(&sdk)
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await?
+            .queue_url
+            .unwrap_or_default();
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+        };
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        aws_sdk_dynamodb::Client::new(&sdk)
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key(TABLE_PARTITION_KEY, KeyType::Hash)?)
+            .key_schema(key(TABLE_SORT_KEY, KeyType::Range)?)
+            .attribute_definitions(attribute(TABLE_PARTITION_KEY)?)
+            .attribute_definitions(attribute(TABLE_SORT_KEY)?)
+            .send()
+            .await?;
+        Ok(Self {
+            sdk,
+            bucket: name.clone(),
+            queue_url,
+            table: name,
+        })
+    }
+
+    pub fn targets(&self) -> AwsTargets {
+        AwsTargets {
+            sqs_queue_url: Some(self.queue_url.clone()),
+            s3_bucket: Some(self.bucket.clone()),
+            dynamodb_table: Some(self.table.clone()),
+        }
+    }
+
+    /// The settings that put a Folio process on these resources.
+    pub fn process_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = process_env();
+        env.push((folio_core::settings::SQS_QUEUE_URL, self.queue_url.clone()));
+        env.push((folio_core::settings::S3_BUCKET, self.bucket.clone()));
+        env.push((folio_core::settings::DYNAMODB_TABLE, self.table.clone()));
+        env
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk)
+    }
+
+    /// Keys of every object in the bucket.
+    pub async fn object_keys(&self) -> anyhow::Result<Vec<String>> {
+        let listed = self.s3().list_objects_v2().bucket(&self.bucket).send().await?;
+        Ok(listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect())
+    }
+
+    /// Number of items in the table.
+    pub async fn item_count(&self) -> anyhow::Result<usize> {
+        let scanned = self.dynamodb().scan().table_name(&self.table).send().await?;
+        Ok(scanned.items().len())
+    }
+}
