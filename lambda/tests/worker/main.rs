@@ -27,6 +27,28 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
+mod lambda;
+
+/// A page on 127.0.0.1 for the worker to render.
+async fn serve_site() -> SocketAddr {
+    let app = axum::Router::new().route(
+        "/page",
+        get(|| async { Html("<title>Worker Page</title><h1>Rendered by the worker</h1>") }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    site
+}
+
+fn renderer_for(site: SocketAddr) -> Arc<Renderer> {
+    Arc::new(Renderer::new(&RenderSettings {
+        allowed_addrs: vec![site],
+        timeout: Duration::from_secs(20),
+        ..RenderSettings::default()
+    }))
+}
+
 async fn setup() -> Setup {
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
@@ -50,13 +72,7 @@ async fn setup() -> Setup {
     .await
     .unwrap();
 
-    let app = axum::Router::new().route(
-        "/page",
-        get(|| async { Html("<title>Worker Page</title><h1>Rendered by the worker</h1>") }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let site = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let site = serve_site().await;
 
     let queue = SqlQueue::new(pool.clone());
     let index = SqlFileIndex::new(pool);
@@ -66,12 +82,7 @@ async fn setup() -> Setup {
         store: Arc::new(store.clone()),
         index: Arc::new(index.clone()),
     };
-    let renderer = Arc::new(Renderer::new(&RenderSettings {
-        allowed_addrs: vec![site],
-        timeout: Duration::from_secs(20),
-        ..RenderSettings::default()
-    }));
-    let worker = Arc::new(Worker::new(ports, renderer, 2));
+    let worker = Arc::new(Worker::new(ports, renderer_for(site), 2));
     Setup {
         queue,
         index,

@@ -1,0 +1,96 @@
+//! The Lambda handler, given an SQS event exactly as AWS delivers it, against S3 and DynamoDB
+//! on moto and real Chromium.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use folio_core::jobs::names;
+use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
+use folio_core::ports::FileIndex;
+use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_e2e::moto;
+use folio_worker::{Ports, Worker};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::{renderer_for, serve_site};
+
+/// One record as the SQS event source mapping sends it.
+fn record(message_id: &str, body: &str, receive_count: u32, queue_arn: &str) -> Value {
+    json!({
+        "messageId": message_id,
+        "receiptHandle": format!("AQEB{message_id}receipt"),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": receive_count.to_string(),
+            "SentTimestamp": "1732233600000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1732233600010"
+        },
+        "messageAttributes": {},
+        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "us-east-1"
+    })
+}
+
+#[tokio::test]
+async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
+    let aws = moto::Resources::create("lambda").await.unwrap();
+    let site = serve_site().await;
+    let index = DynamoFileIndex::new(&aws.sdk, &aws.table);
+    let ports = Ports {
+        queue: Arc::new(SqsQueue::new(&aws.sdk, &aws.queue_url)),
+        store: Arc::new(S3Store::new(&aws.sdk, &aws.bucket)),
+        index: Arc::new(index.clone()),
+    };
+    let worker = Worker::new(ports, renderer_for(site), 2);
+
+    // What the API does before sending each message: record the file as queued.
+    let owner = Uuid::now_v7();
+    let mut request = |url: String| {
+        let job = RenderJob::new(owner, url, RenderOptions::default(), Engine::Chromium);
+        let index = index.clone();
+        async move {
+            index.insert(owner, &FileRecord::queued(&job)).await.unwrap();
+            job
+        }
+    };
+    let good = request(format!("http://{site}/page")).await;
+    let refused = request("http://127.0.0.1:9/private".to_owned()).await;
+    let good_body = serde_json::to_string(&good).unwrap();
+    let arn = "arn:aws:sqs:us-east-1:123456789012:folio-jobs";
+    let event: SqsEvent = serde_json::from_value(json!({
+        "Records": [
+            record("11111111-good", &good_body, 1, arn),
+            record("22222222-bad", "{\"schema_version\": 1, \"url\": ", 1, arn),
+            // SQS delivers at least once: the same job again, in the same batch.
+            record("33333333-duplicate", &good_body, 2, arn),
+            record("44444444-refused", &serde_json::to_string(&refused).unwrap(), 1, arn),
+        ]
+    }))
+    .unwrap();
+
+    let response = folio_worker::lambda::handle_batch(&worker, event, 2).await;
+    assert_eq!(
+        serde_json::to_value(&response).unwrap(),
+        json!({"batchItemFailures": [{"itemIdentifier": "22222222-bad"}]}),
+        "only the unreadable message goes back to the queue"
+    );
+
+    let file = index.get(owner, good.job_id).await.unwrap().unwrap();
+    assert_eq!(file.status, FileStatus::Done);
+    assert_eq!(file.name, "Worker Page");
+    assert_eq!(
+        aws.object_keys().await.unwrap(),
+        [names::object_key(owner, good.job_id)],
+        "one PDF for the job delivered twice, none for the refused one"
+    );
+    assert_eq!(index.list(owner, None, 10).await.unwrap().len(), 2);
+
+    // A permanent failure is recorded with its reason, and its message is consumed.
+    let failed = index.get(owner, refused.job_id).await.unwrap().unwrap();
+    assert_eq!(failed.status, FileStatus::Failed);
+    assert!(failed.error.unwrap().contains("loopback"));
+}
