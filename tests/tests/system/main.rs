@@ -1,4 +1,5 @@
 //! Whole-system tests, one binary: each module runs Folio's real executables.
 
+mod journey;
 mod run_command;
 mod survival;

@@ -1,0 +1,318 @@
+//! A user's whole journey, in both modes, through the real binaries: sign up, request a page
+//! served by the test, watch it go `queued → done` over Server-Sent Events, download the PDF
+//! and find the page's text in it, delete it.
+//!
+//! Embedded: `folio` alone (SQLite, local files, in-process worker). AWS: `folio` on MariaDB
+//! with SQS, S3 and DynamoDB on moto, and the worker as a separate `bootstrap --poll` process;
+//! after the delete, the S3 object and the DynamoDB item are checked gone at the source.
+
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::response::Html;
+use axum::routing::get;
+use folio_e2e::{binary, moto, ChildGuard};
+use futures::StreamExt;
+use serde_json::{json, Value};
+
+const PAGE_TEXT: &str = "Folio whole system journey";
+
+async fn serve_page() -> SocketAddr {
+    let app = axum::Router::new().route(
+        "/journey",
+        get(|| async { Html(format!("<title>Journey Page</title><h1>{PAGE_TEXT}</h1>")) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts one of Folio's binaries with exactly `env` (plus `PATH`), logs kept for failures.
+fn start(name: &str, args: &[&str], env: &[(&str, String)], logs: &std::path::Path) -> ChildGuard {
+    let log = std::fs::File::create(logs.join(format!("{name}.log"))).unwrap();
+    let mut command = Command::new(binary(name).expect("binary builds"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::null())
+        .stderr(log);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    ChildGuard(command.spawn().expect("spawn"))
+}
+
+async fn wait_healthy(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
+            if response.status() == 200 {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "folio did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The journey itself; returns the id of the file it made and deleted.
+async fn journey(base: &str, site: SocketAddr) -> String {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    wait_healthy(&client, base).await;
+    let credentials = json!({ "email": "journey@example.com", "password": "correct horse battery" });
+    let signed_up = client
+        .post(format!("{base}/api/v1/auth/sign-up"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_up.status(), 201);
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/sign-in"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+
+    let events = reqwest::Client::new()
+        .get(format!("{base}/api/v1/events"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+
+    let queued = client
+        .post(format!("{base}/api/v1/request"))
+        .bearer_auth(&token)
+        .json(&json!({ "url": format!("http://{site}/journey") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 202);
+    let queued: Value = queued.json().await.unwrap();
+    assert_eq!(queued["status"], "queued");
+    let id = queued["id"].as_str().unwrap().to_owned();
+
+    let statuses = tokio::time::timeout(Duration::from_secs(90), statuses_until_final(events, &id))
+        .await
+        .expect("the file reached a final status over SSE");
+    assert_eq!(
+        statuses.first().map(String::as_str),
+        Some("queued"),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last().map(String::as_str), Some("done"), "{statuses:?}");
+
+    let files: Value = client
+        .get(format!("{base}/api/v1/files"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = &files["files"][0];
+    assert_eq!(file["id"], id.as_str());
+    assert_eq!(file["status"], "done");
+    assert_eq!(file["name"], "Journey Page");
+
+    let download = client
+        .get(format!("{base}/api/v1/file/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    let pdf = download.bytes().await.unwrap();
+    assert_eq!(Some(pdf.len() as u64), file["size_bytes"].as_u64());
+    assert!(
+        pdf_text(&pdf).contains(PAGE_TEXT),
+        "the page's text is in the PDF"
+    );
+
+    let delete = |client: &reqwest::Client| {
+        client
+            .delete(format!("{base}/api/v1/file/{id}"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(delete(&client).await.unwrap().status(), 204);
+    assert_eq!(delete(&client).await.unwrap().status(), 404);
+    let gone = client
+        .get(format!("{base}/api/v1/file/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    id
+}
+
+/// The statuses `id` goes through, read off the event stream, up to a final one.
+async fn statuses_until_final(events: reqwest::Response, id: &str) -> Vec<String> {
+    let mut stream = events.bytes_stream();
+    let mut buffer = String::new();
+    let mut statuses = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                continue;
+            };
+            let event: Value = serde_json::from_str(data).unwrap();
+            if event["id"] == id {
+                let status = event["status"].as_str().unwrap().to_owned();
+                let done = status == "done" || status == "failed";
+                statuses.push(status);
+                if done {
+                    return statuses;
+                }
+            }
+        }
+    }
+    statuses
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("file.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn embedded_mode_journey() {
+    let site = serve_page().await;
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _folio = start(
+        "folio",
+        &["serve"],
+        &[
+            ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
+            ("FOLIO_DATA_DIR", data.path().display().to_string()),
+            ("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()),
+        ],
+        data.path(),
+    );
+    journey(&format!("http://127.0.0.1:{port}"), site).await;
+    let objects = data.path().join("objects");
+    let left = walk(&objects);
+    assert!(left.is_empty(), "no PDF left behind: {left:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn aws_mode_journey_with_a_polling_worker() {
+    let site = serve_page().await;
+    let aws = moto::Resources::create("journey").await.unwrap();
+    let database = fresh_mysql_database().await;
+    let logs = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut env = aws.process_env();
+    env.push(("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()));
+    let mut backend_env = env.clone();
+    backend_env.extend([
+        ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
+        ("FOLIO_DATA_DIR", logs.path().display().to_string()),
+        ("DATABASE_URL", database),
+        (
+            "FOLIO_JWT_SECRET",
+            "journey-secret-journey-secret-journey-secret".to_owned(),
+        ),
+    ]);
+    let _folio = start("folio", &["serve"], &backend_env, logs.path());
+    let _worker = start("bootstrap", &["--poll"], &env, logs.path());
+
+    let id = journey(&format!("http://127.0.0.1:{port}"), site).await;
+    assert!(
+        aws.object_keys().await.unwrap().is_empty(),
+        "the S3 object of {id} is gone"
+    );
+    assert_eq!(
+        aws.item_count().await.unwrap(),
+        0,
+        "the DynamoDB item of {id} is gone"
+    );
+    assert!(
+        !logs.path().join("objects").exists(),
+        "nothing was stored on the local disk in AWS mode"
+    );
+}
+
+/// A new, empty database on the test MariaDB (`scripts/mariadb.sh` prints its URL).
+async fn fresh_mysql_database() -> String {
+    let server = std::env::var("FOLIO_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://folio:folio@127.0.0.1:3306".to_owned());
+    let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
+    let output = Command::new("mariadb")
+        .args(mysql_client_args(&server))
+        .arg("-e")
+        .arg(format!("CREATE DATABASE {name}"))
+        .output()
+        .expect("the mariadb client (mariadb-server's package)");
+    assert!(
+        output.status.success(),
+        "cannot create a test database: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    format!("{}/{name}", server.trim_end_matches('/'))
+}
+
+/// `mysql://user:password@host:port` as `mariadb` client arguments.
+fn mysql_client_args(url: &str) -> Vec<String> {
+    let rest = url.trim_start_matches("mysql://");
+    let (credentials, address) = rest.split_once('@').unwrap_or(("root", rest));
+    let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
+    let (host, port) = address.split_once(':').unwrap_or((address, "3306"));
+    vec![
+        format!("--user={user}"),
+        format!("--password={password}"),
+        format!("--host={host}"),
+        format!("--port={}", port.trim_end_matches('/')),
+        "--protocol=TCP".to_owned(),
+    ]
+}
