@@ -9,17 +9,20 @@ use anyhow::Context;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, Response, StatusCode};
 use axum::response::IntoResponse;
-use axum::Router;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{load_or_create_secret, FailureLimiter, PasswordHasher, TokenKeys};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{Events, NotifyingIndex};
+use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::store::{Db, Dialect};
 use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
@@ -223,10 +226,16 @@ fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let max_body = state.settings.max_body_bytes;
 
-    let api = Router::new()
+    let api = OpenApiRouter::new()
         .merge(routes::auth::router())
         .merge(routes::files::router())
         .merge(routes::events::router())
+        .routes(utoipa_axum::routes!(crate::openapi::document));
+    let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .split_for_parts();
+    let api = api
+        .layer(Extension(Arc::new(document)))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request
                 .extensions()
@@ -247,7 +256,7 @@ fn router(state: AppState) -> Router {
     );
 
     Router::new()
-        .nest("/api/v1", api)
+        .merge(api)
         .merge(probes)
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)

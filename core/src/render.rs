@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::InvalidInput;
 
 /// Which renderer turns the page into a PDF.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Engine {
@@ -45,6 +46,7 @@ impl std::str::FromStr for Engine {
 }
 
 /// Standard paper sizes, as Chromium's print dialog knows them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub enum PaperFormat {
     #[default]
@@ -214,6 +216,7 @@ impl<'de> Deserialize<'de> for Margins {
 }
 
 /// CSS media type the page is laid out for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MediaType {
@@ -223,6 +226,7 @@ pub enum MediaType {
 }
 
 /// When the page counts as ready to print.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WaitUntil {
@@ -234,6 +238,7 @@ pub enum WaitUntil {
 }
 
 /// A cookie sent to the target page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cookie {
@@ -247,6 +252,7 @@ pub struct Cookie {
 }
 
 /// Print options. Every field is optional; the defaults print A4 portrait after `load`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RenderOptions {
@@ -476,6 +482,58 @@ pub fn parse_page_ranges(ranges: &str) -> Result<Vec<(u32, u32)>, String> {
 
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Schemas for the types whose JSON forms serde's derive does not describe (a length is a
+/// number or a string with a unit; margins are one length or four).
+#[cfg(feature = "openapi")]
+mod openapi {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+    };
+    use utoipa::openapi::RefOr;
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::{Length, Margins};
+
+    impl PartialSchema for Length {
+        fn schema() -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::Type(Type::Number))
+                        .description(Some("inches")),
+                )
+                .item(
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::Type(Type::String))
+                        .pattern(Some(r"^\s*[0-9.]+\s*(in|mm|cm|px|pt)?\s*$"))
+                        .description(Some("a number with a unit: in, mm, cm, px or pt")),
+                )
+                .description(Some("A length on paper, e.g. 0.5 (inches) or \"12mm\""))
+                .into()
+        }
+    }
+    impl ToSchema for Length {}
+
+    impl PartialSchema for Margins {
+        fn schema() -> RefOr<Schema> {
+            let side = |name: &str| (name.to_owned(), Length::schema());
+            let mut sides =
+                ObjectBuilder::new().description(Some("per side; missing sides keep the default"));
+            for (name, schema) in ["top", "right", "bottom", "left"].map(side) {
+                sides = sides.property(name, schema);
+            }
+            OneOfBuilder::new()
+                .item(Length::schema())
+                .item(sides.additional_properties(Some(AdditionalProperties::FreeForm(false))))
+                .description(Some(
+                    "One length for all sides, or an object of sides (default 0.4in each)",
+                ))
+                .into()
+        }
+    }
+    impl ToSchema for Margins {}
 }
 
 #[cfg(test)]

@@ -5,33 +5,36 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use base64::Engine;
 use folio_core::{Email, Password};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::config::{SessionPolicy, SignupPolicy};
 use crate::error::{ApiError, ResultExt};
 use crate::extract::{parse_json, ApiJson, ClientIp};
+use crate::openapi::ErrorResponse;
 use crate::startup::AppState;
 use crate::store::{now, sessions, users};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/auth/sign-up", post(sign_up))
-        .route("/auth/sign-in", post(sign_in))
-        .route("/auth/sign-out", post(sign_out))
-        .route("/auth/me", get(me).delete(delete_account))
-        .route("/auth/password", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(me, delete_account))
+        .routes(routes!(change_password))
 }
 
 /// A user as the API shows it: never a hash, never a token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -48,22 +51,24 @@ impl UserView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SessionView {
     pub token: String,
+    /// Always `Bearer`.
+    #[schema(value_type = String)]
     pub token_type: &'static str,
     pub expires_at: String,
     pub user: UserView,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Credentials {
     email: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
     current_password: String,
@@ -77,6 +82,13 @@ fn rfc3339(unix_seconds: i64) -> String {
         .unwrap_or_default()
 }
 
+#[utoipa::path(post, path = "/auth/sign-up", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 201, description = "Account created", body = UserView),
+        (status = 403, description = "Sign-up is closed (`signup_closed`)", body = ErrorResponse),
+        (status = 409, description = "The email is taken (`email_taken`)", body = ErrorResponse),
+        (status = 422, description = "Invalid email or password; `field` names which", body = ErrorResponse),
+    ))]
 async fn sign_up(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
@@ -105,6 +117,12 @@ async fn sign_up(
     ))
 }
 
+#[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in; the token goes in `Authorization: Bearer`", body = SessionView),
+        (status = 401, description = "Wrong email or password", body = ErrorResponse),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ErrorResponse),
+    ))]
 /// Accepts `{"email","password"}` or HTTP Basic credentials, as `curl -u` and the old client send.
 async fn sign_in(
     State(state): State<AppState>,
@@ -188,20 +206,25 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<Credentials>, ApiErro
     }))
 }
 
+#[utoipa::path(post, path = "/auth/sign-out", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+    ))]
 async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
     sessions::revoke(&state.db, user.jti, now()).await?;
     tracing::info!(user_id = %user.user_id, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MeView {
     #[serde(flatten)]
     pub user: UserView,
     pub usage: UsageView,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UsageView {
     pub queued_jobs: u64,
     pub max_queued_jobs: u64,
@@ -209,6 +232,11 @@ pub struct UsageView {
     pub max_stored_bytes: u64,
 }
 
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user and their usage against the limits", body = MeView),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+    ))]
 /// The current user, with what they use against their limits.
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView>, ApiError> {
     let usage = state
@@ -228,9 +256,15 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView
     }))
 }
 
-/// Deletes the account with every file: PDFs first, then the user row, whose removal cascades
-/// to sessions and file records. A failure part-way leaves the account in place to try again.
+#[utoipa::path(delete, path = "/auth/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The account, its sessions and all its files are deleted"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+    ))]
+/// Deletes the account with all its files and sessions.
 async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    // PDFs first, then the user row, whose removal cascades to sessions (and, in SQL, file
+    // records). A failure part-way leaves the account in place to try again.
     let port_error = crate::routes::files::port_error;
     loop {
         let files = state
@@ -261,6 +295,13 @@ async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/auth/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; every other session is revoked"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 403, description = "The current password is wrong (`wrong_password`)", body = ErrorResponse),
+        (status = 422, description = "The new password is not acceptable", body = ErrorResponse),
+    ))]
 /// Requires the current password; every other session of the user is revoked.
 async fn change_password(
     State(state): State<AppState>,

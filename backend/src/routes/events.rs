@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
-use axum::Router;
 use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
@@ -29,8 +29,8 @@ const WATCH_IDLE: Duration = Duration::from_secs(5);
 /// The newest files watched; a change further down the list is not news to the SPA.
 const WATCHED_FILES: usize = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/events", get(events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
 struct Watcher {
@@ -131,6 +131,11 @@ impl Watcher {
     }
 }
 
+#[utoipa::path(get, path = "/events", tag = "files", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A stream of `event: file` with data `{\"id\", \"status\"}` (a file status or `deleted`), and `event: resync` when the client should reload the list", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorResponse),
+    ))]
 /// Each event is `event: file` with `{"id","status"}` (`status` is a file status or
 /// `deleted`); a listener that fell too far behind gets `event: resync` and should reload.
 async fn events(

@@ -7,32 +7,35 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use folio_core::jobs::names;
 use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderJob, RenderOptions};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::ErrorResponse;
 use crate::startup::AppState;
 
 const DEFAULT_PAGE_SIZE: usize = 100;
 const MAX_PAGE_SIZE: usize = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/request", post(request))
-        .route("/files", get(list))
-        .route("/file/{id}", get(download).delete(delete))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request))
+        .routes(routes!(list))
+        .routes(routes!(download, delete))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RenderRequest {
+    /// An http(s) URL on the public internet.
     url: String,
     #[serde(default)]
     options: RenderOptions,
@@ -44,13 +47,21 @@ pub(crate) fn port_error(e: folio_core::ports::PortError) -> ApiError {
     ApiError::Unavailable(anyhow::Error::new(e))
 }
 
+#[utoipa::path(post, path = "/request", tag = "files", security(("bearer" = [])), request_body = RenderRequest,
+    responses(
+        (status = 202, description = "Recorded and queued; watch it on `/events` or `/files`", body = Accepted),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 422, description = "Invalid URL or options, or refused by the SSRF guard; `field` names the culprit", body = ErrorResponse),
+        (status = 429, description = "Over the queued-jobs or stored-bytes limit", body = ErrorResponse),
+        (status = 503, description = "The queue or file index is unavailable; nothing was recorded", body = ErrorResponse),
+    ))]
 /// Records the file, then queues the job; if queueing fails the record is removed again, so a
 /// user never sees a file that nothing will ever render.
 async fn request(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<RenderRequest>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let url = PageUrl::parse(&body.url)?;
     body.options.validate()?;
     // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
@@ -92,22 +103,42 @@ async fn request(
     tracing::info!(file = %job.job_id, "render requested");
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "id": job.job_id, "status": "queued" })),
+        Json(Accepted {
+            id: job.job_id,
+            status: FileStatus::Queued,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 struct ListQuery {
+    /// `next_cursor` from the previous page.
     cursor: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct FileList {
+    /// Newest first.
     files: Vec<FileRecord>,
+    /// Pass as `cursor` for the next page; `null` on the last one.
     next_cursor: Option<Uuid>,
 }
 
+/// The answer to a render request: the new file, queued.
+#[derive(Serialize, ToSchema)]
+struct Accepted {
+    id: Uuid,
+    status: FileStatus,
+}
+
+#[utoipa::path(get, path = "/files", tag = "files", security(("bearer" = [])), params(ListQuery),
+    responses(
+        (status = 200, description = "The caller's files, newest first", body = FileList),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 422, description = "Bad `cursor` or `limit`", body = ErrorResponse),
+    ))]
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
@@ -149,6 +180,15 @@ fn file_id(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse::<Uuid>().map_err(|_| ApiError::NotFound)
 }
 
+#[utoipa::path(get, path = "/file/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file's id")),
+    responses(
+        (status = 200, description = "The PDF, as an attachment named after the page", content_type = "application/pdf", body = Vec<u8>),
+        (status = 307, description = "With `FOLIO_S3_PRESIGN_TTL` set: a short-lived link to the PDF in S3 (`Location`)"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 404, description = "No such file among the caller's", body = ErrorResponse),
+        (status = 409, description = "Not done yet (`not_ready`); the message gives the status", body = ErrorResponse),
+    ))]
 async fn download(
     State(state): State<AppState>,
     user: AuthUser,
@@ -231,6 +271,13 @@ fn download_name(title: &str) -> String {
     format!("{name}.pdf")
 }
 
+#[utoipa::path(delete, path = "/file/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file's id")),
+    responses(
+        (status = 204, description = "The PDF and its record are gone; a queued job is cancelled"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 404, description = "No such file among the caller's", body = ErrorResponse),
+    ))]
 async fn delete(
     State(state): State<AppState>,
     user: AuthUser,

@@ -10,5 +10,6 @@ mod errors;
 mod file_index;
 mod files;
 mod health;
+mod openapi;
 mod queue;
 mod sessions;

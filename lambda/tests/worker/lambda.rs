@@ -49,7 +49,7 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
 
     // What the API does before sending each message: record the file as queued.
     let owner = Uuid::now_v7();
-    let mut request = |url: String| {
+    let request = |url: String| {
         let job = RenderJob::new(owner, url, RenderOptions::default(), Engine::Chromium);
         let index = index.clone();
         async move {

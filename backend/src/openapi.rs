@@ -1,0 +1,76 @@
+//! The API's OpenAPI 3 document, served at `/api/v1/openapi.json`.
+//!
+//! It is generated from the handlers themselves: each route is registered through
+//! `utoipa_axum::routes!`, which takes its path and method from the handler's
+//! `#[utoipa::path]`, so the router and the document cannot list different routes.
+
+use std::sync::Arc;
+
+use axum::{Extension, Json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Folio API",
+        description = "Turn web pages into PDFs and keep them in your private library. \
+                       Every route except sign-up, sign-in and this document needs \
+                       `Authorization: Bearer <token>` from sign-in.",
+        license(name = "MIT")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "files", description = "The user's library of PDFs"),
+        (name = "meta", description = "This document")
+    )
+)]
+pub struct ApiDoc;
+
+/// The scheme every protected route names in its `security`.
+pub const BEARER: &str = "bearer";
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every error the API returns has this shape.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes `crate::error::ApiError`'s body; never built.
+pub struct ErrorResponse {
+    error: ErrorDetail,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `invalid`, `email_taken`, `not_found`, `rate_limited`, …
+    code: String,
+    /// For people: what went wrong and what to do.
+    message: String,
+    /// The request field at fault, for 422s.
+    field: Option<String>,
+}
+
+/// This document: every route, its parameters, bodies, responses and errors. Public.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3 document of this API", content_type = "application/json")))]
+pub async fn document(
+    Extension(document): Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> Json<Arc<utoipa::openapi::OpenApi>> {
+    Json(document)
+}

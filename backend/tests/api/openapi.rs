@@ -1,0 +1,230 @@
+//! `/api/v1/openapi.json` is public and tells the truth: every documented operation exists
+//! with the documented security, and the documented response shapes are the ones the API
+//! actually sends.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Database, TestApp};
+
+async fn document(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "public: no token needed");
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    response.json().await.unwrap()
+}
+
+/// `(METHOD, path)` of every operation in the document.
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|method| ["get", "post", "put", "patch", "delete"].contains(&method.as_str()))
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_document_lists_every_route_of_the_api() {
+    let app = spawn_app(Database::Sqlite).await;
+    let doc = document(&app).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let expected: BTreeSet<(String, String)> = [
+        ("POST", "/api/v1/auth/sign-up"),
+        ("POST", "/api/v1/auth/sign-in"),
+        ("POST", "/api/v1/auth/sign-out"),
+        ("GET", "/api/v1/auth/me"),
+        ("DELETE", "/api/v1/auth/me"),
+        ("POST", "/api/v1/auth/password"),
+        ("POST", "/api/v1/request"),
+        ("GET", "/api/v1/files"),
+        ("GET", "/api/v1/file/{id}"),
+        ("DELETE", "/api/v1/file/{id}"),
+        ("GET", "/api/v1/events"),
+        ("GET", "/api/v1/openapi.json"),
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    .collect();
+    assert_eq!(operations(&doc), expected);
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"],
+        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    );
+}
+
+#[tokio::test]
+async fn every_documented_operation_exists_with_its_documented_security() {
+    let app = spawn_app(Database::Sqlite).await;
+    let doc = document(&app).await;
+    for (method, path) in operations(&doc) {
+        let operation = &doc["paths"][&path][method.to_lowercase()];
+        let secured = operation["security"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+        let url = app.url(&path.replace("{id}", &uuid::Uuid::now_v7().to_string()));
+        let request = app
+            .client
+            .request(method.parse().unwrap(), &url)
+            .header("content-type", "application/json")
+            .body("{}");
+        let status = request.send().await.unwrap().status().as_u16();
+        if secured {
+            assert_eq!(status, 401, "{method} {path} is documented as needing a token");
+        } else {
+            assert!(
+                status != 401 && status != 404 && status != 405,
+                "{method} {path} is documented as public and must exist: {status}"
+            );
+        }
+        // A method the route does not have: the path itself exists (405, not 404).
+        let other = app
+            .client
+            .request("PATCH".parse().unwrap(), &url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 405, "{path} exists");
+    }
+}
+
+/// The property names a schema (or a `$ref` to one, or an `allOf` of them) declares.
+fn properties(doc: &Value, schema: &Value) -> BTreeSet<String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return properties(doc, &doc["components"]["schemas"][name]);
+    }
+    let mut names: BTreeSet<String> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        names.extend(properties(doc, part));
+    }
+    names
+}
+
+fn response_schema<'a>(doc: &'a Value, method: &str, path: &str, status: &str) -> &'a Value {
+    &doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn documented_shapes_are_the_shapes_the_api_sends() {
+    let app = spawn_app(Database::Sqlite).await;
+    let doc = document(&app).await;
+
+    let signed_up: Value = app
+        .sign_up("shapes@example.com", crate::helpers::PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&signed_up),
+        properties(&doc, response_schema(&doc, "post", "/api/v1/auth/sign-up", "201"))
+    );
+
+    let session: Value = app
+        .sign_in("shapes@example.com", crate::helpers::PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&session),
+        properties(&doc, response_schema(&doc, "post", "/api/v1/auth/sign-in", "200"))
+    );
+    let token = session["token"].as_str().unwrap();
+
+    let me: Value = app.me(token).await.json().await.unwrap();
+    let me_schema = response_schema(&doc, "get", "/api/v1/auth/me", "200");
+    assert_eq!(keys(&me), properties(&doc, me_schema));
+    assert!(me["usage"].is_object());
+
+    let accepted = app
+        .client
+        .post(app.url("/api/v1/request"))
+        .bearer_auth(token)
+        .json(&json!({"url": "https://example.com/", "options": {"landscape": true, "margin": "1cm"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    let accepted: Value = accepted.json().await.unwrap();
+    assert_eq!(
+        keys(&accepted),
+        properties(&doc, response_schema(&doc, "post", "/api/v1/request", "202"))
+    );
+
+    let listed: Value = app
+        .client
+        .get(app.url("/api/v1/files"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&listed),
+        properties(&doc, response_schema(&doc, "get", "/api/v1/files", "200"))
+    );
+    let file = &listed["files"][0];
+    let record = &doc["components"]["schemas"]["FileRecord"];
+    assert_eq!(
+        keys(file),
+        properties(&doc, record),
+        "FileRecord is documented field for field"
+    );
+    let statuses: BTreeSet<&str> = doc["components"]["schemas"]["FileStatus"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        BTreeSet::from(["queued", "rendering", "done", "failed"])
+    );
+
+    // Errors: the documented envelope.
+    let error: Value = app
+        .client
+        .get(app.url("/api/v1/file/not-a-file"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let error_schema = response_schema(&doc, "get", "/api/v1/file/{id}", "404");
+    assert_eq!(keys(&error), properties(&doc, error_schema));
+    let detail = &doc["components"]["schemas"]["ErrorDetail"];
+    assert!(keys(&error["error"]).is_subset(&properties(&doc, detail)));
+
+    // Render options: every documented option is accepted by name, nothing undocumented is.
+    let options = properties(&doc, &doc["components"]["schemas"]["RenderOptions"]);
+    let defaults = serde_json::to_value(folio_core::RenderOptions::default()).unwrap();
+    assert_eq!(options, keys(&defaults));
+}
