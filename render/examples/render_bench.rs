@@ -6,43 +6,18 @@
 //! `cargo run --release -p folio-render --example render_bench -- [--jobs 60] [--concurrency 1,2,4]`
 //! (`make bench`). Figures go to BENCHMARKS.md; nothing here asserts on time.
 
+#[path = "../../bench/common.rs"]
+mod common;
+
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::response::Html;
-use axum::routing::get;
+use common::*;
 use folio_core::{PageUrl, RenderOptions};
 use folio_render::{ChromiumConfig, ChromiumEngine, Guard, RenderSettings};
-
-struct Figures {
-    jobs: usize,
-    per_second: f64,
-    latencies_ms: Vec<f64>,
-    peak_rss_mib: f64,
-}
-
-/// Several rounds of one engine at one concurrency: the median round's throughput, latency
-/// percentiles over every job, and the highest memory peak.
-fn summarise(rounds: &[Figures]) -> (f64, f64, f64, f64, usize) {
-    let mut rates: Vec<f64> = rounds.iter().map(|r| r.per_second).collect();
-    rates.sort_by(f64::total_cmp);
-    let mut latencies: Vec<f64> = rounds
-        .iter()
-        .flat_map(|r| r.latencies_ms.iter().copied())
-        .collect();
-    latencies.sort_by(f64::total_cmp);
-    let peak = rounds.iter().map(|r| r.peak_rss_mib).fold(0.0, f64::max);
-    (
-        rates[rates.len() / 2],
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 95.0),
-        peak,
-        rounds.iter().map(|r| r.jobs).sum(),
-    )
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -69,13 +44,13 @@ async fn main() -> anyhow::Result<()> {
     let skip_playwright = args.iter().any(|a| a == "--no-playwright");
 
     let addr = serve_pages().await?;
-    let urls: Vec<String> = ["article", "long", "styled", "table"]
+    let urls: Vec<String> = PAGES
         .iter()
         .map(|page| format!("http://{addr}/{page}"))
         .collect();
     let chrome = RenderSettings::default().chrome_path;
-    let playwright_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/playwright");
-    let playwright = !skip_playwright && playwright_dir.join("node_modules/playwright-core").exists();
+    let playwright_dir = playwright_dir().filter(|_| !skip_playwright);
+    let playwright = playwright_dir.is_some();
 
     println!("Chromium: {}", chromium_version(&chrome));
     println!(
@@ -95,8 +70,8 @@ async fn main() -> anyhow::Result<()> {
         // Alternating rounds, so drift in the machine's speed hits both sides alike.
         for _ in 0..rounds {
             folio.push(bench_folio(&chrome, addr, &urls, concurrency, jobs).await?);
-            if playwright {
-                script.push(bench_playwright(&playwright_dir, &urls, concurrency, jobs).await?);
+            if let Some(dir) = &playwright_dir {
+                script.push(bench_playwright(dir, &urls, concurrency, jobs).await?);
             }
         }
         let folio = summarise(&folio);
@@ -118,10 +93,6 @@ async fn main() -> anyhow::Result<()> {
         println!("\n(run `npm ci` in bench/playwright to compare with a Playwright script)");
     }
     Ok(())
-}
-
-fn print_row(engine: &str, concurrency: usize, (rate, p50, p95, peak, jobs): (f64, f64, f64, f64, usize)) {
-    println!("| {engine} | {concurrency} | {jobs} | {rate:.1} | {p50:.0} | {p95:.0} | {peak:.0} |");
 }
 
 async fn bench_folio(
@@ -192,165 +163,3 @@ async fn bench_folio(
     })
 }
 
-async fn bench_playwright(
-    dir: &Path,
-    urls: &[String],
-    concurrency: usize,
-    jobs: usize,
-) -> anyhow::Result<Figures> {
-    let child = tokio::process::Command::new("node")
-        .current_dir(dir)
-        .arg("render.mjs")
-        .arg(concurrency.to_string())
-        .arg(jobs.to_string())
-        .args(urls)
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let sampler = RssSampler::start(child.id().unwrap_or_default());
-    let output = child.wait_with_output().await?;
-    let peak = sampler.stop();
-    anyhow::ensure!(output.status.success(), "the Playwright script failed");
-    let figures: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    Ok(Figures {
-        jobs,
-        per_second: figures["per_second"].as_f64().unwrap_or_default(),
-        latencies_ms: figures["latencies_ms"]
-            .as_array()
-            .map(|all| all.iter().filter_map(serde_json::Value::as_f64).collect())
-            .unwrap_or_default(),
-        peak_rss_mib: peak,
-    })
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((p / 100.0) * sorted.len() as f64)
-        .floor()
-        .min((sorted.len() - 1) as f64) as usize]
-}
-
-/// Samples the summed RSS of a process's Chromium descendants every 50 ms and keeps the peak.
-/// Shared pages are counted once per process, so this overstates; it is the same for both sides.
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    handle: std::thread::JoinHandle<f64>,
-}
-
-impl RssSampler {
-    fn start(root: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let handle = std::thread::spawn(move || {
-            let mut peak_kib = 0u64;
-            while !stopping.load(Ordering::Relaxed) {
-                peak_kib = peak_kib.max(chromium_rss_kib(root));
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            peak_kib as f64 / 1024.0
-        });
-        Self { stop, handle }
-    }
-
-    fn stop(self) -> f64 {
-        self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap_or_default()
-    }
-}
-
-fn chromium_rss_kib(root: u32) -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    let mut parents = Vec::new();
-    for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-            continue;
-        };
-        let ppid: u32 = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        parents.push((pid, ppid));
-    }
-    let mut tree = vec![root];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for (pid, ppid) in &parents {
-            if tree.contains(ppid) && !tree.contains(pid) {
-                tree.push(*pid);
-                grew = true;
-            }
-        }
-    }
-    tree.iter()
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.contains("chrom"))
-        })
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .sum()
-}
-
-fn chromium_version(chrome: &Path) -> String {
-    std::process::Command::new(chrome)
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|_| "not found".into())
-}
-
-async fn serve_pages() -> anyhow::Result<SocketAddr> {
-    let article = "<!doctype html><html><head><title>Article</title></head><body><h1>An article</h1>"
-        .to_owned()
-        + &"<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>".repeat(12)
-        + "</body></html>";
-    let long = "<!doctype html><html><head><title>Long</title></head><body>".to_owned()
-        + &(1..=150).map(|i| format!("<h2>Section {i}</h2><p>Text of section {i}, long enough to wrap across the printed line a couple of times for realism.</p>")).collect::<String>()
-        + "</body></html>";
-    let styled = r#"<!doctype html><html><head><title>Styled</title><style>
-        body { font-family: serif; margin: 2em; } .card { border: 1px solid #ccc; border-radius: 8px; padding: 1em; margin: 1em 0;
-        box-shadow: 0 2px 6px rgba(0,0,0,.2); background: linear-gradient(#fff, #eef); } h1 { color: #236; }</style></head><body>
-        <h1>Styled page</h1>"#
-        .to_owned()
-        + &(1..=20).map(|i| format!("<div class=card><h3>Card {i}</h3><p>Some styled content in card {i}.</p></div>")).collect::<String>()
-        + "</body></html>";
-    let table = "<!doctype html><html><head><title>Table</title><style>td,th{border:1px solid #999;padding:4px}</style></head><body><table>"
-        .to_owned()
-        + &(1..=200).map(|i| format!("<tr><td>{i}</td><td>Item {i}</td><td>{}</td><td>{:.2}</td></tr>", i * 7, i as f64 * 1.5)).collect::<String>()
-        + "</table></body></html>";
-    let app = axum::Router::new()
-        .route("/article", get(move || async move { Html(article) }))
-        .route("/long", get(move || async move { Html(long) }))
-        .route("/styled", get(move || async move { Html(styled) }))
-        .route("/table", get(move || async move { Html(table) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(addr)
-}
-
-/// User plus system CPU time of this process alone (not Chromium), from /proc/self/stat.
-fn own_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // After the command name: state is field 0, utime 11, stime 12; the kernel counts in 1/100 s.
-    (ticks(11) + ticks(12)) / 100.0
-}

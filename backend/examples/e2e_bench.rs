@@ -1,0 +1,174 @@
+//! End-to-end throughput of the embedded mode: requests in through the HTTP API, PDFs done,
+//! against a Playwright script converting the same pages on the same Chromium with as many
+//! tabs as the machine has cores.
+//!
+//! Folio runs in-process exactly as `folio serve` does (SQLite, local files, in-process worker,
+//! SSRF guard on), with render concurrency equal to the cores. Each round signs nothing up
+//! again: it opens the event stream, posts all the requests, and stops the clock when the last
+//! `done` event arrives. Per-job latency is from the request's 202 to its `done` event.
+//!
+//! `cargo run --release -p folio-backend --example e2e_bench -- [--jobs 60] [--rounds 3]`
+//! (`make bench`). Figures go to BENCHMARKS.md; nothing here asserts on time.
+
+#[path = "../../bench/common.rs"]
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::*;
+use folio_backend::{Application, Settings};
+use futures::StreamExt;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let jobs: usize = value("--jobs").map_or(Ok(60), |v| v.parse())?;
+    let rounds: usize = value("--rounds").map_or(Ok(3), |v| v.parse())?;
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+
+    let pages = serve_pages().await?;
+    let urls: Vec<String> = PAGES.iter().map(|p| format!("http://{pages}/{p}")).collect();
+    let data = tempfile::tempdir()?;
+    let mut settings = Settings {
+        addr: "127.0.0.1:0".parse()?,
+        data_dir: data.path().to_path_buf(),
+        jwt_secret: Some(SecretString::from("bench-secret-bench-secret-bench-secret-!!")),
+        max_queued_jobs: 100_000,
+        ..Settings::default()
+    };
+    settings.render.concurrency = cores;
+    settings.render.allowed_addrs = vec![pages];
+    let chrome = settings.render.chrome_path.clone();
+    let app = Application::build(settings).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+
+    let client = reqwest::Client::new();
+    let credentials = json!({"email": "bench@example.com", "password": "correct horse battery"});
+    client
+        .post(format!("{base}/api/v1/auth/sign-up"))
+        .json(&credentials)
+        .send()
+        .await?
+        .error_for_status()?;
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/sign-in"))
+        .json(&credentials)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["token"].as_str().unwrap_or_default().to_owned();
+
+    println!("Chromium: {}", chromium_version(&chrome));
+    println!(
+        "machine: {cores} cores; Folio render concurrency {cores}, Playwright tabs {cores}; \
+         {rounds} alternating rounds of {jobs} jobs each, after a warm-up"
+    );
+    // Warm-up: Chromium started, every page rendered once.
+    round(&client, &base, &token, &urls, urls.len()).await?;
+
+    let playwright = playwright_dir();
+    let mut folio = Vec::new();
+    let mut script = Vec::new();
+    for _ in 0..rounds {
+        folio.push(round(&client, &base, &token, &urls, jobs).await?);
+        if let Some(dir) = &playwright {
+            script.push(bench_playwright(dir, &urls, cores, jobs).await?);
+        }
+    }
+    println!();
+    println!("| pipeline | tabs | jobs | PDFs done/s (median round) | p50 ms | p95 ms | peak Chromium RSS MiB |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let folio = summarise(&folio);
+    print_row("folio embedded (HTTP request → PDF done)", cores, folio);
+    match &playwright {
+        Some(_) => {
+            let script = summarise(&script);
+            print_row("playwright script (goto + pdf)", cores, script);
+            println!("| folio / playwright | {cores} | | **{:.2}x** | | | |", folio.0 / script.0);
+        }
+        None => println!("\n(run `npm ci` in bench/playwright to compare with a Playwright script)"),
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    Ok(())
+}
+
+/// Posts `jobs` requests and waits for each file's `done`; the figures of that round.
+async fn round(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    urls: &[String],
+    jobs: usize,
+) -> anyhow::Result<Figures> {
+    let events = client
+        .get(format!("{base}/api/v1/events"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?;
+    let sampler = RssSampler::start(std::process::id());
+    let started = Instant::now();
+    let mut accepted_at = HashMap::new();
+    for job in 0..jobs {
+        let response: Value = client
+            .post(format!("{base}/api/v1/request"))
+            .bearer_auth(token)
+            .json(&json!({"url": urls[job % urls.len()]}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let id = response["id"].as_str().unwrap_or_default().to_owned();
+        accepted_at.insert(id, Instant::now());
+    }
+    let mut latencies = Vec::with_capacity(jobs);
+    let mut stream = events.bytes_stream();
+    let mut buffer = String::new();
+    let deadline = Duration::from_secs(600);
+    while latencies.len() < jobs {
+        let chunk = tokio::time::timeout(deadline, stream.next())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the event stream ended"))??;
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                continue;
+            };
+            let event: Value = serde_json::from_str(data)?;
+            let id = event["id"].as_str().unwrap_or_default();
+            match event["status"].as_str() {
+                Some("done") => {
+                    if let Some(at) = accepted_at.get(id) {
+                        latencies.push(at.elapsed().as_secs_f64() * 1000.0);
+                    }
+                }
+                Some("failed") => anyhow::bail!("a render failed: {event}"),
+                _ => {}
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Figures {
+        jobs,
+        per_second: jobs as f64 / seconds,
+        latencies_ms: latencies,
+        peak_rss_mib: sampler.stop(),
+    })
+}
