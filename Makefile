@@ -9,10 +9,12 @@ run:
 test:
 	bash scripts/test.sh
 
-# Renderer figures for BENCHMARKS.md: Folio's engine against a Playwright script, same Chromium.
+# Figures for BENCHMARKS.md: the renderer, then the whole embedded pipeline, each against a
+# Playwright script on the same Chromium.
 bench:
 	cd bench/playwright && npm ci --no-audit --no-fund
 	cargo run --release -p folio-render --example render_bench
+	cargo run --release -p folio-backend --example e2e_bench
 
 lint:
 	cargo fmt --all --check
