@@ -6,17 +6,17 @@ set -euo pipefail
 port="${FOLIO_MOTO_PORT:-5000}"
 endpoint="http://127.0.0.1:${port}"
 
-if ! command -v moto_server >/dev/null 2>&1; then
+# The server extra brings flask; `python3 -m moto.server` needs no console-script shim on PATH.
+if ! python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
     echo "installing moto[server] from PyPI" >&2
     python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' >&2
-    hash -r
 fi
 
 up() { python3 -c "import urllib.request,sys; urllib.request.urlopen('$endpoint/moto-api/', timeout=1)" 2>/dev/null; }
 
 if ! up; then
     log="${TMPDIR:-/tmp}/folio-moto.log"
-    nohup moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    nohup python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
     for _ in $(seq 1 100); do
         up && break
         sleep 0.2
