@@ -49,7 +49,11 @@ pub fn summarise(rounds: &[Figures]) -> (f64, f64, f64, f64, usize) {
     )
 }
 
-pub fn print_row(engine: &str, concurrency: usize, (rate, p50, p95, peak, jobs): (f64, f64, f64, f64, usize)) {
+pub fn print_row(
+    engine: &str,
+    concurrency: usize,
+    (rate, p50, p95, peak, jobs): (f64, f64, f64, f64, usize),
+) {
     println!("| {engine} | {concurrency} | {jobs} | {rate:.1} | {p50:.0} | {p95:.0} | {peak:.0} |");
 }
 

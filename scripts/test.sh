@@ -9,10 +9,15 @@ FOLIO_TEST_MYSQL_URL=$(bash scripts/mariadb.sh)
 export FOLIO_TEST_MYSQL_URL
 FOLIO_TEST_MOTO_URL=$(bash scripts/moto.sh)
 export FOLIO_TEST_MOTO_URL
+FOLIO_KUSTOMIZE=$(bash scripts/deploy-tools.sh)
+export FOLIO_KUSTOMIZE
 
 echo "== lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== deployment: kustomize, schemas, workflows, Dockerfiles"
+bash scripts/check-deploy.sh
 
 echo "== tests"
 cargo test --workspace

@@ -90,7 +90,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     println!();
-    println!("| pipeline | tabs | jobs | PDFs done/s (median round) | p50 ms | p95 ms | peak Chromium RSS MiB |");
+    println!(
+        "| pipeline | tabs | jobs | PDFs done/s (median round) | p50 ms | p95 ms | peak Chromium RSS MiB |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let folio = summarise(&folio);
     print_row("folio embedded (HTTP request → PDF done)", cores, folio);
@@ -98,7 +100,10 @@ async fn main() -> anyhow::Result<()> {
         Some(_) => {
             let script = summarise(&script);
             print_row("playwright script (goto + pdf)", cores, script);
-            println!("| folio / playwright | {cores} | | **{:.2}x** | | | |", folio.0 / script.0);
+            println!(
+                "| folio / playwright | {cores} | | **{:.2}x** | | | |",
+                folio.0 / script.0
+            );
         }
         None => println!("\n(run `npm ci` in bench/playwright to compare with a Playwright script)"),
     }

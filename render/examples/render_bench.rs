@@ -44,10 +44,7 @@ async fn main() -> anyhow::Result<()> {
     let skip_playwright = args.iter().any(|a| a == "--no-playwright");
 
     let addr = serve_pages().await?;
-    let urls: Vec<String> = PAGES
-        .iter()
-        .map(|page| format!("http://{addr}/{page}"))
-        .collect();
+    let urls: Vec<String> = PAGES.iter().map(|page| format!("http://{addr}/{page}")).collect();
     let chrome = RenderSettings::default().chrome_path;
     let playwright_dir = playwright_dir().filter(|_| !skip_playwright);
     let playwright = playwright_dir.is_some();
@@ -162,4 +159,3 @@ async fn bench_folio(
         peak_rss_mib: peak,
     })
 }
-

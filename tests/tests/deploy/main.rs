@@ -1,0 +1,326 @@
+//! The deployment manifests agree with the code: every environment variable they set for the
+//! backend and the worker is one the binaries read, every setting the binaries need in AWS mode
+//! is set, ports and probe paths are the app's (checked against the real `folio`), and the
+//! DynamoDB keys, S3 prefix and SQS wiring are the ones the code uses.
+//!
+//! Renders each overlay with kustomize (`FOLIO_KUSTOMIZE`, else `kustomize build`, else
+//! `kubectl kustomize`; `scripts/deploy-tools.sh` installs it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use folio_core::jobs::names;
+use folio_core::settings;
+use folio_e2e::{binary, workspace_root, ChildGuard};
+use serde_json::Value;
+
+const OVERLAYS: &[&str] = &["dev", "prod"];
+
+fn kustomize(dir: &str) -> Vec<Value> {
+    let path = workspace_root().join(dir);
+    let candidates: Vec<Vec<String>> = match std::env::var("FOLIO_KUSTOMIZE") {
+        Ok(command) => vec![command.split_whitespace().map(str::to_owned).collect()],
+        Err(_) => vec![
+            vec!["kustomize".into(), "build".into()],
+            vec!["kubectl".into(), "kustomize".into()],
+        ],
+    };
+    for command in candidates {
+        let Ok(output) = Command::new(&command[0]).args(&command[1..]).arg(&path).output() else {
+            continue;
+        };
+        assert!(
+            output.status.success(),
+            "{} {dir} failed: {}",
+            command.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return serde_yaml::Deserializer::from_slice(&output.stdout)
+            .map(|doc| serde::Deserialize::deserialize(doc).expect("YAML"))
+            .filter(|doc: &Value| !doc.is_null())
+            .collect();
+    }
+    panic!("no kustomize found: run scripts/deploy-tools.sh (or set FOLIO_KUSTOMIZE)");
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+fn all<'a>(objects: &'a [Value], kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    objects.iter().filter(move |o| o["kind"] == kind)
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or_else(|| panic!("not a string: {value}"))
+}
+
+/// Every variable a Deployment's container gets, with its value when the manifests know it.
+fn container_env(objects: &[Value], deployment: &str) -> BTreeMap<String, Option<String>> {
+    let container = &find(objects, "Deployment", deployment)["spec"]["template"]["spec"]["containers"][0];
+    let mut env = BTreeMap::new();
+    for var in container["env"].as_array().into_iter().flatten() {
+        env.insert(
+            text(&var["name"]).to_owned(),
+            var["value"].as_str().map(str::to_owned),
+        );
+    }
+    for source in container["envFrom"].as_array().into_iter().flatten() {
+        let name = text(&source["configMapRef"]["name"]);
+        let map = find(objects, "ConfigMap", name);
+        for (key, value) in map["data"].as_object().unwrap() {
+            env.insert(key.clone(), value.as_str().map(str::to_owned));
+        }
+    }
+    env
+}
+
+fn lambda_env(objects: &[Value]) -> BTreeMap<String, Option<String>> {
+    let function = all(objects, "Function").next().expect("a Lambda function");
+    function["spec"]["environment"]["variables"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
+        .collect()
+}
+
+fn names_of<'a>(list: impl IntoIterator<Item = &'a &'a str>) -> BTreeSet<String> {
+    list.into_iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn every_variable_the_manifests_set_is_read_and_every_required_one_is_set() {
+    let backend_reads = names_of(settings::BACKEND_SETTINGS.iter().chain(settings::RENDER_SETTINGS));
+    let worker_reads = names_of(settings::WORKER_SETTINGS.iter().chain(settings::RENDER_SETTINGS));
+    for overlay in OVERLAYS {
+        let objects = kustomize(&format!("manifests/overlays/{overlay}"));
+        let backend = container_env(&objects, "folio-backend");
+        let worker = container_env(&objects, "folio-worker");
+        let lambda = lambda_env(&objects);
+        for (who, env, reads) in [
+            ("backend", &backend, &backend_reads),
+            ("worker Deployment", &worker, &worker_reads),
+            ("Lambda function", &lambda, &worker_reads),
+        ] {
+            let unread: Vec<_> = env.keys().filter(|k| !reads.contains(*k)).collect();
+            assert!(
+                unread.is_empty(),
+                "{overlay}: the {who} is given {unread:?}, which it never reads"
+            );
+        }
+        for name in [
+            settings::DATABASE_URL,
+            settings::JWT_SECRET,
+            settings::SQS_QUEUE_URL,
+            settings::S3_BUCKET,
+            settings::DYNAMODB_TABLE,
+        ] {
+            assert!(
+                backend.contains_key(name),
+                "{overlay}: the backend needs {name} in AWS mode"
+            );
+        }
+        for name in settings::WORKER_REQUIRED {
+            assert!(
+                worker.contains_key(*name),
+                "{overlay}: the worker Deployment needs {name}"
+            );
+            assert!(
+                lambda.contains_key(*name),
+                "{overlay}: the Lambda function needs {name}"
+            );
+        }
+        // Both workers and the backend agree on where things are.
+        for name in settings::WORKER_REQUIRED {
+            assert_eq!(backend[*name], worker[*name], "{overlay}: {name}");
+            assert_eq!(backend[*name], lambda[*name], "{overlay}: {name}");
+        }
+    }
+}
+
+#[test]
+fn aws_resources_match_the_names_and_keys_the_code_uses() {
+    for overlay in OVERLAYS {
+        let objects = kustomize(&format!("manifests/overlays/{overlay}"));
+        let backend = container_env(&objects, "folio-backend");
+        let setting = |name: &str| backend[name].clone().unwrap();
+
+        let table = all(&objects, "Table").next().unwrap();
+        assert_eq!(
+            text(&table["spec"]["tableName"]),
+            setting(settings::DYNAMODB_TABLE)
+        );
+        let keys: BTreeMap<&str, &str> = table["spec"]["keySchema"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| (text(&k["keyType"]), text(&k["attributeName"])))
+            .collect();
+        assert_eq!(keys["HASH"], names::TABLE_PARTITION_KEY);
+        assert_eq!(keys["RANGE"], names::TABLE_SORT_KEY);
+        for attribute in table["spec"]["attributeDefinitions"].as_array().unwrap() {
+            assert_eq!(attribute["attributeType"], "S", "ids are strings");
+        }
+
+        let bucket = all(&objects, "Bucket").next().unwrap();
+        let bucket_name = text(&bucket["spec"]["name"]);
+        assert_eq!(bucket_name, setting(settings::S3_BUCKET));
+        let block = &bucket["spec"]["publicAccessBlock"];
+        for flag in [
+            "blockPublicACLs",
+            "blockPublicPolicy",
+            "ignorePublicACLs",
+            "restrictPublicBuckets",
+        ] {
+            assert_eq!(block[flag], true, "{overlay}: {flag}");
+        }
+        for rule in bucket["spec"]["lifecycle"]["rules"].as_array().unwrap() {
+            assert!(
+                rule.get("expiration").is_none() && rule.get("transitions").is_none(),
+                "{overlay}: lifecycle rules must never expire a user's PDF: {rule}"
+            );
+        }
+
+        let queue_url = setting(settings::SQS_QUEUE_URL);
+        let queue = all(&objects, "Queue")
+            .find(|q| queue_url.ends_with(&format!("/{}", text(&q["spec"]["queueName"]))))
+            .expect("the queue FOLIO_SQS_QUEUE_URL names");
+        let redrive: Value = serde_json::from_str(text(&queue["spec"]["redrivePolicy"])).unwrap();
+        let dlq_arn = text(&redrive["deadLetterTargetArn"]);
+        assert!(
+            all(&objects, "Queue").any(|q| dlq_arn.ends_with(&format!(":{}", text(&q["spec"]["queueName"])))),
+            "{overlay}: the dead-letter queue is declared"
+        );
+        assert_eq!(redrive["maxReceiveCount"], folio_worker::MAX_ATTEMPTS);
+
+        let function = all(&objects, "Function").next().unwrap();
+        assert_eq!(function["spec"]["packageType"], "Image");
+        assert!(function["spec"]["memorySize"].as_u64().unwrap() >= 1024);
+        let timeout = function["spec"]["timeout"].as_u64().unwrap();
+        let render_timeout: u64 = lambda_env(&objects)[settings::RENDER_TIMEOUT]
+            .clone()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            timeout > render_timeout,
+            "{overlay}: the Lambda outlives a render"
+        );
+        let visibility: u64 = text(&queue["spec"]["visibilityTimeout"]).parse().unwrap();
+        assert!(
+            visibility > timeout,
+            "{overlay}: visibility timeout longer than the Lambda timeout"
+        );
+
+        let mapping = all(&objects, "EventSourceMapping").next().unwrap();
+        let queue_name = text(&queue["spec"]["queueName"]);
+        assert!(text(&mapping["spec"]["eventSourceARN"]).ends_with(&format!(":{queue_name}")));
+        assert_eq!(
+            mapping["spec"]["functionResponseTypes"],
+            serde_json::json!(["ReportBatchItemFailures"])
+        );
+
+        // The policies reach exactly the code's object prefix in this bucket.
+        for policy in all(&objects, "Policy") {
+            let document: Value = serde_json::from_str(text(&policy["spec"]["policyDocument"])).unwrap();
+            for statement in document["Statement"].as_array().unwrap() {
+                let resource = text(&statement["Resource"]);
+                assert!(
+                    !resource.contains('*')
+                        || resource
+                            .ends_with(&format!("arn:aws:s3:::{bucket_name}/{}*", names::OBJECT_PREFIX)),
+                    "{overlay}: wildcard beyond the users' prefix: {resource}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn workloads_run_unprivileged_and_only_the_app_is_routed() {
+    for overlay in OVERLAYS {
+        let objects = kustomize(&format!("manifests/overlays/{overlay}"));
+        for deployment in all(&objects, "Deployment") {
+            let pod = &deployment["spec"]["template"]["spec"];
+            let name = text(&deployment["metadata"]["name"]);
+            assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{overlay}/{name}");
+            for container in pod["containers"].as_array().unwrap() {
+                let security = &container["securityContext"];
+                assert_eq!(security["allowPrivilegeEscalation"], false, "{overlay}/{name}");
+                assert_eq!(security["readOnlyRootFilesystem"], true, "{overlay}/{name}");
+            }
+        }
+        for ingress in all(&objects, "Ingress") {
+            for rule in ingress["spec"]["rules"].as_array().unwrap() {
+                for path in rule["http"]["paths"].as_array().unwrap() {
+                    let (route, kind) = (text(&path["path"]), text(&path["pathType"]));
+                    for private in ["/metrics", "/healthz", "/readyz"] {
+                        let routed = match kind {
+                            "Exact" => route == private,
+                            _ => private.starts_with(route.trim_end_matches('/')),
+                        };
+                        assert!(!routed, "{overlay}: {kind} {route} routes {private}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn ports_and_probe_paths_are_the_apps() {
+    let objects = kustomize("manifests/overlays/prod");
+    let container =
+        &find(&objects, "Deployment", "folio-backend")["spec"]["template"]["spec"]["containers"][0];
+    let port = container["ports"][0]["containerPort"].as_u64().unwrap();
+    let addr = container_env(&objects, "folio-backend")[settings::ADDR]
+        .clone()
+        .unwrap();
+    assert_eq!(
+        addr,
+        format!("0.0.0.0:{port}"),
+        "the container listens where the port says"
+    );
+    let service = find(&objects, "Service", "folio-backend");
+    assert_eq!(
+        service["spec"]["ports"][0]["targetPort"],
+        container["ports"][0]["name"]
+    );
+
+    // The probes answer 200 on the real binary (embedded mode, a free loopback port).
+    let data = tempfile::tempdir().unwrap();
+    let local = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let _folio = ChildGuard(
+        Command::new(binary("folio").unwrap())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(settings::ADDR, local.to_string())
+            .env(settings::DATA_DIR, data.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    for probe in ["startupProbe", "livenessProbe", "readinessProbe"] {
+        let path = text(&container[probe]["httpGet"]["path"]);
+        assert_eq!(container[probe]["httpGet"]["port"], container["ports"][0]["name"]);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = client.get(format!("http://{local}{path}")).send().await {
+                assert_eq!(response.status(), 200, "{probe} {path}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "folio did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
