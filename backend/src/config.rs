@@ -52,6 +52,8 @@ pub struct Settings {
     pub aws: folio_core::settings::AwsTargets,
     /// When set, downloads from S3 redirect to a presigned link valid this long.
     pub s3_presign_ttl: Option<Duration>,
+    /// The built SPA (`index.html` and `assets/`), served at `/`.
+    pub static_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             render: folio_render::RenderSettings::default(),
             aws: folio_core::settings::AwsTargets::default(),
             s3_presign_ttl: None,
+            static_dir: PathBuf::from("frontend/dist"),
         }
     }
 }
@@ -156,6 +159,9 @@ impl Settings {
             render: folio_render::RenderSettings::from_lookup(&lookup)?,
             aws: folio_core::settings::AwsTargets::from_lookup(&lookup),
             s3_presign_ttl: get(names::S3_PRESIGN_TTL).map(presign_ttl).transpose()?,
+            static_dir: get(names::STATIC_DIR)
+                .map(|(_, v)| PathBuf::from(v))
+                .unwrap_or(defaults.static_dir),
         })
     }
 
@@ -192,6 +198,7 @@ impl std::fmt::Debug for Settings {
             .field("render", &self.render)
             .field("aws", &self.aws)
             .field("s3_presign_ttl", &self.s3_presign_ttl)
+            .field("static_dir", &self.static_dir)
             .finish()
     }
 }

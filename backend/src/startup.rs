@@ -6,7 +6,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Router};
@@ -47,6 +47,8 @@ pub struct AppStateInner {
     pub watch_index: bool,
     pub renderer: Arc<Renderer>,
     pub events: Events,
+    /// The built SPA, when there is one to serve.
+    pub spa: Option<routes::spa::Spa>,
 }
 
 impl Deref for AppState {
@@ -150,6 +152,7 @@ impl Application {
             watch_index,
             renderer,
             events,
+            spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,
             limiter: FailureLimiter::new(settings.signin_max_failures, settings.signin_window),
@@ -222,6 +225,14 @@ impl Application {
     }
 }
 
+/// Paths no route matched: the SPA's files and pages when it is built, else a JSON 404.
+async fn fallback(State(state): State<AppState>, request: Request) -> axum::response::Response {
+    match &state.spa {
+        Some(spa) => spa.serve(request).await,
+        None => routes::not_found(request.uri().clone()).await.into_response(),
+    }
+}
+
 fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let max_body = state.settings.max_body_bytes;
@@ -258,7 +269,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(probes)
-        .fallback(routes::not_found)
+        .fallback(fallback)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod events;
 pub mod files;
 pub mod health;
+pub mod spa;
 
 use axum::http::{Method, Uri};
 

@@ -1,0 +1,165 @@
+// The backend's REST API (`/api/v1`, same origin), typed. Every failure becomes an ApiError whose
+// message is written for people; `field` names the form field a 422 is about.
+
+export type FileStatus = 'queued' | 'rendering' | 'done' | 'failed';
+export type Engine = 'chromium' | 'reader';
+
+export interface FileRecord {
+  id: string;
+  name: string;
+  source_url: string;
+  status: FileStatus;
+  error: string | null;
+  size_bytes: number | null;
+  pages: number | null;
+  engine: Engine;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  created_at: string;
+}
+
+export interface Session {
+  token: string;
+  token_type: string;
+  expires_at: string;
+  user: User;
+}
+
+export interface Usage {
+  queued_jobs: number;
+  max_queued_jobs: number;
+  stored_bytes: number;
+  max_stored_bytes: number;
+}
+
+export interface Me extends User {
+  usage: Usage;
+}
+
+export interface RenderOptions {
+  format?: 'A4' | 'A3' | 'Letter' | 'Legal' | 'Tabloid';
+  landscape?: boolean;
+  margin?: string;
+  print_background?: boolean;
+  wait_until?: 'load' | 'network_idle';
+  wait_for_selector?: string;
+}
+
+export interface RenderRequest {
+  url: string;
+  options?: RenderOptions;
+  engine?: Engine;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field?: string;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+const FALLBACK_MESSAGES: Record<number, string> = {
+  401: 'Your session has ended. Please sign in again.',
+  404: 'That file is no longer in your library.',
+  429: 'Too many requests right now. Please wait a moment and try again.',
+  503: 'Folio is briefly unavailable. Please try again in a moment.',
+};
+
+async function failure(response: Response): Promise<ApiError> {
+  try {
+    const body = await response.json();
+    const error = body?.error;
+    if (error && typeof error.message === 'string') {
+      return new ApiError(response.status, error.code ?? 'error', error.message, error.field ?? undefined);
+    }
+  } catch {
+    // Not JSON: fall through to a message of our own.
+  }
+  const message = FALLBACK_MESSAGES[response.status] ?? `Something went wrong (HTTP ${response.status}). Please try again.`;
+  return new ApiError(response.status, 'error', message);
+}
+
+export class Api {
+  private readonly token: string | null;
+  private readonly onUnauthorized: () => void;
+
+  constructor(token: string | null = null, onUnauthorized: () => void = () => {}) {
+    this.token = token;
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  private headers(json: boolean): HeadersInit {
+    const headers: Record<string, string> = {};
+    if (json) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return headers;
+  }
+
+  async fetch(path: string, init: RequestInit = {}, json = false): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`/api/v1${path}`, { ...init, headers: { ...this.headers(json), ...init.headers } });
+    } catch {
+      throw new ApiError(0, 'network', 'Cannot reach Folio. Check your connection and try again.');
+    }
+    if (response.status === 401 && this.token) this.onUnauthorized();
+    if (!response.ok) throw await failure(response);
+    return response;
+  }
+
+  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await this.fetch(path, init, init.body !== undefined);
+    return (await response.json()) as T;
+  }
+
+  signUp(email: string, password: string): Promise<User> {
+    return this.json('/auth/sign-up', { method: 'POST', body: JSON.stringify({ email, password }) });
+  }
+
+  signIn(email: string, password: string): Promise<Session> {
+    return this.json('/auth/sign-in', { method: 'POST', body: JSON.stringify({ email, password }) });
+  }
+
+  async signOut(): Promise<void> {
+    await this.fetch('/auth/sign-out', { method: 'POST' });
+  }
+
+  me(): Promise<Me> {
+    return this.json('/auth/me');
+  }
+
+  listFiles(cursor?: string): Promise<{ files: FileRecord[]; next_cursor: string | null }> {
+    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    return this.json(`/files${query}`);
+  }
+
+  requestRender(request: RenderRequest): Promise<{ id: string; status: FileStatus }> {
+    return this.json('/request', { method: 'POST', body: JSON.stringify(request) });
+  }
+
+  async download(id: string): Promise<Blob> {
+    const response = await this.fetch(`/file/${encodeURIComponent(id)}`);
+    return response.blob();
+  }
+
+  async deleteFile(id: string): Promise<void> {
+    await this.fetch(`/file/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** The live event stream; `signal` ends it. */
+  events(signal: AbortSignal): Promise<Response> {
+    return this.fetch('/events', { signal, headers: { accept: 'text/event-stream' } });
+  }
+}

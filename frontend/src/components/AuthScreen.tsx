@@ -1,0 +1,124 @@
+import { useState, type FormEvent } from 'react';
+import { Api, ApiError, type Session } from '../api';
+
+type Mode = 'sign-in' | 'sign-up';
+
+interface AuthScreenProps {
+  api: Api;
+  onSignedIn: (session: Session) => void;
+}
+
+interface Problems {
+  email?: string;
+  password?: string;
+  form?: string;
+}
+
+/** Sign in, or switch to creating an account; the API's reasons appear beside their fields. */
+export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
+  const [mode, setMode] = useState<Mode>('sign-in');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [problems, setProblems] = useState<Problems>({});
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const signingUp = mode === 'sign-up';
+
+  function switchTo(next: Mode) {
+    setMode(next);
+    setProblems({});
+    setNotice(null);
+  }
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const local: Problems = {};
+    if (!email.trim()) local.email = 'Enter your email address.';
+    if (!password) local.password = 'Enter a password.';
+    else if (signingUp && password.length < 8) local.password = 'Use at least 8 characters.';
+    setProblems(local);
+    if (Object.keys(local).length > 0) return;
+    setBusy(true);
+    try {
+      if (signingUp) {
+        await api.signUp(email.trim(), password);
+        setMode('sign-in');
+        setPassword('');
+        setNotice('Your account is ready. Sign in to open your library.');
+      } else {
+        onSignedIn(await api.signIn(email.trim(), password));
+      }
+    } catch (error) {
+      if (error instanceof ApiError && (error.field === 'email' || error.field === 'password')) {
+        setProblems({ [error.field]: error.message });
+      } else if (error instanceof ApiError && error.code === 'email_taken') {
+        setProblems({ email: error.message });
+      } else {
+        setProblems({ form: error instanceof Error ? error.message : String(error) });
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth">
+      <div className="auth-card">
+        <h1 className="brand">Folio</h1>
+        <p className="tagline">Web pages to PDFs, in your own private library.</p>
+        <h2>{signingUp ? 'Create your account' : 'Sign in'}</h2>
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        <form onSubmit={submit} noValidate>
+          <label htmlFor="auth-email">Email</label>
+          <input
+            id="auth-email"
+            type="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            aria-invalid={problems.email ? true : undefined}
+            aria-describedby={problems.email ? 'auth-email-error' : undefined}
+          />
+          {problems.email && (
+            <p id="auth-email-error" className="field-error">
+              {problems.email}
+            </p>
+          )}
+          <label htmlFor="auth-password">Password</label>
+          <input
+            id="auth-password"
+            type="password"
+            autoComplete={signingUp ? 'new-password' : 'current-password'}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-invalid={problems.password ? true : undefined}
+            aria-describedby={problems.password ? 'auth-password-error' : undefined}
+          />
+          {problems.password && (
+            <p id="auth-password-error" className="field-error">
+              {problems.password}
+            </p>
+          )}
+          {problems.form && (
+            <p className="form-error" role="alert">
+              {problems.form}
+            </p>
+          )}
+          <button type="submit" className="primary" disabled={busy}>
+            {signingUp ? 'Sign up' : 'Sign in'}
+          </button>
+        </form>
+        <p className="switch">
+          {signingUp ? 'Already have an account? ' : 'New to Folio? '}
+          <button type="button" className="link" onClick={() => switchTo(signingUp ? 'sign-in' : 'sign-up')}>
+            {signingUp ? 'Sign in' : 'Sign up'}
+          </button>
+        </p>
+      </div>
+    </main>
+  );
+}

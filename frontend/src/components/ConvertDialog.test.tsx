@@ -1,0 +1,53 @@
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../api';
+import { ConvertDialog } from './ConvertDialog';
+
+describe('ConvertDialog', () => {
+  it('is a labelled dialog that sends the URL with the chosen options', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    const onClose = vi.fn();
+    render(<ConvertDialog onSubmit={onSubmit} onClose={onClose} />);
+
+    const dialog = screen.getByRole('dialog', { name: 'Convert a page' });
+    expect(dialog).toHaveAttribute('aria-modal', 'true');
+    expect(screen.getByLabelText('Page URL')).toHaveFocus();
+
+    await userEvent.type(screen.getByLabelText('Page URL'), 'https://example.com/a');
+    await userEvent.selectOptions(screen.getByLabelText('Paper size'), 'Letter');
+    await userEvent.click(screen.getByLabelText('Landscape'));
+    await userEvent.selectOptions(screen.getByLabelText('Wait for'), 'network_idle');
+    await userEvent.selectOptions(screen.getByLabelText('Engine'), 'reader');
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+
+    expect(onSubmit).toHaveBeenCalledWith({
+      url: 'https://example.com/a',
+      engine: 'reader',
+      options: { format: 'Letter', landscape: true, margin: '0.4in', print_background: false, wait_until: 'network_idle' },
+    });
+    expect(onClose).toHaveBeenCalled();
+  });
+
+  it('keeps the dialog open with the reason when the server refuses the page', async () => {
+    const onSubmit = vi.fn().mockRejectedValue(new ApiError(422, 'invalid', 'url: private addresses are not allowed', 'url'));
+    const onClose = vi.fn();
+    render(<ConvertDialog onSubmit={onSubmit} onClose={onClose} />);
+    await userEvent.type(screen.getByLabelText('Page URL'), 'http://10.0.0.1/');
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('private addresses are not allowed');
+    expect(screen.getByLabelText('Page URL')).toHaveAttribute('aria-invalid', 'true');
+    expect(onClose).not.toHaveBeenCalled();
+  });
+
+  it('asks for a URL before sending anything, and closes on Escape', async () => {
+    const onSubmit = vi.fn();
+    const onClose = vi.fn();
+    render(<ConvertDialog onSubmit={onSubmit} onClose={onClose} />);
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(screen.getByRole('alert')).toHaveTextContent('Paste the address');
+    expect(onSubmit).not.toHaveBeenCalled();
+    await userEvent.keyboard('{Escape}');
+    expect(onClose).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,146 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, type Engine, type RenderOptions, type RenderRequest } from '../api';
+import { Modal } from './Modal';
+
+interface ConvertDialogProps {
+  onSubmit: (request: RenderRequest) => Promise<void>;
+  onClose: () => void;
+}
+
+const MARGINS: Record<string, string> = { none: '0', narrow: '0.25in', normal: '0.4in', wide: '1in' };
+
+/** The page to convert and the options people reach for most. */
+export function ConvertDialog({ onSubmit, onClose }: ConvertDialogProps) {
+  const [url, setUrl] = useState('');
+  const [format, setFormat] = useState<NonNullable<RenderOptions['format']>>('A4');
+  const [landscape, setLandscape] = useState(false);
+  const [margin, setMargin] = useState('normal');
+  const [background, setBackground] = useState(false);
+  const [wait, setWait] = useState<'load' | 'network_idle' | 'selector'>('load');
+  const [selector, setSelector] = useState('');
+  const [engine, setEngine] = useState<Engine>('chromium');
+  const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const trimmed = url.trim();
+    if (!trimmed) {
+      setProblem({ field: 'url', message: 'Paste the address of the page to convert.' });
+      return;
+    }
+    if (wait === 'selector' && !selector.trim()) {
+      setProblem({ field: 'options.wait_for_selector', message: 'Enter the CSS selector to wait for.' });
+      return;
+    }
+    const options: RenderOptions = {
+      format,
+      landscape,
+      margin: MARGINS[margin],
+      print_background: background,
+      wait_until: wait === 'network_idle' ? 'network_idle' : 'load',
+    };
+    if (wait === 'selector') options.wait_for_selector = selector.trim();
+    setBusy(true);
+    setProblem(null);
+    try {
+      await onSubmit({ url: trimmed, options, engine });
+      onClose();
+    } catch (error) {
+      if (error instanceof ApiError) setProblem({ field: error.field, message: error.message });
+      else setProblem({ message: String(error) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const urlProblem = problem && (problem.field === 'url' || problem.field === undefined) ? problem.message : null;
+  const otherProblem = problem && problem.field && problem.field !== 'url' ? problem.message : null;
+
+  return (
+    <Modal title="Convert a page" onClose={onClose}>
+      <form onSubmit={submit} noValidate className="convert">
+        <label htmlFor="convert-url">Page URL</label>
+        <input
+          id="convert-url"
+          type="url"
+          inputMode="url"
+          placeholder="https://example.com/article"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          aria-invalid={urlProblem ? true : undefined}
+          aria-describedby={urlProblem ? 'convert-url-error' : undefined}
+        />
+        {urlProblem && (
+          <p id="convert-url-error" className="field-error" role="alert">
+            {urlProblem}
+          </p>
+        )}
+        <fieldset>
+          <legend>Options</legend>
+          <div className="options">
+            <label>
+              Paper size
+              <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)}>
+                {['A4', 'A3', 'Letter', 'Legal', 'Tabloid'].map((f) => (
+                  <option key={f}>{f}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Margins
+              <select value={margin} onChange={(e) => setMargin(e.target.value)}>
+                <option value="none">None</option>
+                <option value="narrow">Narrow</option>
+                <option value="normal">Normal</option>
+                <option value="wide">Wide</option>
+              </select>
+            </label>
+            <label>
+              Wait for
+              <select value={wait} onChange={(e) => setWait(e.target.value as typeof wait)}>
+                <option value="load">Page load</option>
+                <option value="network_idle">Network idle</option>
+                <option value="selector">An element (CSS selector)</option>
+              </select>
+            </label>
+            {wait === 'selector' && (
+              <label>
+                CSS selector
+                <input type="text" value={selector} placeholder="article" onChange={(e) => setSelector(e.target.value)} />
+              </label>
+            )}
+            <label>
+              Engine
+              <select value={engine} onChange={(e) => setEngine(e.target.value as Engine)}>
+                <option value="chromium">Chromium (faithful)</option>
+                <option value="reader">Reader (text only)</option>
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={landscape} onChange={(e) => setLandscape(e.target.checked)} />
+              Landscape
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={background} onChange={(e) => setBackground(e.target.checked)} />
+              Print backgrounds
+            </label>
+          </div>
+        </fieldset>
+        {otherProblem && (
+          <p className="form-error" role="alert">
+            {otherProblem}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            Convert
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

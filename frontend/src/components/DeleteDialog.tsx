@@ -1,0 +1,48 @@
+import { useState } from 'react';
+import type { FileRecord } from '../api';
+import { Modal } from './Modal';
+
+interface DeleteDialogProps {
+  file: FileRecord;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+}
+
+/** Deleting cannot be undone, so it is asked once, plainly. */
+export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function confirm() {
+    setBusy(true);
+    try {
+      await onConfirm();
+      onClose();
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal title="Delete this PDF?" onClose={onClose}>
+      <p>
+        “{file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not
+        affected, and you can convert it again at any time.
+      </p>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Keep it
+        </button>
+        <button type="button" className="danger" disabled={busy} onClick={confirm}>
+          Delete
+        </button>
+      </div>
+    </Modal>
+  );
+}

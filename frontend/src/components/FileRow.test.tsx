@@ -1,0 +1,70 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import type { FileRecord } from '../api';
+import { FileRow } from './FileRow';
+
+function file(overrides: Partial<FileRecord>): FileRecord {
+  return {
+    id: '0190f0e0-0000-7000-8000-000000000001',
+    name: 'Example Article',
+    source_url: 'https://example.com/article',
+    status: 'done',
+    error: null,
+    size_bytes: 23456,
+    pages: 3,
+    engine: 'chromium',
+    created_at: '2026-11-01T10:00:00Z',
+    updated_at: '2026-11-01T10:00:05Z',
+    ...overrides,
+  };
+}
+
+function row(record: FileRecord, handlers: Partial<Record<'onDownload' | 'onDelete' | 'onRetry' | 'onCopyLink', () => void>> = {}) {
+  render(
+    <ul>
+      <FileRow
+        file={record}
+        onDownload={handlers.onDownload ?? (() => {})}
+        onDelete={handlers.onDelete ?? (() => {})}
+        onRetry={handlers.onRetry ?? (() => {})}
+        onCopyLink={handlers.onCopyLink ?? (() => {})}
+      />
+    </ul>,
+  );
+  return within(screen.getByRole('listitem', { name: record.name }));
+}
+
+describe('FileRow', () => {
+  it.each(['queued', 'rendering', 'done', 'failed'] as const)('shows the status %s as a word', (status) => {
+    const item = row(file({ status }));
+    expect(item.getByText(status)).toBeInTheDocument();
+  });
+
+  it('shows progress while rendering and allows download only when done', () => {
+    const pending = row(file({ status: 'rendering', size_bytes: null, pages: null }));
+    expect(pending.getByRole('progressbar')).toBeInTheDocument();
+    expect(pending.getByRole('button', { name: 'Download' })).toBeDisabled();
+  });
+
+  it('offers a done file for download and deletion, with its size and pages', async () => {
+    const onDownload = vi.fn();
+    const onDelete = vi.fn();
+    const item = row(file({}), { onDownload, onDelete });
+    expect(item.getByText('23 KB')).toBeInTheDocument();
+    expect(item.getByText('3 pages')).toBeInTheDocument();
+    await userEvent.click(item.getByRole('button', { name: 'Download' }));
+    await userEvent.click(item.getByRole('button', { name: 'Delete' }));
+    expect(onDownload).toHaveBeenCalled();
+    expect(onDelete).toHaveBeenCalled();
+    expect(item.queryByRole('progressbar')).toBeNull();
+  });
+
+  it('explains a failure and offers to retry', async () => {
+    const onRetry = vi.fn();
+    const item = row(file({ status: 'failed', error: 'the page answered 404 Not Found' }), { onRetry });
+    expect(item.getByText('the page answered 404 Not Found')).toBeInTheDocument();
+    await userEvent.click(item.getByRole('button', { name: 'Retry' }));
+    expect(onRetry).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,69 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import type { Api, FileRecord, Me, Session } from '../api';
+import { Library } from './Library';
+
+const session: Session = { token: 't', token_type: 'Bearer', expires_at: '2999-01-01T00:00:00Z', user: { id: 'u', email: 'ada@example.com', created_at: '' } };
+const me: Me = { ...session.user, usage: { queued_jobs: 1, max_queued_jobs: 200, stored_bytes: 2048, max_stored_bytes: 1073741824 } };
+
+function record(id: string, name: string, status: FileRecord['status']): FileRecord {
+  return { id, name, source_url: `https://example.com/${id}`, status, error: null, size_bytes: null, pages: null, engine: 'chromium', created_at: '2026-11-01T10:00:00Z', updated_at: '2026-11-01T10:00:00Z' };
+}
+
+/** An Api whose event stream the test writes to. */
+function fakeApi(files: FileRecord[]) {
+  let push: (text: string) => void = () => {};
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      push = (text) => controller.enqueue(new TextEncoder().encode(text));
+    },
+  });
+  const api = {
+    listFiles: vi.fn().mockImplementation(async () => ({ files: files.map((f) => ({ ...f })), next_cursor: null })),
+    me: vi.fn().mockResolvedValue(me),
+    events: vi.fn().mockResolvedValue(new Response(stream)),
+    requestRender: vi.fn(),
+    download: vi.fn(),
+    deleteFile: vi.fn().mockResolvedValue(undefined),
+  };
+  return { api: api as unknown as Api, mock: api, send: (text: string) => push(text) };
+}
+
+describe('Library', () => {
+  it('says what to do when empty', async () => {
+    const { api } = fakeApi([]);
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    expect(await screen.findByRole('heading', { name: 'Your library is empty' })).toBeInTheDocument();
+    expect(screen.getByText(/Convert a page/, { selector: 'p' })).toBeInTheDocument();
+    expect(await screen.findByText('2.0 KB of 1.0 GB used')).toBeInTheDocument();
+  });
+
+  it('filters the list and updates a status live from the event stream', async () => {
+    const files = [record('b', 'Second Page', 'rendering'), record('a', 'First Page', 'done')];
+    const { api, send } = fakeApi(files);
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    const second = await screen.findByRole('listitem', { name: 'Second Page' });
+    expect(within(second).getByText('rendering')).toBeInTheDocument();
+
+    files[0].status = 'done';
+    send('event: file\ndata: {"id":"b","status":"done"}\n\n');
+    expect(await within(second).findByText('done')).toBeInTheDocument();
+
+    await userEvent.type(screen.getByLabelText('Search files'), 'first');
+    expect(screen.queryByRole('listitem', { name: 'Second Page' })).toBeNull();
+    expect(screen.getByRole('listitem', { name: 'First Page' })).toBeInTheDocument();
+  });
+
+  it('deletes only after confirmation', async () => {
+    const { api, mock } = fakeApi([record('a', 'First Page', 'done')]);
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    const row = await screen.findByRole('listitem', { name: 'First Page' });
+    await userEvent.click(within(row).getByRole('button', { name: 'Delete' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete this PDF?' });
+    expect(dialog).toHaveTextContent('cannot be undone');
+    expect(mock.deleteFile).not.toHaveBeenCalled();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(mock.deleteFile).toHaveBeenCalledWith('a');
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { downloadName, formatBytes } from './format';
+import { clearSession, loadSession, saveSession } from './session';
+import { EventParser } from './sse';
+
+describe('EventParser', () => {
+  it('splits a stream into events across chunk boundaries and skips keep-alives', () => {
+    const parser = new EventParser();
+    expect(parser.push('event: file\ndata: {"id":"a",')).toEqual([]);
+    expect(parser.push('"status":"done"}\n\n:\n\nevent: resync\r\ndata: {}\r\n\r\n')).toEqual([
+      { event: 'file', data: '{"id":"a","status":"done"}' },
+      { event: 'resync', data: '{}' },
+    ]);
+  });
+});
+
+describe('format', () => {
+  it('writes sizes for people', () => {
+    expect(formatBytes(null)).toBe('—');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(1073741824)).toBe('1.0 GB');
+  });
+
+  it('makes safe PDF names', () => {
+    expect(downloadName('A/B: "C"')).toBe('A B C.pdf');
+    expect(downloadName('   ')).toBe('page.pdf');
+    expect(downloadName('report.pdf')).toBe('report.pdf');
+  });
+});
+
+describe('session', () => {
+  const session = { token: 't', token_type: 'Bearer', expires_at: '2030-01-01T00:00:00Z', user: { id: 'u', email: 'e', created_at: '' } };
+
+  it('survives a reload until the token expires', () => {
+    saveSession(session);
+    expect(loadSession(new Date('2029-12-31T00:00:00Z'))).toEqual(session);
+    expect(loadSession(new Date('2030-01-02T00:00:00Z'))).toBeNull();
+    expect(localStorage.length).toBe(0);
+  });
+
+  it('is forgotten on sign-out', () => {
+    saveSession(session);
+    clearSession();
+    expect(loadSession(new Date('2029-01-01T00:00:00Z'))).toBeNull();
+  });
+});
