@@ -1,9 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 .PHONY: run test lint bench
 
-# The embedded default: SQLite and local files under ./data, on http://127.0.0.1:8080.
-run:
+# The embedded default: SQLite and local files under ./data, on http://127.0.0.1:8080, with the
+# SPA (built first when its sources changed).
+run: frontend/dist/index.html
 	cargo run --release -p folio-backend --bin folio -- serve
+
+frontend/dist/index.html: frontend/package-lock.json frontend/index.html frontend/vite.config.ts $(shell find frontend/src frontend/public -type f 2>/dev/null)
+	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 # Everything CI checks: installs and starts what the tests need (MariaDB), then lint and tests.
 test:

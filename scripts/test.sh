@@ -21,3 +21,6 @@ bash scripts/check-deploy.sh
 
 echo "== tests"
 cargo test --workspace
+
+echo "== frontend: types, component tests, build, browser test"
+bash scripts/frontend.sh

@@ -64,7 +64,10 @@ impl Spa {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
         // Vite names built assets by content hash; the page itself must always be fresh.
         let cache = if path.starts_with("/assets/") {

@@ -1,0 +1,189 @@
+// The SPA end to end, in a real browser against the real backend (embedded mode): sign up, sign
+// in, convert a page this test serves, watch it become done without reloading, download the
+// PDF, delete it, sign out; and a second user who never sees the first user's files.
+// Screenshots of the main screens go to test-output/screenshots/.
+//
+// Needs: `npm run build` (dist/), the `folio` binary (FOLIO_BIN, or built here with cargo), and
+// Chromium at /usr/bin/chromium (FOLIO_CHROME_PATH).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(frontend, '..');
+const shots = join(frontend, 'test-output', 'screenshots');
+const chromePath = process.env.FOLIO_CHROME_PATH || '/usr/bin/chromium';
+const PAGE_TITLE = 'Library E2E Page';
+const PAGE_TEXT = 'Rendered for the browser test';
+
+let site; let folio; let browser; let base;
+const logs = [];
+
+function folioBinary() {
+  if (process.env.FOLIO_BIN) return process.env.FOLIO_BIN;
+  const out = execFileSync('cargo', ['build', '-q', '-p', 'folio-backend', '--bin', 'folio', '--message-format=json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  for (const line of out.split('\n')) {
+    try {
+      const message = JSON.parse(line);
+      if (message.executable && message.target?.name === 'folio') return message.executable;
+    } catch { /* not JSON */ }
+  }
+  throw new Error('cargo did not report the folio binary');
+}
+
+function listen(server) {
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server.address().port)));
+}
+
+async function waitReady(url) {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`folio did not start:\n${logs.join('')}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(join(frontend, 'dist', 'index.html')), 'run `npm run build` first');
+  mkdirSync(shots, { recursive: true });
+  site = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><title>${PAGE_TITLE}</title><h1>${PAGE_TEXT}</h1><p>Served on 127.0.0.1 by the test.</p>`);
+  });
+  const sitePort = await listen(site);
+  const probe = createServer();
+  const port = await listen(probe);
+  await new Promise((r) => probe.close(r));
+  base = `http://127.0.0.1:${port}`;
+  folio = spawn(folioBinary(), ['serve'], {
+    env: {
+      PATH: process.env.PATH,
+      FOLIO_ADDR: `127.0.0.1:${port}`,
+      FOLIO_DATA_DIR: mkdtempSync(join(tmpdir(), 'folio-e2e-')),
+      FOLIO_STATIC_DIR: join(frontend, 'dist'),
+      FOLIO_RENDER_ALLOW_ADDRS: `127.0.0.1:${sitePort}`,
+      FOLIO_CHROME_PATH: chromePath,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  folio.stdout.on('data', (d) => logs.push(String(d)));
+  folio.stderr.on('data', (d) => logs.push(String(d)));
+  await waitReady(base);
+  browser = await chromium.launch({
+    executablePath: chromePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  globalThis.siteUrl = `http://127.0.0.1:${sitePort}/article`;
+});
+
+after(async () => {
+  await browser?.close();
+  folio?.kill('SIGTERM');
+  site?.close();
+});
+
+/** A fresh browser profile that fails the test on any CSP violation or page error. */
+async function newPage() {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return { context, page, problems };
+}
+
+async function signUpAndIn(page, email, password) {
+  await page.goto(base);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('status').filter({ hasText: 'Sign in' }).waitFor();
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Convert a page' }).waitFor();
+}
+
+test('a user converts a page, downloads it, deletes it; another user never sees it', async () => {
+  const { context, page, problems } = await newPage();
+  await page.goto(base);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.screenshot({ path: join(shots, '01-sign-in.png') });
+
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByLabel('Email').fill('not an email');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.locator('.field-error').first().waitFor();
+  await page.screenshot({ path: join(shots, '02-sign-up-validation.png') });
+
+  await page.getByLabel('Email').fill('reader@example.com');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('status').filter({ hasText: 'Sign in' }).waitFor();
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your library is empty' }).waitFor();
+  await page.screenshot({ path: join(shots, '03-empty-library.png') });
+
+  await page.getByRole('button', { name: 'Convert a page' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Convert a page' });
+  await dialog.getByLabel('Page URL').fill(globalThis.siteUrl);
+  await dialog.getByLabel('Landscape').check();
+  await page.screenshot({ path: join(shots, '04-convert-dialog.png') });
+  await dialog.getByRole('button', { name: 'Convert' }).click();
+  await dialog.waitFor({ state: 'detached' });
+
+  // Live: the row becomes done and takes the page's title, with no reload.
+  let reloads = 0;
+  page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) reloads += 1; });
+  const row = page.getByRole('listitem', { name: PAGE_TITLE });
+  await row.getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+  assert.equal(reloads, 0, 'the status arrived without a reload');
+  await page.screenshot({ path: join(shots, '05-library-done.png') });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
+  assert.equal(download.suggestedFilename(), `${PAGE_TITLE}.pdf`);
+  const saved = join(mkdtempSync(join(tmpdir(), 'folio-dl-')), 'file.pdf');
+  await download.saveAs(saved);
+  const pdf = readFileSync(saved);
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  const text = execFileSync('pdftotext', [saved, '-'], { encoding: 'utf8' });
+  assert.match(text, new RegExp(PAGE_TEXT));
+
+  // A second user, in another browser profile, sees an empty library.
+  const other = await newPage();
+  await signUpAndIn(other.page, 'other@example.com', 'another good password');
+  await other.page.getByRole('heading', { name: 'Your library is empty' }).waitFor();
+  assert.equal(await other.page.getByRole('listitem', { name: PAGE_TITLE }).count(), 0);
+  await other.page.screenshot({ path: join(shots, '06-second-user.png') });
+  assert.deepEqual(other.problems, []);
+  await other.context.close();
+
+  await row.getByRole('button', { name: 'Delete' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete this PDF?' });
+  await page.screenshot({ path: join(shots, '07-delete-confirm.png') });
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await row.waitFor({ state: 'detached' });
+  await page.getByRole('heading', { name: 'Your library is empty' }).waitFor();
+
+  // The session survives a reload; sign-out ends it.
+  await page.reload();
+  await page.getByRole('button', { name: 'Convert a page' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.reload();
+  await page.getByLabel('Email').waitFor();
+  await page.screenshot({ path: join(shots, '08-signed-out.png') });
+
+  assert.deepEqual(problems, [], 'no CSP violations or page errors');
+  await context.close();
+});

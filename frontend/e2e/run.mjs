@@ -1,0 +1,8 @@
+// `npm run e2e`: the browser tests, with Node's own test runner.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', join(here, 'library.test.mjs')], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
