@@ -8,11 +8,13 @@
 
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::response::Html;
 use axum::routing::get;
 use folio_e2e::{binary, moto, ChildGuard};
+
+use crate::user::{free_port, sign_up_and_in, wait_ready};
 use futures::StreamExt;
 use serde_json::{json, Value};
 
@@ -27,14 +29,6 @@ async fn serve_page() -> SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts one of Folio's binaries with exactly `env` (plus `PATH`), logs kept for failures.
@@ -53,44 +47,14 @@ fn start(name: &str, args: &[&str], env: &[(&str, String)], logs: &std::path::Pa
     ChildGuard(command.spawn().expect("spawn"))
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status() == 200 {
-                return;
-            }
-        }
-        assert!(Instant::now() < deadline, "folio did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The journey itself; returns the id of the file it made and deleted.
 async fn journey(base: &str, site: SocketAddr) -> String {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    wait_healthy(&client, base).await;
-    let credentials = json!({ "email": "journey@example.com", "password": "correct horse battery" });
-    let signed_up = client
-        .post(format!("{base}/api/v1/auth/sign-up"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_up.status(), 201);
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/sign-in"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap().to_owned();
+    wait_ready(&client, base).await;
+    let token = sign_up_and_in(&client, base, "journey@example.com").await;
 
     let events = reqwest::Client::new()
         .get(format!("{base}/api/v1/events"))

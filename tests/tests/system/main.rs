@@ -3,3 +3,4 @@
 mod journey;
 mod run_command;
 mod survival;
+mod user;

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use folio_e2e::{binary, ChildGuard};
+
+use crate::user::{free_port, sign_up_and_in, wait_ready};
 use serde_json::{json, Value};
 
 const JOBS: usize = 4;
@@ -40,14 +42,6 @@ fn start_folio(data_dir: &std::path::Path, port: u16, site: SocketAddr) -> Child
         .expect("spawn folio")
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "folio did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn statuses(client: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
     let files: Value = client
         .get(format!("{base}/api/v1/files"))
@@ -70,34 +64,13 @@ async fn statuses(client: &reqwest::Client, base: &str, token: &str) -> Vec<Stri
 async fn queued_jobs_survive_a_sigkill_mid_render_and_complete_after_restart() {
     let site = serve_slow_page().await;
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
 
     let mut first = ChildGuard(start_folio(data.path(), port, site));
-    wait_healthy(&client, &base).await;
-    let credentials = json!({ "email": "survivor@example.com", "password": "correct horse battery" });
-    let signed_up = client
-        .post(format!("{base}/api/v1/auth/sign-up"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_up.status(), 201);
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/sign-in"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = session["token"].as_str().unwrap().to_owned();
+    wait_ready(&client, &base).await;
+    let token = sign_up_and_in(&client, &base, "survivor@example.com").await;
     for _ in 0..JOBS {
         let queued = client
             .post(format!("{base}/api/v1/request"))
@@ -128,7 +101,7 @@ async fn queued_jobs_survive_a_sigkill_mid_render_and_complete_after_restart() {
     );
 
     let _second = ChildGuard(start_folio(data.path(), port, site));
-    wait_healthy(&client, &base).await;
+    wait_ready(&client, &base).await;
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let now = statuses(&client, &base, &token).await;
