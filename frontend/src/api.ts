@@ -149,9 +149,19 @@ export class Api {
     return this.json('/request', { method: 'POST', body: JSON.stringify(request) });
   }
 
-  async download(id: string): Promise<Blob> {
-    const response = await this.fetch(`/file/${encodeURIComponent(id)}`);
-    return response.blob();
+  /**
+   * The PDF itself, or, where the server hands out short-lived S3 links, that link (to open by
+   * navigation: the page's CSP keeps `fetch` on this origin).
+   */
+  async download(id: string): Promise<{ blob: Blob } | { link: string }> {
+    const response = await this.fetch(`/file/${encodeURIComponent(id)}`, {
+      headers: { accept: 'application/pdf, application/json;q=0.9' },
+    });
+    if ((response.headers.get('content-type') ?? '').startsWith('application/json')) {
+      const { url } = (await response.json()) as { url: string };
+      return { link: url };
+    }
+    return { blob: await response.blob() };
   }
 
   async deleteFile(id: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Api } from './api';
 import { downloadName, formatBytes } from './format';
 import { clearSession, loadSession, saveSession } from './session';
 import { EventParser } from './sse';
@@ -43,5 +44,23 @@ describe('session', () => {
     saveSession(session);
     clearSession();
     expect(loadSession(new Date('2029-01-01T00:00:00Z'))).toBeNull();
+  });
+});
+
+describe('Api.download', () => {
+  it('returns the PDF, or the short-lived link the server hands out instead', async () => {
+    const pdf = new Response('%PDF-1.7', { headers: { 'content-type': 'application/pdf' } });
+    const link = new Response(JSON.stringify({ url: 'https://s3.example/x.pdf?X-Amz-Signature=1', expires_in: 60 }), {
+      headers: { 'content-type': 'application/json' },
+    });
+    const fetch = vi.fn().mockResolvedValueOnce(pdf).mockResolvedValueOnce(link);
+    vi.stubGlobal('fetch', fetch);
+    const api = new Api('token');
+    const first = await api.download('a');
+    expect('blob' in first && (await first.blob.text())).toBe('%PDF-1.7');
+    expect(await api.download('b')).toEqual({ link: 'https://s3.example/x.pdf?X-Amz-Signature=1' });
+    expect(fetch.mock.calls[0][1].headers.accept).toContain('application/json');
+    expect(fetch.mock.calls[0][1].headers.authorization).toBe('Bearer token');
+    vi.unstubAllGlobals();
   });
 });

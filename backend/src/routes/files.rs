@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::jobs::names;
@@ -183,8 +183,9 @@ fn file_id(raw: &str) -> Result<Uuid, ApiError> {
 #[utoipa::path(get, path = "/file/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path, description = "The file's id")),
     responses(
-        (status = 200, description = "The PDF, as an attachment named after the page", content_type = "application/pdf", body = Vec<u8>),
-        (status = 307, description = "With `FOLIO_S3_PRESIGN_TTL` set: a short-lived link to the PDF in S3 (`Location`)"),
+        (status = 200, description = "The PDF, as an attachment named after the page; with `FOLIO_S3_PRESIGN_TTL` set and `Accept: application/json`, a short-lived link to it in S3 instead",
+            content((Vec<u8> = "application/pdf"), (DownloadLink = "application/json"))),
+        (status = 307, description = "With `FOLIO_S3_PRESIGN_TTL` set (and JSON not accepted): a short-lived link to the PDF in S3 (`Location`)"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 404, description = "No such file among the caller's", body = ErrorResponse),
         (status = 409, description = "Not done yet (`not_ready`); the message gives the status", body = ErrorResponse),
@@ -193,6 +194,7 @@ async fn download(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = file_id(&raw)?;
     let file = state
@@ -218,15 +220,7 @@ async fn download(
             .await
             .map_err(port_error)?;
         if let Some(link) = link {
-            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
-            if let Ok(location) = HeaderValue::from_str(&link) {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, no-store"),
-            );
-            return Ok(response);
+            return Ok(presigned(link, ttl, &headers));
         }
     }
     let bytes = state
@@ -247,6 +241,44 @@ async fn download(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(response)
+}
+
+/// A short-lived link to the PDF in S3: a 307 to it, or, for a client that accepts JSON (the
+/// SPA, whose same-origin CSP cannot follow a redirect to S3 with `fetch`), the link itself to
+/// navigate to.
+fn presigned(link: String, ttl: std::time::Duration, headers: &HeaderMap) -> Response {
+    let wants_json = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|accept| accept.contains("application/json"));
+    let mut response = if wants_json {
+        Json(DownloadLink {
+            url: link,
+            expires_in: ttl.as_secs(),
+        })
+        .into_response()
+    } else {
+        let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(location) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        response
+    };
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// Where to fetch a PDF directly from S3, for a short while.
+#[derive(Serialize, ToSchema)]
+struct DownloadLink {
+    /// A presigned URL; it downloads the PDF under its name.
+    url: String,
+    /// Seconds the URL stays valid.
+    expires_in: u64,
 }
 
 /// A file name safe in a header and on any file system: ASCII letters, digits and a few marks.

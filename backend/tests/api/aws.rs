@@ -251,6 +251,26 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
     );
     assert_eq!(pdf.bytes().await.unwrap().as_ref(), b"%PDF-1.7 from the worker");
 
+    // A client that takes JSON (the SPA, under its same-origin CSP) gets the link to navigate to.
+    let as_json: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/file/{id}")))
+        .bearer_auth(&token)
+        .header("accept", "application/pdf, application/json;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(as_json["expires_in"], 60);
+    let link = as_json["url"].as_str().unwrap();
+    assert!(link.contains("X-Amz-Signature="), "{link}");
+    assert_eq!(
+        reqwest::get(link).await.unwrap().bytes().await.unwrap().as_ref(),
+        b"%PDF-1.7 from the worker"
+    );
+
     let deleted = app
         .client
         .delete(app.url(&format!("/api/v1/file/{id}")))

@@ -122,14 +122,20 @@ export function Library({ api, session, onSignOut }: LibraryProps) {
 
   async function download(file: FileRecord) {
     try {
-      const blob = await api.download(file.id);
+      const pdf = await api.download(file.id);
       const link = document.createElement('a');
-      link.href = URL.createObjectURL(blob);
-      link.download = downloadName(file.name);
+      if ('blob' in pdf) {
+        link.href = URL.createObjectURL(pdf.blob);
+        link.download = downloadName(file.name);
+        setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+      } else {
+        // S3 serves it as an attachment under its name.
+        link.href = pdf.link;
+        link.rel = 'noopener';
+      }
       document.body.append(link);
       link.click();
       link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 60000);
     } catch (error) {
       report(error);
     }

@@ -227,6 +227,8 @@ async fn aws_mode_journey_with_a_polling_worker() {
             "FOLIO_JWT_SECRET",
             "journey-secret-journey-secret-journey-secret".to_owned(),
         ),
+        // As deployed: downloads redirect to presigned S3 links.
+        ("FOLIO_S3_PRESIGN_TTL", "60".to_owned()),
     ]);
     let _folio = start("folio", &["serve"], &backend_env, logs.path());
     let _worker = start("bootstrap", &["--poll"], &env, logs.path());
