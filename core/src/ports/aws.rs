@@ -396,24 +396,38 @@ impl FileIndex for DynamoFileIndex {
         before: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, PortError> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .scan_index_forward(false)
-            .limit(limit.clamp(1, 1000) as i32)
-            .expression_attribute_names("#pk", TABLE_PARTITION_KEY)
-            .expression_attribute_values(":owner", s(owner.to_string()));
-        query = match before {
-            Some(before) => query
-                .key_condition_expression("#pk = :owner AND #sk < :before")
-                .expression_attribute_names("#sk", TABLE_SORT_KEY)
-                .expression_attribute_values(":before", s(before.to_string())),
-            None => query.key_condition_expression("#pk = :owner"),
-        };
-        let page = query.send().await.map_err(dynamo_error)?;
-        page.items().iter().map(from_item).collect()
+        // A query page stops at 1 MB whatever the limit; keep reading until the page is full
+        // or the user's records run out, so a short page always means the last one.
+        let mut records = Vec::with_capacity(limit);
+        let mut start = None;
+        while records.len() < limit {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - records.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .expression_attribute_names("#pk", TABLE_PARTITION_KEY)
+                .expression_attribute_values(":owner", s(owner.to_string()));
+            query = match before {
+                Some(before) => query
+                    .key_condition_expression("#pk = :owner AND #sk < :before")
+                    .expression_attribute_names("#sk", TABLE_SORT_KEY)
+                    .expression_attribute_values(":before", s(before.to_string())),
+                None => query.key_condition_expression("#pk = :owner"),
+            };
+            let page = query.send().await.map_err(dynamo_error)?;
+            for item in page.items() {
+                records.push(from_item(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(records)
     }
 
     async fn transition(
