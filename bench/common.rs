@@ -16,6 +16,14 @@ use axum::routing::get;
 /// The pages every benchmark renders, round-robin.
 pub const PAGES: [&str; 4] = ["article", "long", "styled", "table"];
 
+/// The value after `flag` on the command line (`--jobs 60`).
+pub fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
 /// Where the Playwright comparison script lives, and whether its node modules are installed.
 pub fn playwright_dir() -> Option<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/playwright");

@@ -25,12 +25,7 @@ use serde_json::{json, Value};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let value = |flag: &str| flag_value(&args, flag);
     let jobs: usize = value("--jobs").map_or(Ok(60), |v| v.parse())?;
     let rounds: usize = value("--rounds").map_or(Ok(3), |v| v.parse())?;
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -28,12 +28,7 @@ async fn main() -> anyhow::Result<()> {
             .init();
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
+    let value = |flag: &str| flag_value(&args, flag);
     let jobs: usize = value("--jobs").map_or(Ok(60), |v| v.parse())?;
     let levels: Vec<usize> = value("--concurrency")
         .unwrap_or_else(|| "1,2,4".into())
