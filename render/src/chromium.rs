@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::emulation::SetEmulatedMediaParams;
 use chromiumoxide::cdp::browser_protocol::network::{
-    CookieParam, EventLoadingFailed, EventRequestWillBeSent, EventResponseReceived, Headers,
-    SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
+    CookieParam, EventLoadingFailed, EventRequestWillBeSent, EventResponseReceived, EventWebSocketCreated,
+    Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{EventLifecycleEvent, NavigateParams, PrintToPdfParams};
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
@@ -555,6 +555,7 @@ struct NetworkLog {
     requests: chromiumoxide::listeners::EventStream<EventRequestWillBeSent>,
     failures: chromiumoxide::listeners::EventStream<EventLoadingFailed>,
     responses: chromiumoxide::listeners::EventStream<EventResponseReceived>,
+    sockets: chromiumoxide::listeners::EventStream<EventWebSocketCreated>,
 }
 
 impl NetworkLog {
@@ -563,12 +564,14 @@ impl NetworkLog {
             requests: page.event_listener::<EventRequestWillBeSent>().await?,
             failures: page.event_listener::<EventLoadingFailed>().await?,
             responses: page.event_listener::<EventResponseReceived>().await?,
+            sockets: page.event_listener::<EventWebSocketCreated>().await?,
         })
     }
 
     /// Requests of this tab that the proxy refused: plain HTTP ones carry the proxy's marker
-    /// header; tunnelled ones (HTTPS, WebSockets) fail to connect and are matched to the
-    /// proxy's record by host and port.
+    /// header; tunnelled HTTPS ones fail to connect and are matched to the proxy's record by
+    /// host and port. A WebSocket's failed handshake leaves no network event, so every socket
+    /// the tab opened is matched the same way (the proxy is this user's alone).
     fn refusals(mut self, proxy: &GuardProxy) -> Vec<crate::proxy::Refusal> {
         use futures::FutureExt;
         let mut urls = HashMap::new();
@@ -593,6 +596,11 @@ impl NetworkLog {
                 if let Some(refusal) = urls.get(&event.request_id).and_then(|url| proxy.refusal_for(url)) {
                     refused.push(refusal);
                 }
+            }
+        }
+        while let Some(Some(event)) = self.sockets.next().now_or_never() {
+            if let Some(refusal) = proxy.refusal_for(&event.url) {
+                refused.push(refusal);
             }
         }
         refused

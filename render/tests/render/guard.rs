@@ -121,6 +121,25 @@ async fn a_tunnelled_https_sub_resource_on_loopback_is_refused() {
     assert_eq!(forbidden.hits(), 0);
 }
 
+#[tokio::test]
+async fn a_websocket_to_loopback_is_refused_and_reported() {
+    let site = serve().await;
+    let forbidden = serve().await;
+    let engine = engine(site.guard(), 20);
+    // WebSockets tunnel through the proxy too; the refusal is the job's error, as for HTTP.
+    let url = site.url(&format!(
+        "/websocket?to=ws://127.0.0.1:{}/socket",
+        forbidden.addr.port()
+    ));
+    let options = RenderOptions {
+        wait_until: folio_core::render::WaitUntil::NetworkIdle,
+        ..RenderOptions::default()
+    };
+    assert_blocked(engine.render(&page_url(&url), &options).await, "loopback");
+    assert_eq!(forbidden.hits(), 0);
+    assert_article_renders(&engine, &site).await;
+}
+
 /// Stands in for DNS: `public.test` is the allowed site; `rebind.test` answers with the allowed
 /// site the first time and a forbidden loopback port afterwards, as a rebinding attacker would.
 struct TestDns {

@@ -45,6 +45,7 @@ pub async fn serve() -> Site {
         .route("/status/{code}", get(status))
         .route("/redirect", get(redirect))
         .route("/subresource", get(subresource))
+        .route("/websocket", get(websocket))
         .route("/echo", get(echo))
         .route("/late-content", get(late_content))
         .route("/late-data", get(late_data))
@@ -134,6 +135,14 @@ async fn redirect(Query(target): Query<Target>) -> Redirect {
 async fn subresource(Query(target): Query<Target>) -> Html<String> {
     Html(format!(
         r#"<!doctype html><title>Sub</title><p>Page with an image</p><img src="{}">"#,
+        target.to
+    ))
+}
+
+/// Opens a WebSocket to `to` while loading.
+async fn websocket(Query(target): Query<Target>) -> Html<String> {
+    Html(format!(
+        r#"<!doctype html><title>Socket</title><p>Page with a socket</p><script>new WebSocket("{}");</script>"#,
         target.to
     ))
 }
