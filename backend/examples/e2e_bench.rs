@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use folio_backend::{Application, Settings};
-use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
@@ -138,30 +137,21 @@ async fn round(
         accepted_at.insert(id, Instant::now());
     }
     let mut latencies = Vec::with_capacity(jobs);
-    let mut stream = events.bytes_stream();
-    let mut buffer = String::new();
+    let mut stream = folio_e2e::sse::ServerEvents::new(events);
     let deadline = Duration::from_secs(600);
     while latencies.len() < jobs {
-        let chunk = tokio::time::timeout(deadline, stream.next())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the event stream ended"))??;
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
-                continue;
-            };
-            let event: Value = serde_json::from_str(data)?;
-            let id = event["id"].as_str().unwrap_or_default();
-            match event["status"].as_str() {
-                Some("done") => {
-                    if let Some(at) = accepted_at.get(id) {
-                        latencies.push(at.elapsed().as_secs_f64() * 1000.0);
-                    }
+        let change = tokio::time::timeout(deadline, stream.next_file_change())
+            .await??
+            .ok_or_else(|| anyhow::anyhow!("the event stream ended"))?;
+        let id = change["id"].as_str().unwrap_or_default();
+        match change["status"].as_str() {
+            Some("done") => {
+                if let Some(at) = accepted_at.get(id) {
+                    latencies.push(at.elapsed().as_secs_f64() * 1000.0);
                 }
-                Some("failed") => anyhow::bail!("a render failed: {event}"),
-                _ => {}
             }
+            Some("failed") => anyhow::bail!("a render failed: {change}"),
+            _ => {}
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -1,6 +1,7 @@
 //! Helpers for whole-system tests: find Folio's binaries and run them as child processes.
 
 pub mod moto;
+pub mod sse;
 
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -60,4 +61,25 @@ impl Drop for ChildGuard {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// The text of a PDF as `pdftotext` (poppler-utils) extracts it, whitespace collapsed.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let output = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed to read PDFs in tests; make test installs it");
+    assert!(
+        output.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

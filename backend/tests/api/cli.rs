@@ -32,15 +32,7 @@ async fn folio_render(allowed: Option<SocketAddr>, args: &[&str]) -> Output {
 }
 
 fn pdf_text(path: &std::path::Path) -> String {
-    let output = std::process::Command::new("pdftotext")
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    folio_e2e::pdf_text(&std::fs::read(path).expect("the PDF was written"))
 }
 
 #[tokio::test]

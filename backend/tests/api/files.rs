@@ -362,20 +362,10 @@ pub(crate) async fn read_events(
     response: reqwest::Response,
     mut until: impl FnMut(&[Value]) -> bool,
 ) -> Vec<Value> {
-    use futures::StreamExt;
-    let mut stream = response.bytes_stream();
-    let mut buffer = String::new();
+    let mut stream = folio_e2e::sse::ServerEvents::new(response);
     let mut events = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            if block.lines().any(|l| l == "event: file") {
-                if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
-                    events.push(serde_json::from_str(data).unwrap());
-                }
-            }
-        }
+    while let Some(change) = stream.next_file_change().await.unwrap() {
+        events.push(change);
         if until(&events) {
             break;
         }

@@ -225,26 +225,7 @@ pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
     })
 }
 
-/// The text of a PDF, as `pdftotext` (poppler) extracts it, whitespace collapsed.
-pub fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, bytes).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is needed to read PDFs in tests; make test installs it");
-    assert!(
-        output.status.success(),
-        "pdftotext failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use folio_e2e::pdf_text;
 
 /// Points, for comparing page boxes.
 pub fn assert_page_size(bytes: &[u8], width_pt: f64, height_pt: f64) {

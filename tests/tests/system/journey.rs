@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use axum::response::Html;
 use axum::routing::get;
-use folio_e2e::{binary, moto, ChildGuard};
+use folio_e2e::sse::ServerEvents;
+use folio_e2e::{binary, moto, pdf_text, ChildGuard};
 
 use crate::user::{free_port, sign_up_and_in, wait_ready};
-use futures::StreamExt;
 use serde_json::{json, Value};
 
 const PAGE_TEXT: &str = "Folio whole system journey";
@@ -135,40 +135,19 @@ async fn journey(base: &str, site: SocketAddr) -> String {
 
 /// The statuses `id` goes through, read off the event stream, up to a final one.
 async fn statuses_until_final(events: reqwest::Response, id: &str) -> Vec<String> {
-    let mut stream = events.bytes_stream();
-    let mut buffer = String::new();
+    let mut stream = ServerEvents::new(events);
     let mut statuses = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
-                continue;
-            };
-            let event: Value = serde_json::from_str(data).unwrap();
-            if event["id"] == id {
-                let status = event["status"].as_str().unwrap().to_owned();
-                let done = status == "done" || status == "failed";
-                statuses.push(status);
-                if done {
-                    return statuses;
-                }
+    while let Some(change) = stream.next_file_change().await.unwrap() {
+        if change["id"] == id {
+            let status = change["status"].as_str().unwrap().to_owned();
+            let done = status == "done" || status == "failed";
+            statuses.push(status);
+            if done {
+                break;
             }
         }
     }
     statuses
-}
-
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("file.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let output = Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[tokio::test]
