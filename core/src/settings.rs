@@ -62,6 +62,9 @@ pub const SQS_QUEUE_URL: &str = "FOLIO_SQS_QUEUE_URL";
 pub const S3_BUCKET: &str = "FOLIO_S3_BUCKET";
 /// DynamoDB table of file records; when set, it replaces the SQL file index.
 pub const DYNAMODB_TABLE: &str = "FOLIO_DYNAMODB_TABLE";
+/// The job queue's dead-letter queue (optional): the worker ends each job found there as
+/// `failed` ("gave up after N attempts"). Without it such jobs wait there for an operator.
+pub const SQS_DLQ_URL: &str = "FOLIO_SQS_DLQ_URL";
 /// Seconds a presigned S3 download link lives; when set (and PDFs are in S3), downloads redirect
 /// to such a link instead of streaming through the backend.
 pub const S3_PRESIGN_TTL: &str = "FOLIO_S3_PRESIGN_TTL";
@@ -148,7 +151,7 @@ pub const BACKEND_SETTINGS: &[&str] = &[
 ];
 
 /// Every setting the worker (`bootstrap`) reads besides [`RENDER_SETTINGS`].
-pub const WORKER_SETTINGS: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE, LOG_FORMAT];
+pub const WORKER_SETTINGS: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE, SQS_DLQ_URL, LOG_FORMAT];
 
 /// The settings the worker cannot run without in AWS mode.
 pub const WORKER_REQUIRED: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE];

@@ -5,6 +5,9 @@
 //! was down, or a body this version cannot read (which the queue's redrive policy then moves
 //! to the dead-letter queue, where nothing is lost). A permanent failure is recorded on the
 //! file and its message is consumed.
+//!
+//! The same function may also be mapped to the dead-letter queue: a record from there is a job
+//! that used up its attempts, and its file is ended as failed instead of rendered again.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use folio_core::ports::Delivery;
@@ -14,12 +17,25 @@ use futures::StreamExt;
 use crate::{Outcome, Worker};
 
 /// Handles a batch, `concurrency` records at a time (duplicates in one batch are safe: the
-/// file's conditional status changes let one of them win).
-pub async fn handle_batch(worker: &Worker, event: SqsEvent, concurrency: usize) -> SqsBatchResponse {
+/// file's conditional status changes let one of them win). `dead_letter_queue` is the URL of
+/// the dead-letter queue (`FOLIO_SQS_DLQ_URL`), if one is set.
+pub async fn handle_batch(
+    worker: &Worker,
+    event: SqsEvent,
+    concurrency: usize,
+    dead_letter_queue: Option<&str>,
+) -> SqsBatchResponse {
+    let dead_letter_name = dead_letter_queue.map(queue_name_of_url);
     let results: Vec<(String, bool)> = futures::stream::iter(event.records)
         .map(|record| async move {
             let id = record.message_id.clone().unwrap_or_default();
-            let settled = handle_record(worker, record).await;
+            let from_dead_letters = dead_letter_name.is_some()
+                && record.event_source_arn.as_deref().map(queue_name_of_arn) == dead_letter_name;
+            let settled = if from_dead_letters {
+                handle_dead_letter(worker, record).await
+            } else {
+                handle_record(worker, record).await
+            };
             (id, settled)
         })
         .buffer_unordered(concurrency.max(1))
@@ -32,6 +48,32 @@ pub async fn handle_batch(worker: &Worker, event: SqsEvent, concurrency: usize) 
         }
     }
     response
+}
+
+/// `https://sqs.{region}.amazonaws.com/{account}/{name}` → `{name}`.
+fn queue_name_of_url(url: &str) -> &str {
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
+}
+
+/// `arn:aws:sqs:{region}:{account}:{name}` → `{name}`.
+fn queue_name_of_arn(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap_or(arn)
+}
+
+/// `true` when the dead letter may be deleted: its file is failed (or already final).
+async fn handle_dead_letter(worker: &Worker, record: SqsMessage) -> bool {
+    let message_id = record.message_id.unwrap_or_default();
+    let Ok(job) = serde_json::from_str::<RenderJob>(record.body.as_deref().unwrap_or_default()) else {
+        tracing::error!(message = %message_id, "unreadable dead letter; left for an operator");
+        return false;
+    };
+    match worker.give_up(&job, None).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::error!(job = %job.job_id, error = %e, "dead letter left for redelivery");
+            false
+        }
+    }
 }
 
 /// `true` when the message may be deleted.

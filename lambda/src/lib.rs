@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use folio_core::jobs::{names, SCHEMA_VERSION};
 use folio_core::ports::{Delivery, FileIndex, FileUpdate, JobQueue, ObjectStore, PortError};
-use folio_core::{FileStatus, PageUrl};
+use folio_core::{FileStatus, PageUrl, RenderJob};
 use folio_render::Renderer;
 use uuid::Uuid;
 
@@ -83,6 +83,11 @@ impl Worker {
         if job.schema_version != SCHEMA_VERSION {
             return Ok(Outcome::Skipped);
         }
+        // Every delivery counts, including those whose worker crashed or was killed before it
+        // could say anything: a job that keeps taking its worker down ends here.
+        if delivery.receive_count > MAX_ATTEMPTS {
+            return self.give_up(job, None).await;
+        }
         let started = self
             .ports
             .index
@@ -113,6 +118,7 @@ impl Worker {
             Err(e) if e.is_retryable() && delivery.receive_count < MAX_ATTEMPTS => {
                 return Ok(Outcome::Retry(e.to_string()));
             }
+            Err(e) if e.is_retryable() => return self.give_up(job, Some(e.to_string())).await,
             Err(e) => return self.fail(owner, id, e.to_string()).await,
         };
         let key = names::object_key(owner, id);
@@ -131,6 +137,7 @@ impl Worker {
                     name: Some(pdf.title.unwrap_or_else(|| job.url.clone())),
                     size_bytes: Some(pdf.size_bytes),
                     pages: Some(pdf.pages),
+                    engine: Some(pdf.engine),
                     ..FileUpdate::default()
                 },
             )
@@ -145,6 +152,51 @@ impl Worker {
         }
         tracing::info!(job = %id, pages = pdf.pages, bytes = pdf.size_bytes, "render done");
         Ok(Outcome::Done)
+    }
+
+    /// Ends a job that used up its attempts (here, or in the dead-letter queue it was moved to
+    /// after them): its file is `failed` with that reason and stops counting as queued.
+    pub async fn give_up(&self, job: &RenderJob, last_error: Option<String>) -> Result<Outcome, PortError> {
+        let reason = match last_error {
+            Some(error) => format!("gave up after {MAX_ATTEMPTS} attempts: {error}"),
+            None => format!("gave up after {MAX_ATTEMPTS} attempts"),
+        };
+        self.fail(job.owner, job.job_id, reason).await
+    }
+
+    /// Takes jobs from the dead-letter queue until `shutdown` completes, ending each one's file
+    /// as failed. A poll-mode worker runs this beside [`Worker::run`]; under Lambda an event
+    /// source mapping on the dead-letter queue delivers them to [`lambda::handle_batch`].
+    pub async fn drain_dead_letters(
+        self: Arc<Self>,
+        dead_letters: Arc<dyn JobQueue>,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            let received = tokio::select! {
+                () = &mut shutdown => break,
+                received = dead_letters.receive(Duration::from_secs(20), LEASE) => received,
+            };
+            let settled = match received {
+                Ok(Some(delivery)) => match self.give_up(&delivery.job, None).await {
+                    Ok(_) => dead_letters.complete(&delivery).await.map(|_| ()),
+                    Err(e) => Err(e),
+                },
+                Ok(None) => Ok(()),
+                // Unreadable: left where it is for an operator; its lease keeps it out of the
+                // way for a while.
+                Err(PortError::Malformed(reason)) => {
+                    tracing::error!(%reason, "unreadable dead letter");
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = settled {
+                tracing::error!(error = %e, "cannot settle the dead-letter queue; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
     }
 
     async fn fail(&self, owner: Uuid, id: Uuid, reason: String) -> Result<Outcome, PortError> {

@@ -13,11 +13,12 @@ const USAGE: &str = "usage: bootstrap [--poll]
 
 Renders queued pages to PDFs. Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it handles the SQS
 events Lambda delivers; with --poll, or outside Lambda, it long-polls the queue itself.
-Settings: FOLIO_SQS_QUEUE_URL, FOLIO_S3_BUCKET, FOLIO_DYNAMODB_TABLE (required), FOLIO_CHROME_PATH,
-FOLIO_RENDER_CONCURRENCY, FOLIO_RENDER_TIMEOUT and the usual AWS_* variables.";
+Settings: FOLIO_SQS_QUEUE_URL, FOLIO_S3_BUCKET, FOLIO_DYNAMODB_TABLE (required), FOLIO_SQS_DLQ_URL,
+FOLIO_CHROME_PATH, FOLIO_RENDER_CONCURRENCY, FOLIO_RENDER_TIMEOUT and the usual AWS_* variables.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let mut poll = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
@@ -60,6 +61,7 @@ async fn main() -> ExitCode {
         }
     };
     let concurrency = render.concurrency;
+    let dead_letter_queue = lookup(settings::SQS_DLQ_URL);
     let sdk = folio_core::ports::aws::sdk_config().await;
     let ports = Ports {
         queue: Arc::new(folio_core::ports::aws::SqsQueue::new(&sdk, queue_url)),
@@ -67,19 +69,43 @@ async fn main() -> ExitCode {
         index: Arc::new(folio_core::ports::aws::DynamoFileIndex::new(&sdk, table)),
     };
     let renderer = Arc::new(Renderer::new(&render));
+    // Launched now, in Lambda's init phase, so the first job's timeout is not spent on it.
+    if let Err(e) = renderer.warm_up().await {
+        tracing::warn!(error = %e, "Chromium did not start; the first job will try again");
+    }
+    tracing::info!(
+        startup_ms = started.elapsed().as_millis() as u64,
+        launch_mode = ?render.launch_mode,
+        "ready to take jobs"
+    );
     let worker = Arc::new(Worker::new(ports, renderer.clone(), concurrency));
 
-    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    let in_lambda = std::env::var_os(folio_render::LaunchMode::LAMBDA_RUNTIME_API).is_some();
     let result = if poll || !in_lambda {
         tracing::info!(concurrency, "polling the job queue");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let dead_letters = dead_letter_queue.map(|url| {
+            let queue = Arc::new(folio_core::ports::aws::SqsQueue::new(&sdk, url));
+            let mut stopped = stopped.clone();
+            tokio::spawn(worker.clone().drain_dead_letters(queue, async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }))
+        });
         worker.run(process::shutdown_signal()).await;
+        let _ = stop.send(true);
+        if let Some(dead_letters) = dead_letters {
+            let _ = dead_letters.await;
+        }
         Ok(())
     } else {
+        let dead_letter_queue: Option<Arc<str>> = dead_letter_queue.map(Into::into);
         let handler = lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<_>| {
             let worker = worker.clone();
+            let dead_letter_queue = dead_letter_queue.clone();
             async move {
                 Ok::<_, lambda_runtime::Error>(
-                    lambda::handle_batch(&worker, event.payload, concurrency).await,
+                    lambda::handle_batch(&worker, event.payload, concurrency, dead_letter_queue.as_deref())
+                        .await,
                 )
             }
         });

@@ -101,6 +101,7 @@ async fn bench_folio(
         recycle_after: u64::MAX,
         // The guard stays on, as in production: its cost is part of the figure.
         guard: Guard::strict().with_allowed_addrs(vec![addr]),
+        launch_mode: folio_render::LaunchMode::default(),
     }));
     let urls: Vec<PageUrl> = urls.iter().map(|u| PageUrl::parse(u)).collect::<Result<_, _>>()?;
     let options = RenderOptions::default();

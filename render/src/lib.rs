@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use folio_core::{Engine, PageUrl, RenderOptions};
 
-pub use chromium::{ChromiumConfig, ChromiumEngine};
+pub use chromium::{ChromiumConfig, ChromiumEngine, LaunchMode};
 pub use guard::Guard;
 pub use reader::ReaderEngine;
 pub use settings::RenderSettings;
@@ -126,6 +126,7 @@ impl Renderer {
                 timeout: settings.timeout,
                 recycle_after: settings.recycle_after,
                 guard: guard.clone(),
+                launch_mode: settings.launch_mode,
             })))
         } else {
             tracing::warn!(
@@ -145,6 +146,14 @@ impl Renderer {
     /// The guard both engines use, for callers that refuse a URL before queueing it.
     pub fn guard(&self) -> &Guard {
         &self.guard
+    }
+
+    /// Starts Chromium now rather than on the first job, when it is the engine in use.
+    pub async fn warm_up(&self) -> Result<(), RenderError> {
+        match &self.chromium {
+            Some(chromium) => chromium.warm_up().await,
+            None => Ok(()),
+        }
     }
 
     /// Closes Chromium, if it was started.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use folio_core::settings::{self as names, SettingError};
 
+use crate::chromium::LaunchMode;
 use crate::Guard;
 
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct RenderSettings {
     pub allow_private: bool,
     /// Exact addresses exempt from the guard (how tests serve "public" pages on loopback).
     pub allowed_addrs: Vec<SocketAddr>,
+    /// How Chromium is started: Lambda's way only under a Lambda runtime.
+    pub launch_mode: LaunchMode,
 }
 
 impl Default for RenderSettings {
@@ -29,6 +32,7 @@ impl Default for RenderSettings {
             recycle_after: 500,
             allow_private: false,
             allowed_addrs: Vec::new(),
+            launch_mode: LaunchMode::Server,
         }
     }
 }
@@ -92,6 +96,7 @@ impl RenderSettings {
             recycle_after: positive(names::RENDER_RECYCLE_AFTER)?.unwrap_or(defaults.recycle_after),
             allow_private,
             allowed_addrs,
+            launch_mode: LaunchMode::detect(&lookup),
         })
     }
 

@@ -135,6 +135,37 @@ impl Resources {
         aws_sdk_sqs::Client::new(&self.sdk)
     }
 
+    /// Gives the job queue a dead-letter queue that receives a message after `max_receives`
+    /// deliveries, as the manifests' redrive policy does; its URL.
+    pub async fn add_dead_letter_queue(&self, max_receives: u32) -> anyhow::Result<String> {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        let sqs = self.sqs();
+        let name = format!("{}-dlq", self.table);
+        let url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await?
+            .queue_url
+            .unwrap_or_default();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await?
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .unwrap_or_default();
+        let policy = serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives});
+        sqs.set_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attributes(QueueAttributeName::RedrivePolicy, policy.to_string())
+            .send()
+            .await?;
+        Ok(url)
+    }
+
     /// Keys of every object in the bucket.
     pub async fn object_keys(&self) -> anyhow::Result<Vec<String>> {
         let listed = self.s3().list_objects_v2().bucket(&self.bucket).send().await?;

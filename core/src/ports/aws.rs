@@ -467,6 +467,9 @@ impl FileIndex for DynamoFileIndex {
         if let Some(pages) = update.pages {
             set("pages", n(pages));
         }
+        if let Some(engine) = update.engine {
+            set("engine", s(engine.as_str()));
+        }
         let mut allowed = Vec::new();
         for (i, status) in from.iter().enumerate() {
             allowed.push(format!(":from{i}"));

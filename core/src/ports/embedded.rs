@@ -480,7 +480,7 @@ impl super::FileIndex for SqlFileIndex {
         let placeholders = vec!["?"; from.len()].join(", ");
         let sql = format!(
             "UPDATE files SET status = COALESCE(?, status), name = COALESCE(?, name), error = COALESCE(?, error), \
-             size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), updated_at = ? \
+             size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), engine = COALESCE(?, engine), updated_at = ? \
              WHERE owner = ? AND id = ? AND status IN ({placeholders})"
         );
         let mut query = sqlx::query(&sql)
@@ -489,6 +489,7 @@ impl super::FileIndex for SqlFileIndex {
             .bind(update.error)
             .bind(update.size_bytes.map(|n| n as i64))
             .bind(update.pages.map(i64::from))
+            .bind(update.engine.map(|e| e.as_str().to_owned()))
             .bind(to_ms(time::OffsetDateTime::now_utc()))
             .bind(owner.to_string())
             .bind(id.to_string());

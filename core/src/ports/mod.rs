@@ -79,6 +79,8 @@ pub struct FileUpdate {
     pub error: Option<String>,
     pub size_bytes: Option<u64>,
     pub pages: Option<u32>,
+    /// The engine that printed the file, which is the requested one unless Chromium was missing.
+    pub engine: Option<crate::Engine>,
 }
 
 /// What a user holds, for quotas.

@@ -2,11 +2,12 @@
 //! on moto and real Chromium.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use folio_core::jobs::names;
 use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
-use folio_core::ports::FileIndex;
+use folio_core::ports::{FileIndex, JobQueue};
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
 use folio_e2e::moto;
 use folio_worker::{Ports, Worker};
@@ -72,7 +73,7 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
     }))
     .unwrap();
 
-    let response = folio_worker::lambda::handle_batch(&worker, event, 2).await;
+    let response = folio_worker::lambda::handle_batch(&worker, event, 2, None).await;
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
         json!({"batchItemFailures": [{"itemIdentifier": "22222222-bad"}]}),
@@ -93,4 +94,101 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
     let failed = index.get(owner, refused.job_id).await.unwrap().unwrap();
     assert_eq!(failed.status, FileStatus::Failed);
     assert!(failed.error.unwrap().contains("loopback"));
+}
+
+#[tokio::test]
+async fn jobs_in_the_dead_letter_queue_end_failed_in_poll_mode_and_under_lambda() {
+    let aws = moto::Resources::create("dlq").await.unwrap();
+    let dead_letter_url = aws
+        .add_dead_letter_queue(folio_worker::MAX_ATTEMPTS)
+        .await
+        .unwrap();
+    let site = serve_site().await;
+    let index = DynamoFileIndex::new(&aws.sdk, &aws.table);
+    let queue = SqsQueue::new(&aws.sdk, &aws.queue_url);
+    let ports = Ports {
+        queue: Arc::new(queue.clone()),
+        store: Arc::new(S3Store::new(&aws.sdk, &aws.bucket)),
+        index: Arc::new(index.clone()),
+    };
+    let worker = Arc::new(Worker::new(ports, renderer_for(site), 2));
+    let owner = Uuid::now_v7();
+    let job = RenderJob::new(
+        owner,
+        format!("http://{site}/page"),
+        RenderOptions::default(),
+        Engine::Chromium,
+    );
+    index.insert(owner, &FileRecord::queued(&job)).await.unwrap();
+    queue.enqueue(&job).await.unwrap();
+
+    // Five deliveries that never settle (a worker killed each time); SQS's redrive policy then
+    // moves the message to the dead-letter queue.
+    for _ in 0..folio_worker::MAX_ATTEMPTS {
+        let delivery = queue
+            .receive(Duration::from_secs(2), Duration::ZERO)
+            .await
+            .unwrap();
+        assert!(delivery.is_some(), "the job comes back until it is moved");
+    }
+    assert!(queue
+        .receive(Duration::from_secs(1), Duration::ZERO)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(index.usage(owner).await.unwrap().pending_jobs, 1);
+
+    // Poll mode: the worker drains the dead-letter queue.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let draining = tokio::spawn(worker.clone().drain_dead_letters(
+        Arc::new(SqsQueue::new(&aws.sdk, &dead_letter_url)),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let file = loop {
+        let file = index.get(owner, job.job_id).await.unwrap().unwrap();
+        if file.status == FileStatus::Failed || std::time::Instant::now() > deadline {
+            break file;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    stop.send(()).unwrap();
+    draining.await.unwrap();
+    assert_eq!(file.status, FileStatus::Failed);
+    assert_eq!(file.error.as_deref(), Some("gave up after 5 attempts"));
+    assert_eq!(index.usage(owner).await.unwrap().pending_jobs, 0);
+    let left = SqsQueue::new(&aws.sdk, &dead_letter_url)
+        .receive(Duration::ZERO, Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(left.is_none(), "the dead letter was consumed");
+
+    // Under Lambda: a record from the dead-letter queue's event source mapping.
+    let other = RenderJob::new(
+        owner,
+        format!("http://{site}/page"),
+        RenderOptions::default(),
+        Engine::Chromium,
+    );
+    index.insert(owner, &FileRecord::queued(&other)).await.unwrap();
+    let dead_letter_arn = format!(
+        "arn:aws:sqs:us-east-1:123456789012:{}",
+        dead_letter_url.rsplit('/').next().unwrap()
+    );
+    let event: SqsEvent = serde_json::from_value(json!({
+        "Records": [record("55555555-dead", &serde_json::to_string(&other).unwrap(), 1, &dead_letter_arn)]
+    }))
+    .unwrap();
+    let response =
+        folio_worker::lambda::handle_batch(&worker, event, 2, Some(dead_letter_url.as_str())).await;
+    assert!(response.batch_item_failures.is_empty());
+    let file = index.get(owner, other.job_id).await.unwrap().unwrap();
+    assert_eq!(file.status, FileStatus::Failed, "not rendered: ended");
+    assert_eq!(file.error.as_deref(), Some("gave up after 5 attempts"));
+    assert!(
+        aws.object_keys().await.unwrap().is_empty(),
+        "nothing was rendered"
+    );
 }

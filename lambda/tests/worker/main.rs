@@ -226,3 +226,34 @@ async fn the_loop_renders_everything_queued_and_stops_on_shutdown() {
         .expect("stops")
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_job_that_used_up_its_attempts_ends_failed_and_stops_counting_as_queued() {
+    let s = setup().await;
+    let job = s.request(&format!("http://{}/page", s.site)).await;
+    // Five deliveries whose worker died without a word: their leases simply run out.
+    for attempt in 1..=folio_worker::MAX_ATTEMPTS {
+        let delivery = s
+            .queue
+            .receive(Duration::from_secs(1), Duration::ZERO)
+            .await
+            .unwrap()
+            .expect("the job comes back");
+        assert_eq!(delivery.receive_count, attempt);
+    }
+    assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 1);
+    let outcome = s.worker.handle(&s.next().await).await.unwrap();
+    assert_eq!(outcome, Outcome::Failed("gave up after 5 attempts".to_owned()));
+    let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
+    assert_eq!(file.status, FileStatus::Failed);
+    assert_eq!(file.error.as_deref(), Some("gave up after 5 attempts"));
+    assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 0);
+    assert!(
+        s.queue
+            .receive(Duration::ZERO, folio_worker::LEASE)
+            .await
+            .unwrap()
+            .is_none(),
+        "acknowledged, not looping"
+    );
+}

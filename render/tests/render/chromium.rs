@@ -258,3 +258,21 @@ async fn one_users_storage_never_reaches_another_users_render() {
         "another user starts clean: {other}"
     );
 }
+
+#[tokio::test]
+async fn every_switch_reaches_chromium_as_written() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    engine
+        .render(&page_url(&site.url("/article")), &RenderOptions::default())
+        .await
+        .unwrap();
+    let pid = engine.browser_pid().await.expect("a running browser");
+    let argv = folio_e2e::chromium::argv(pid);
+    assert!(folio_e2e::chromium::is_browser(&argv), "{argv:?}");
+    folio_e2e::chromium::assert_switches_arrived(&argv);
+    assert!(
+        !argv.iter().any(|arg| arg == "--no-zygote"),
+        "outside Lambda Chromium keeps its zygote: {argv:?}"
+    );
+}

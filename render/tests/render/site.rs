@@ -222,6 +222,7 @@ pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
         timeout: Duration::from_secs(timeout_secs),
         recycle_after: 500,
         guard,
+        launch_mode: folio_render::LaunchMode::Server,
     })
 }
 

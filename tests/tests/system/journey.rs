@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::response::Html;
 use axum::routing::get;
 use folio_e2e::sse::ServerEvents;
-use folio_e2e::{binary, moto, pdf_text, ChildGuard};
+use folio_e2e::{binary, chromium, moto, pdf_text, ChildGuard};
 
 use crate::user::{free_port, sign_up_and_in, wait_ready};
 use serde_json::{json, Value};
@@ -155,7 +155,7 @@ async fn embedded_mode_journey() {
     let site = serve_page().await;
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
-    let _folio = start(
+    let folio = start(
         "folio",
         &["serve"],
         &[
@@ -166,9 +166,21 @@ async fn embedded_mode_journey() {
         data.path(),
     );
     journey(&format!("http://127.0.0.1:{port}"), site).await;
+    assert_chromium_started_as_on_a_server(&folio);
     let objects = data.path().join("objects");
     let left = walk(&objects);
     assert!(left.is_empty(), "no PDF left behind: {left:?}");
+}
+
+/// The browser below `parent` got every switch as written, and no Lambda-only ones.
+fn assert_chromium_started_as_on_a_server(parent: &ChildGuard) {
+    let argv = chromium::browser_argv_below(parent.0.id(), Duration::from_secs(5))
+        .expect("a Chromium browser below the process that rendered");
+    chromium::assert_switches_arrived(&argv);
+    assert!(
+        !argv.iter().any(|arg| arg == "--no-zygote"),
+        "outside Lambda Chromium keeps its zygote: {argv:?}"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -210,9 +222,10 @@ async fn aws_mode_journey_with_a_polling_worker() {
         ("FOLIO_S3_PRESIGN_TTL", "60".to_owned()),
     ]);
     let _folio = start("folio", &["serve"], &backend_env, logs.path());
-    let _worker = start("bootstrap", &["--poll"], &env, logs.path());
+    let worker = start("bootstrap", &["--poll"], &env, logs.path());
 
     let id = journey(&format!("http://127.0.0.1:{port}"), site).await;
+    assert_chromium_started_as_on_a_server(&worker);
     assert!(
         aws.object_keys().await.unwrap().is_empty(),
         "the S3 object of {id} is gone"

@@ -1,6 +1,7 @@
 //! Whole-system tests, one binary: each module runs Folio's real executables.
 
 mod journey;
+mod lambda;
 mod run_command;
 mod survival;
 mod user;

@@ -35,6 +35,10 @@ use folio_core::{Engine, PageUrl, RenderOptions};
 use futures::StreamExt;
 use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
+mod flags;
+
+pub use flags::LaunchMode;
+
 use crate::guard::Guard;
 use crate::proxy::GuardProxy;
 use crate::{pdf, RenderError, RenderedPdf};
@@ -45,55 +49,6 @@ const SLOT_JOBS: u32 = 100;
 const HOUSEKEEPING_TIMEOUT: Duration = Duration::from_secs(10);
 const NETWORK_IDLE_FALLBACK: Duration = Duration::from_millis(500);
 
-/// Flags for a headless Chromium on a server, close to what Playwright passes: no sandbox
-/// (containers are the sandbox), and no background traffic (updates, sync, safe browsing) that
-/// would bypass the guard or hammer a closed network.
-const CHROMIUM_ARGS: &[&str] = &[
-    "--disable-background-timer-throttling",
-    "--disable-backgrounding-occluded-windows",
-    "--disable-breakpad",
-    "--disable-client-side-phishing-detection",
-    "--disable-component-extensions-with-background-pages",
-    "--disable-default-apps",
-    "--disable-popup-blocking",
-    "--disable-prompt-on-repost",
-    "--force-color-profile=srgb",
-    "--password-store=basic",
-    "--use-mock-keychain",
-    "--enable-automation",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--disable-domain-reliability",
-    "--disable-field-trial-config",
-    "--allow-pre-commit-input",
-    "--no-service-autorun",
-    "--no-default-browser-check",
-    "--disable-search-engine-choice-screen",
-    "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,GlobalMediaControls,\
-     PaintHolding,DestroyProfileOnBrowserClose,AvoidUnnecessaryBeforeUnloadCheckSync,HttpsUpgrades,\
-     NetworkTimeServiceQuerying,AimEnabled,LensOverlay,InterestFeedContentSuggestions",
-    "--metrics-recording-only",
-    "--no-pings",
-    "--dns-prefetch-disable",
-    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-    "--font-render-hinting=none",
-    // A page navigated away from is not kept alive for a "back" that never comes.
-    "--disable-back-forward-cache",
-    "--disable-renderer-backgrounding",
-    "--disable-ipc-flooding-protection",
-    "--disable-hang-monitor",
-    // Jobs open their own tabs; the window Chromium opens at start would only hold memory.
-    "--no-startup-window",
-    // Without this Chromium talks to loopback directly, skipping the proxy and its checks.
-    "--proxy-bypass-list=<-loopback>",
-];
-
 #[derive(Debug, Clone)]
 pub struct ChromiumConfig {
     pub executable: PathBuf,
@@ -101,6 +56,7 @@ pub struct ChromiumConfig {
     pub timeout: Duration,
     pub recycle_after: u64,
     pub guard: Guard,
+    pub launch_mode: LaunchMode,
 }
 
 pub struct ChromiumEngine {
@@ -339,27 +295,31 @@ impl ChromiumEngine {
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let profile = tempfile::Builder::new()
             .prefix("folio-chromium-")
-            .tempdir()
+            .tempdir_in(self.config.launch_mode.scratch_root())
             .map_err(|e| RenderError::BrowserUnavailable(format!("no profile directory: {e}")))?;
         let default_proxy = GuardProxy::start(self.config.guard.clone())
             .await
             .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
-        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| (*s).to_owned()).collect();
-        args.push(format!("--proxy-server={}", default_proxy.url()));
-        let config = BrowserConfig::builder()
+        let mode = self.config.launch_mode;
+        let mut builder = BrowserConfig::builder()
             .chrome_executable(&self.config.executable)
             .user_data_dir(profile.path())
             .no_sandbox()
             .window_size(1280, 720)
             .viewport(None)
             // chromiumoxide's defaults run the network service inside the browser process;
-            // CHROMIUM_ARGS replaces them with the usual out-of-process setup.
+            // the switches in `flags` replace them with the usual out-of-process setup.
             .disable_default_args()
             .launch_timeout(Duration::from_secs(30))
             .request_timeout(self.config.timeout + HOUSEKEEPING_TIMEOUT)
-            .args(args)
-            .build()
-            .map_err(RenderError::BrowserUnavailable)?;
+            .envs(flags::environment(mode, profile.path()));
+        for switch in flags::switches(mode, &default_proxy.url(), profile.path()) {
+            builder = match flags::builder_arg(&switch) {
+                (name, Some(value)) => builder.arg((name.as_str(), value.as_str())),
+                (name, None) => builder.arg(name),
+            };
+        }
+        let config = builder.build().map_err(RenderError::BrowserUnavailable)?;
         let (mut browser, mut handler) = Browser::launch(config).await.map_err(|e| {
             RenderError::BrowserUnavailable(format!(
                 "could not start Chromium at {}: {e}",
