@@ -2,8 +2,10 @@
 .PHONY: run test lint bench
 
 # The embedded default: SQLite and local files under ./data, on http://127.0.0.1:8080, with the
-# SPA (built first when its sources changed).
+# SPA (built first when its sources changed). Installs Chromium and its fonts when missing, so
+# the first PDF comes from the real engine, not the text-only fallback.
 run: frontend/dist/index.html
+	bash scripts/system-deps.sh
 	cargo run --release -p folio-backend --bin folio -- serve
 
 frontend/dist/index.html: frontend/package-lock.json frontend/index.html frontend/vite.config.ts $(shell find frontend/src frontend/public -type f 2>/dev/null)

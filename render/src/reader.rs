@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use ego_tree::iter::Edge;
 use folio_core::render::parse_page_ranges;
 use folio_core::{Engine, PageUrl, RenderOptions};
 use printpdf::{BuiltinFont, IndirectFontRef, Mm, PdfDocument};
@@ -190,6 +191,12 @@ pub fn extract(html: &str, base_url: &str) -> Article {
     walker.article
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subtree {
+    Walk,
+    Skip,
+}
+
 struct Walker {
     article: Article,
     current: String,
@@ -205,81 +212,106 @@ impl Walker {
         }
     }
 
-    fn walk(&mut self, element: ElementRef<'_>) {
-        for child in element.children() {
-            match child.value() {
-                Node::Text(text) => self.current.push_str(text),
-                Node::Element(el) => {
-                    let Some(child) = ElementRef::wrap(child) else {
+    /// Walks the tree with an explicit traversal rather than recursion: a page is hostile input,
+    /// and 200,000 nested elements would overflow any call stack.
+    fn walk(&mut self, root: ElementRef<'_>) {
+        // The element whose subtree is being passed over, until its closing edge.
+        let mut skipping = None;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    if skipping.is_some() || node == *root {
+                        continue;
+                    }
+                    let Some(element) = ElementRef::wrap(node) else {
+                        if let Node::Text(text) = node.value() {
+                            self.current.push_str(text);
+                        }
                         continue;
                     };
-                    let name = el.name();
-                    if SKIPPED.contains(&name)
-                        || el.attr("hidden").is_some()
-                        || el.attr("aria-hidden") == Some("true")
-                    {
-                        continue;
-                    }
-                    match name {
-                        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                            self.flush(Block::Paragraph);
-                            let level = name.as_bytes()[1] - b'0';
-                            self.current.push_str(&child.text().collect::<String>());
-                            self.flush(|text| Block::Heading(level, text));
-                        }
-                        "li" | "dt" | "dd" => {
-                            self.flush(Block::Paragraph);
-                            self.walk(child);
-                            self.flush(Block::ListItem);
-                        }
-                        "blockquote" => {
-                            self.flush(Block::Paragraph);
-                            self.walk(child);
-                            self.flush(Block::Quote);
-                        }
-                        "pre" => {
-                            self.flush(Block::Paragraph);
-                            let code: String = child.text().collect();
-                            let code = code.trim_matches('\n').to_owned();
-                            if !code.trim().is_empty() {
-                                self.article.blocks.push(Block::Code(code));
-                            }
-                        }
-                        "br" => self.current.push('\n'),
-                        "img" => {
-                            if let Some(alt) = el.attr("alt").filter(|alt| !alt.trim().is_empty()) {
-                                self.current.push_str(&format!(" [{}] ", alt.trim()));
-                            }
-                        }
-                        "a" => {
-                            self.walk(child);
-                            let href = el.attr("href").and_then(|href| self.absolute(href));
-                            if let Some(href) = href {
-                                let number = match self.article.links.iter().position(|l| *l == href) {
-                                    Some(i) => i + 1,
-                                    None => {
-                                        self.article.links.push(href);
-                                        self.article.links.len()
-                                    }
-                                };
-                                self.current.push_str(&format!("[{number}]"));
-                            }
-                        }
-                        "p" | "div" | "section" | "article" | "main" | "ul" | "ol" | "dl" | "table"
-                        | "tr" | "figure" | "figcaption" | "hr" => {
-                            self.flush(Block::Paragraph);
-                            self.walk(child);
-                            self.flush(Block::Paragraph);
-                        }
-                        "td" | "th" => {
-                            self.walk(child);
-                            self.current.push_str("  ");
-                        }
-                        _ => self.walk(child),
+                    if self.open(element) == Subtree::Skip {
+                        skipping = Some(node);
                     }
                 }
-                _ => {}
+                Edge::Close(node) => {
+                    if skipping == Some(node) {
+                        skipping = None;
+                    } else if skipping.is_none() && node != *root {
+                        if let Some(element) = ElementRef::wrap(node) {
+                            self.close(element);
+                        }
+                    }
+                }
             }
+        }
+    }
+
+    /// What an element does where it starts; whether its content is walked.
+    fn open(&mut self, element: ElementRef<'_>) -> Subtree {
+        let el = element.value();
+        let name = el.name();
+        if SKIPPED.contains(&name) || el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+            return Subtree::Skip;
+        }
+        match name {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                self.flush(Block::Paragraph);
+                let level = name.as_bytes()[1] - b'0';
+                self.current.push_str(&element.text().collect::<String>());
+                self.flush(|text| Block::Heading(level, text));
+                Subtree::Skip
+            }
+            "pre" => {
+                self.flush(Block::Paragraph);
+                let code: String = element.text().collect();
+                let code = code.trim_matches('\n').to_owned();
+                if !code.trim().is_empty() {
+                    self.article.blocks.push(Block::Code(code));
+                }
+                Subtree::Skip
+            }
+            "br" => {
+                self.current.push('\n');
+                Subtree::Skip
+            }
+            "img" => {
+                if let Some(alt) = el.attr("alt").filter(|alt| !alt.trim().is_empty()) {
+                    self.current.push_str(&format!(" [{}] ", alt.trim()));
+                }
+                Subtree::Skip
+            }
+            "li" | "dt" | "dd" | "blockquote" | "p" | "div" | "section" | "article" | "main" | "ul"
+            | "ol" | "dl" | "table" | "tr" | "figure" | "figcaption" | "hr" => {
+                self.flush(Block::Paragraph);
+                Subtree::Walk
+            }
+            _ => Subtree::Walk,
+        }
+    }
+
+    /// What an element whose content was walked does where it ends.
+    fn close(&mut self, element: ElementRef<'_>) {
+        let el = element.value();
+        match el.name() {
+            "li" | "dt" | "dd" => self.flush(Block::ListItem),
+            "blockquote" => self.flush(Block::Quote),
+            "p" | "div" | "section" | "article" | "main" | "ul" | "ol" | "dl" | "table" | "tr" | "figure"
+            | "figcaption" | "hr" => self.flush(Block::Paragraph),
+            "td" | "th" => self.current.push_str("  "),
+            "a" => {
+                let Some(href) = el.attr("href").and_then(|href| self.absolute(href)) else {
+                    return;
+                };
+                let number = match self.article.links.iter().position(|l| *l == href) {
+                    Some(i) => i + 1,
+                    None => {
+                        self.article.links.push(href);
+                        self.article.links.len()
+                    }
+                };
+                self.current.push_str(&format!("[{number}]"));
+            }
+            _ => {}
         }
     }
 
@@ -597,15 +629,15 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
 fn template_text(template: &str) -> String {
     let fragment = Html::parse_fragment(template);
     let mut text = String::new();
-    fn walk(element: ElementRef<'_>, text: &mut String) {
-        for child in element.children() {
-            match child.value() {
+    let mut skipping = None;
+    // A traversal, not recursion: templates come from users and may nest without end.
+    for edge in fragment.root_element().traverse() {
+        match edge {
+            Edge::Open(node) if skipping.is_none() => match node.value() {
                 Node::Text(t) => text.push_str(t),
                 Node::Element(el) => {
-                    let Some(child) = ElementRef::wrap(child) else {
-                        continue;
-                    };
                     if matches!(el.name(), "script" | "style") {
+                        skipping = Some(node);
                         continue;
                     }
                     let class = el.attr("class").unwrap_or_default();
@@ -615,14 +647,16 @@ fn template_text(template: &str) -> String {
                     match placeholder {
                         Some("date") => text.push_str(&today()),
                         Some(name) => text.push_str(&format!("{{{name}}}")),
-                        None => walk(child, text),
+                        None => continue,
                     }
+                    skipping = Some(node);
                 }
                 _ => {}
-            }
+            },
+            Edge::Close(node) if skipping == Some(node) => skipping = None,
+            _ => {}
         }
     }
-    walk(fragment.root_element(), &mut text);
     collapse(&text.replace('\n', " "))
 }
 
@@ -718,5 +752,23 @@ mod tests {
             "Page {pageNumber} of {totalPages}"
         );
         assert_eq!(today().len(), 10);
+    }
+
+    /// Test threads have 2 MiB stacks, like the blocking pool the reader typesets on: a walk
+    /// that recursed per element overflowed them (and aborted the server) on these inputs.
+    #[test]
+    fn deeply_nested_pages_and_templates_do_not_exhaust_the_stack() {
+        let depth = 200_000;
+        let page = format!("<title>Deep</title><body>{}Bottom text", "<span>".repeat(depth));
+        let article = extract(&page, "https://example.com/");
+        assert!(article
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Paragraph(t) if t.contains("Bottom text"))));
+
+        // A 63 KB header template of 21,000 nested tags, under the 64 KiB option limit.
+        let template = format!("{}<span class=\"title\"></span>", "<q>".repeat(21_000));
+        assert!(template.len() < 64 * 1024);
+        assert_eq!(template_text(&template), "{title}");
     }
 }

@@ -89,6 +89,14 @@ fn lambda_env(objects: &[Value]) -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
+/// `https://sqs.{region}.amazonaws.com/{account}/{name}` as `arn:aws:sqs:{region}:{account}:{name}`.
+fn queue_arn_of(url: &str) -> String {
+    let rest = url.trim_start_matches("https://sqs.");
+    let (region, path) = rest.split_once(".amazonaws.com/").unwrap();
+    let (account, name) = path.split_once('/').unwrap();
+    format!("arn:aws:sqs:{region}:{account}:{name}")
+}
+
 fn names_of<'a>(list: impl IntoIterator<Item = &'a &'a str>) -> BTreeSet<String> {
     list.into_iter().map(|s| s.to_string()).collect()
 }
@@ -217,13 +225,47 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
             "{overlay}: visibility timeout longer than the Lambda timeout"
         );
 
-        let mapping = all(&objects, "EventSourceMapping").next().unwrap();
-        let queue_name = text(&queue["spec"]["queueName"]);
-        assert!(text(&mapping["spec"]["eventSourceARN"]).ends_with(&format!(":{queue_name}")));
-        assert_eq!(
-            mapping["spec"]["functionResponseTypes"],
-            serde_json::json!(["ReportBatchItemFailures"])
-        );
+        // The function consumes the job queue, and the dead-letter queue, whose jobs it ends as
+        // failed; both workers are told where the dead-letter queue is.
+        let dlq_name = dlq_arn.rsplit(':').next().unwrap();
+        for source in [queue_arn_of(&queue_url), dlq_arn.to_owned()] {
+            let mapping = all(&objects, "EventSourceMapping")
+                .find(|m| text(&m["spec"]["eventSourceARN"]) == source)
+                .unwrap_or_else(|| panic!("{overlay}: no event source mapping reads {source}"));
+            assert_eq!(
+                mapping["spec"]["functionResponseTypes"],
+                serde_json::json!(["ReportBatchItemFailures"])
+            );
+        }
+        let worker = container_env(&objects, "folio-worker");
+        for (who, env) in [
+            ("Lambda function", lambda_env(&objects)),
+            ("worker Deployment", worker),
+        ] {
+            let dlq_url = env[settings::SQS_DLQ_URL].clone().unwrap_or_default();
+            assert!(
+                dlq_url.ends_with(&format!("/{dlq_name}")),
+                "{overlay}: the {who}'s {} names the dead-letter queue",
+                settings::SQS_DLQ_URL
+            );
+        }
+        let worker_policy = all(&objects, "Policy")
+            .find(|p| text(&p["metadata"]["name"]) == "folio-worker")
+            .unwrap();
+        let document: Value = serde_json::from_str(text(&worker_policy["spec"]["policyDocument"])).unwrap();
+        for action in ["sqs:ReceiveMessage", "sqs:DeleteMessage"] {
+            assert!(
+                document["Statement"].as_array().unwrap().iter().any(|statement| {
+                    statement["Resource"] == dlq_arn
+                        && statement["Action"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|a| a == action)
+                }),
+                "{overlay}: the worker may not {action} on the dead-letter queue"
+            );
+        }
 
         // The policies reach exactly the code's object prefix in this bucket.
         for policy in all(&objects, "Policy") {
