@@ -27,10 +27,12 @@ impl std::fmt::Display for Refused {
             .trim_end_matches(']')
             .parse::<IpAddr>()
             .is_ok();
+        // A name's addresses are not repeated back: in a cluster that would map internal
+        // services for whoever asks. A literal address is the caller's own words.
         if literal {
             write!(f, "{} is {}", self.host, self.reason)
         } else {
-            write!(f, "{} resolves to {}, {}", self.host, self.addr, self.reason)
+            write!(f, "{} does not resolve to a public address", self.host)
         }
     }
 }
@@ -114,6 +116,10 @@ fn classify_v6(ip: Ipv6Addr) -> Result<(), String> {
     // ::ffff:a.b.c.d — the IPv4 address itself is what gets connected to.
     if let Some(v4) = ip.to_ipv4_mapped() {
         return disguised("IPv4-mapped", v4);
+    }
+    // ::ffff:0:a.b.c.d (IPv4-translated, RFC 2765): also carries the IPv4 address to reach.
+    if segments[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return disguised("IPv4-translated", embedded_v4(segments[6], segments[7]));
     }
     // ::a.b.c.d (deprecated IPv4-compatible form).
     if segments[..6].iter().all(|s| *s == 0) {
@@ -335,6 +341,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.1.2.3",
             "::ffff:169.254.169.254",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:a9fe:a9fe",
             "::127.0.0.1",
             "::10.0.0.1",
             "64:ff9b::7f00:1",
@@ -397,7 +406,11 @@ mod tests {
 
         let guard = Guard::strict().with_resolver(Arc::new(FixedResolver(vec![public, private])));
         let err = guard.resolve("rebind.example", 80).await.unwrap_err();
-        assert!(err.to_string().contains("private"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "rebind.example does not resolve to a public address",
+            "the internal address and its kind are not told to the caller"
+        );
 
         let err = Guard::strict().resolve("[::1]", 80).await.unwrap_err();
         assert!(err.to_string().contains("loopback"), "{err}");

@@ -38,13 +38,23 @@ async fn loopback_targets_are_refused_in_every_spelling() {
         format!("http://0x7f000001:{port}/article"),
         format!("http://2130706433:{port}/article"),
         format!("http://[::ffff:127.0.0.1]:{port}/article"),
-        format!("http://localhost:{port}/article"),
     ] {
         assert_blocked(
             engine.render(&page_url(&url), &RenderOptions::default()).await,
             "loopback",
         );
     }
+    // A name is refused without telling which internal address it has.
+    let message = assert_blocked(
+        engine
+            .render(
+                &page_url(&format!("http://localhost:{port}/article")),
+                &RenderOptions::default(),
+            )
+            .await,
+        "not resolve to a public address",
+    );
+    assert!(!message.contains("127.0.0.1"), "{message}");
     let unspecified = format!("http://0.0.0.0:{port}/article");
     assert_blocked(
         engine
@@ -194,7 +204,7 @@ async fn chromium_resolves_nothing_itself_and_dns_rebinding_fails() {
     let url = format!("http://rebind.test:{}/article", forbidden.addr.port());
     assert_blocked(
         engine.render(&page_url(&url), &RenderOptions::default()).await,
-        "loopback",
+        "rebind.test does not resolve to a public address",
     );
     assert_eq!(forbidden.hits(), 0);
 }
