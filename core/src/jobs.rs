@@ -111,7 +111,8 @@ impl FileRecord {
     pub fn queued(job: &RenderJob) -> Self {
         Self {
             id: job.job_id,
-            name: job.url.clone(),
+            // Named after its address until it has a title; names are short, addresses not.
+            name: crate::domain::text::clip(&job.url, crate::domain::text::MAX_NAME_CHARS),
             source_url: job.url.clone(),
             status: FileStatus::Queued,
             error: None,

@@ -12,6 +12,7 @@ pub mod process;
 use std::sync::Arc;
 use std::time::Duration;
 
+use folio_core::domain::text::{clip, MAX_ERROR_CHARS, MAX_NAME_CHARS};
 use folio_core::jobs::{names, SCHEMA_VERSION};
 use folio_core::ports::{Delivery, FileIndex, FileUpdate, JobQueue, ObjectStore, PortError};
 use folio_core::{FileStatus, PageUrl, RenderJob};
@@ -125,7 +126,7 @@ impl Worker {
         if let Err(e) = self.ports.store.put(&key, pdf.bytes).await {
             return Ok(Outcome::Retry(e.to_string()));
         }
-        let done = self
+        let recorded = self
             .ports
             .index
             .transition(
@@ -134,14 +135,26 @@ impl Worker {
                 &[FileStatus::Rendering],
                 FileUpdate {
                     status: Some(FileStatus::Done),
-                    name: Some(pdf.title.unwrap_or_else(|| job.url.clone())),
+                    name: Some(clip(pdf.title.as_deref().unwrap_or(&job.url), MAX_NAME_CHARS)),
                     size_bytes: Some(pdf.size_bytes),
                     pages: Some(pdf.pages),
                     engine: Some(pdf.engine),
                     ..FileUpdate::default()
                 },
             )
-            .await?;
+            .await;
+        let done = match recorded {
+            Ok(done) => done,
+            // A result the index will not take would be refused again on every delivery: the
+            // PDF goes, and the file says why (if the index is down altogether, that write fails
+            // too and the job comes back, up to its attempts).
+            Err(e) => {
+                self.ports.store.delete(&key).await?;
+                return self
+                    .fail(owner, id, format!("could not record the result: {e}"))
+                    .await;
+            }
+        };
         if done.is_none() {
             // Another delivery of the same job got there first (the PDF is the same one), or the
             // file was deleted while rendering: then leave nothing behind.
@@ -200,6 +213,7 @@ impl Worker {
     }
 
     async fn fail(&self, owner: Uuid, id: Uuid, reason: String) -> Result<Outcome, PortError> {
+        let reason = clip(&reason, MAX_ERROR_CHARS);
         tracing::info!(job = %id, %reason, "render failed");
         self.ports
             .index

@@ -2,46 +2,130 @@
 
 /// Number of pages in a PDF.
 ///
-/// Reads the `/Count` of the page tree's root straight from the bytes, which takes microseconds
-/// on the uncompressed object layout Chromium (Skia) and printpdf write; a full parse of a long
-/// PDF takes far longer than printing it did. Documents with compressed object streams fall
-/// back to the full parse.
+/// Follows the document's own structure, as a reader does: the last `startxref` names the
+/// cross-reference table, whose trailer names the catalog, whose `/Pages` is the page tree's
+/// root, whose `/Count` counts every page. Only offsets from the table are trusted, so nothing a
+/// page puts in the PDF (a title holding `<< /Type /Pages /Count 424242 >>`) can be read as the
+/// count. That takes microseconds on the classic layout Chromium (Skia) writes; a full parse
+/// of a long PDF takes far longer than printing it did. Documents laid out otherwise
+/// (cross-reference streams, as printpdf writes) fall back to the full parse.
 pub fn page_count(bytes: &[u8]) -> Result<u32, String> {
-    if let Some(count) = scan_page_tree_count(bytes) {
+    if let Some(count) = page_tree_count(bytes) {
         return Ok(count);
     }
     let document = lopdf::Document::load_mem(bytes).map_err(|e| e.to_string())?;
     u32::try_from(document.get_pages().len()).map_err(|e| e.to_string())
 }
 
-/// The largest `/Count` among `/Type /Pages` dictionaries: the root's, which counts every page.
-fn scan_page_tree_count(bytes: &[u8]) -> Option<u32> {
-    const PAGES: &[u8] = b"/Type /Pages";
-    let mut best = None;
-    let mut at = 0;
-    while let Some(found) = find(&bytes[at..], PAGES) {
-        let start = at + found;
-        at = start + PAGES.len();
-        // The dictionary holding it: back to its `<<`, forward to its `>>` (page tree nodes hold
-        // no nested dictionaries).
-        let open = bytes[..start].windows(2).rposition(|w| w == b"<<")?;
-        let close = start + find(&bytes[start..], b">>")?;
-        let dictionary = &bytes[open..close];
-        let count_at = find(dictionary, b"/Count")? + b"/Count".len();
-        let digits: Vec<u8> = dictionary[count_at..]
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace())
-            .take_while(|b| b.is_ascii_digit())
-            .copied()
-            .collect();
-        let count: u32 = std::str::from_utf8(&digits).ok()?.parse().ok()?;
-        best = best.max(Some(count));
+fn page_tree_count(bytes: &[u8]) -> Option<u32> {
+    let tail = &bytes[bytes.len().saturating_sub(64)..];
+    let startxref = rfind(tail, b"startxref")? + b"startxref".len();
+    let xref_at = usize::try_from(number_after(tail, startxref)?).ok()?;
+    let table = bytes.get(xref_at..)?;
+    if !table.starts_with(b"xref") {
+        return None;
     }
-    best.filter(|count| *count > 0)
+    let trailer_at = find(table, b"trailer")?;
+    let trailer = dictionary_at(table, trailer_at)?;
+    let root = reference_after(trailer, b"/Root")?;
+    let catalog = object(bytes, table, root)?;
+    let pages = reference_after(catalog, b"/Pages")?;
+    let tree = object(bytes, table, pages)?;
+    let count = number_after(tree, find(tree, b"/Count")? + b"/Count".len())?;
+    u32::try_from(count).ok().filter(|count| *count > 0)
+}
+
+/// The dictionary of object `id`, found through the cross-reference table's offset for it.
+fn object<'a>(bytes: &'a [u8], table: &[u8], id: u64) -> Option<&'a [u8]> {
+    // `xref`, then sections of `first count` and 20-byte entries `oooooooooo ggggg n\r\n`.
+    let mut at = b"xref".len();
+    loop {
+        let (first, after_first) = number_with_end(table, at)?;
+        let (count, after_count) = number_with_end(table, after_first)?;
+        let entries = after_count
+            + table[after_count..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        if (first..first + count).contains(&id) {
+            let entry = table
+                .get(entries + 20 * usize::try_from(id - first).ok()?..)?
+                .get(..18)?;
+            if entry[17] != b'n' {
+                return None;
+            }
+            let offset = usize::try_from(number_after(entry, 0)?).ok()?;
+            let header = format!("{id} 0 obj");
+            let body = bytes.get(offset..)?;
+            if !body.starts_with(header.as_bytes()) {
+                return None;
+            }
+            return dictionary_at(body, header.len());
+        }
+        at = entries + 20 * usize::try_from(count).ok()?;
+        if table.get(at..)?.trim_ascii_start().starts_with(b"trailer") {
+            return None;
+        }
+    }
+}
+
+/// The `<< … >>` that starts at or after `from`, nested dictionaries included.
+fn dictionary_at(bytes: &[u8], from: usize) -> Option<&[u8]> {
+    let open = from + find(&bytes[from..], b"<<")?;
+    let mut depth = 0usize;
+    let mut at = open;
+    while at + 1 < bytes.len() {
+        match &bytes[at..at + 2] {
+            b"<<" => {
+                depth += 1;
+                at += 2;
+            }
+            b">>" => {
+                depth -= 1;
+                at += 2;
+                if depth == 0 {
+                    return Some(&bytes[open..at]);
+                }
+            }
+            _ => at += 1,
+        }
+    }
+    None
+}
+
+/// The object number of `key N 0 R` in `dictionary`.
+fn reference_after(dictionary: &[u8], key: &[u8]) -> Option<u64> {
+    number_after(dictionary, find(dictionary, key)? + key.len())
+}
+
+fn number_after(bytes: &[u8], from: usize) -> Option<u64> {
+    number_with_end(bytes, from).map(|(n, _)| n)
+}
+
+/// The whole number at `from` (after white space) and where it ends.
+fn number_with_end(bytes: &[u8], from: usize) -> Option<(u64, usize)> {
+    let start = from
+        + bytes
+            .get(from..)?
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let len = bytes[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let number = std::str::from_utf8(&bytes[start..start + len])
+        .ok()?
+        .parse()
+        .ok()?;
+    Some((number, start + len))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .rposition(|window| window == needle)
 }
 
 /// Width and height of each page in points (1/72 inch), from its MediaBox.
@@ -89,7 +173,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scanned_count_matches_a_full_parse() {
+    fn the_count_matches_a_full_parse() {
         let options = folio_core::RenderOptions::default();
         for paragraphs in [1, 40, 400] {
             let article = crate::reader::Article {
@@ -103,5 +187,19 @@ mod tests {
             let parsed = lopdf::Document::load_mem(&bytes).unwrap().get_pages().len() as u32;
             assert_eq!(page_count(&bytes).unwrap(), parsed, "{paragraphs} paragraphs");
         }
+    }
+
+    #[test]
+    fn a_title_that_imitates_a_page_tree_does_not_change_the_count() {
+        let options = folio_core::RenderOptions::default();
+        let article = crate::reader::Article {
+            title: Some("<< /Type /Pages /Count 424242 >>".into()),
+            blocks: vec![crate::reader::Block::Paragraph(
+                "<< /Type /Pages /Count 424242 >>".into(),
+            )],
+            links: vec![],
+        };
+        let bytes = crate::reader::typeset(&article, "https://example.com", &options).unwrap();
+        assert_eq!(page_count(&bytes).unwrap(), 1);
     }
 }

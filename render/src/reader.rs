@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use ego_tree::iter::Edge;
+use folio_core::domain::text::{clip, MAX_NAME_CHARS};
 use folio_core::render::parse_page_ranges;
 use folio_core::{Engine, PageUrl, RenderOptions};
 use printpdf::{BuiltinFont, IndirectFontRef, Mm, PdfDocument};
@@ -150,6 +151,10 @@ pub struct Article {
     pub links: Vec<String>,
 }
 
+/// Characters of a filled header or footer kept per page: more than a line can show.
+const MAX_MARGIN_LINE_CHARS: usize = 500;
+const MAX_MARGIN_LINE_BYTES: usize = 4 * MAX_MARGIN_LINE_CHARS + 4096;
+
 const SKIPPED: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "form", "button",
     "select", "nav", "aside", "footer", "header", "dialog", "head",
@@ -162,13 +167,13 @@ pub fn extract(html: &str, base_url: &str) -> Article {
     let title = document
         .select(&select("title"))
         .next()
-        .map(|t| collapse(&t.text().collect::<String>()))
+        .map(|t| clip(&collapse(&t.text().collect::<String>()), MAX_NAME_CHARS))
         .filter(|t| !t.is_empty())
         .or_else(|| {
             document
                 .select(&select("h1"))
                 .next()
-                .map(|h| collapse(&h.text().collect::<String>()))
+                .map(|h| clip(&collapse(&h.text().collect::<String>()), MAX_NAME_CHARS))
                 .filter(|t| !t.is_empty())
         });
     let root = document
@@ -591,13 +596,15 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
                 font_for(line.face),
             );
         }
-        let fill = |template: &str| {
-            template
-                .replace("{pageNumber}", &number.to_string())
-                .replace("{totalPages}", &total.to_string())
-                .replace("{title}", &title)
-                .replace("{url}", url)
-        };
+        let number = number.to_string();
+        let total = total.to_string();
+        let values = [
+            ("{pageNumber}", number.as_str()),
+            ("{totalPages}", total.as_str()),
+            ("{title}", title.as_str()),
+            ("{url}", url),
+        ];
+        let fill = |template: &str| fill_margin_line(template, &values);
         if let Some(header) = &header {
             layer.use_text(
                 fill(header),
@@ -622,6 +629,31 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
     document
         .save_to_bytes()
         .map_err(|e| RenderError::Internal(format!("could not write the PDF: {e}")))
+}
+
+/// A header or footer line with its placeholders filled in. Built up to a bound, never beyond:
+/// whatever a template asks for (thousands of `{title}`s or `{url}`s once took the process to
+/// gigabytes), a page keeps one line of small print.
+fn fill_margin_line(template: &str, values: &[(&str, &str)]) -> String {
+    let mut line = String::new();
+    let mut rest = template;
+    while !rest.is_empty() && line.len() < MAX_MARGIN_LINE_BYTES {
+        match values
+            .iter()
+            .find(|(placeholder, _)| rest.starts_with(placeholder))
+        {
+            Some((placeholder, value)) => {
+                line.push_str(value);
+                rest = &rest[placeholder.len()..];
+            }
+            None => {
+                let next = rest.chars().next().unwrap_or_default();
+                line.push(next);
+                rest = &rest[next.len_utf8()..];
+            }
+        }
+    }
+    clip(&line, MAX_MARGIN_LINE_CHARS)
 }
 
 /// A Chromium header/footer template as plain text with placeholders for the values Chromium
@@ -770,5 +802,24 @@ mod tests {
         let template = format!("{}<span class=\"title\"></span>", "<q>".repeat(21_000));
         assert!(template.len() < 64 * 1024);
         assert_eq!(template_text(&template), "{title}");
+    }
+
+    #[test]
+    fn a_template_full_of_placeholders_fills_one_bounded_line() {
+        let title = "T".repeat(200);
+        let url = format!("https://example.com/{}", "u".repeat(4000));
+        let values = [
+            ("{title}", title.as_str()),
+            ("{url}", url.as_str()),
+            ("{pageNumber}", "1"),
+        ];
+        let template = "{title}{url}".repeat(5000);
+        let line = fill_margin_line(&template, &values);
+        assert!(line.chars().count() <= MAX_MARGIN_LINE_CHARS);
+        assert!(line.starts_with(&title));
+        assert_eq!(
+            fill_margin_line("Page {pageNumber} of {title}", &values[..]),
+            format!("Page 1 of {title}")
+        );
     }
 }

@@ -47,6 +47,15 @@ fn build_workspace_binaries() -> anyhow::Result<Vec<PathBuf>> {
     Ok(binaries)
 }
 
+/// A page of `tests/fixtures/hostile` by file name (nothing outside that folder).
+pub fn hostile_fixture(name: &str) -> PathBuf {
+    let name = std::path::Path::new(name)
+        .file_name()
+        .map(|n| n.to_owned())
+        .unwrap_or_default();
+    workspace_root().join("tests/fixtures/hostile").join(name)
+}
+
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -3,6 +3,7 @@
 mod email;
 mod page_url;
 mod password;
+pub mod text;
 
 pub use email::Email;
 pub use page_url::PageUrl;

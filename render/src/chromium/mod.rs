@@ -27,9 +27,12 @@ use chromiumoxide::cdp::browser_protocol::network::{
 };
 use chromiumoxide::cdp::browser_protocol::page::{EventLifecycleEvent, NavigateParams, PrintToPdfParams};
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
-use chromiumoxide::cdp::browser_protocol::target::{CreateBrowserContextParams, CreateTargetParams};
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams, GetTargetInfoParams,
+};
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
+use folio_core::domain::text::{clip, MAX_NAME_CHARS};
 use folio_core::render::{MediaType, WaitUntil};
 use folio_core::{Engine, PageUrl, RenderOptions};
 use futures::StreamExt;
@@ -694,18 +697,24 @@ async fn print(
     let t_nav = t0.elapsed();
     let bytes = page.pdf(print_params(options)).await.map_err(cdp)?;
     let t_pdf = t0.elapsed();
-    let title = page
-        .get_title()
+    // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
+    let target = page
+        .execute(
+            GetTargetInfoParams::builder()
+                .target_id(page.target_id().clone())
+                .build(),
+        )
         .await
-        .ok()
-        .flatten()
-        .filter(|t| !t.trim().is_empty());
-    let final_url = page
-        .url()
-        .await
-        .ok()
-        .flatten()
+        .map_err(cdp)?
+        .result
+        .target_info;
+    let final_url = Some(target.url)
+        .filter(|u| !u.is_empty())
         .unwrap_or_else(|| url.as_str().to_owned());
+    // Chromium shows a page without a title by its address: that is no title.
+    let title = Some(target.title.trim())
+        .filter(|t| !t.is_empty() && !final_url.ends_with(*t) && !url.as_str().ends_with(*t))
+        .map(|t| clip(t, MAX_NAME_CHARS));
     let t_meta = t0.elapsed();
     let pages = pdf::page_count(&bytes)
         .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;

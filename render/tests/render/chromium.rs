@@ -276,3 +276,32 @@ async fn every_switch_reaches_chromium_as_written() {
         "outside Lambda Chromium keeps its zygote: {argv:?}"
     );
 }
+
+#[tokio::test]
+async fn a_page_cannot_spoof_its_page_count_or_give_itself_an_endless_name() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let pdf = engine
+        .render(
+            &page_url(&site.url("/hostile/spoof-title.html")),
+            &RenderOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pdf.pages, 1,
+        "counted from the page tree, not from text in the file"
+    );
+    let parsed = lopdf::Document::load_mem(&pdf.bytes).unwrap().get_pages().len() as u32;
+    assert_eq!(pdf.pages, parsed);
+    let title = pdf.title.expect("a title");
+    assert!(
+        title.chars().count() <= 200,
+        "{} characters",
+        title.chars().count()
+    );
+    assert!(
+        title.starts_with("<< /Type /Pages /Count 424242 >>"),
+        "the browser's own title, not the one the page's script reports: {title}"
+    );
+}

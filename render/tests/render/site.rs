@@ -33,11 +33,21 @@ impl Site {
     }
 }
 
+/// A page of `tests/fixtures/hostile`, the attack pages every defence is tested against.
+async fn hostile(Path(name): Path<String>) -> Response {
+    let file = folio_e2e::hostile_fixture(&name);
+    match std::fs::read_to_string(&file) {
+        Ok(page) => Html(page).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 pub async fn serve() -> Site {
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
     let app = Router::new()
         .route("/article", get(article))
+        .route("/hostile/{name}", get(hostile))
         .route("/long", get(long))
         .route("/lazy", get(lazy))
         .route("/hang", get(hang))
