@@ -439,6 +439,35 @@ impl RenderOptions {
                     format!("the value of cookie {} is not valid", cookie.name),
                 );
             }
+            // The browser refuses a cookie whose domain is not a host name or whose path is not
+            // absolute, on every attempt: say so now, not after the job was queued.
+            if let Some(domain) = &cookie.domain {
+                let host = domain.strip_prefix('.').unwrap_or(domain);
+                let host_ok = !host.is_empty()
+                    && host.len() <= 253
+                    && host.split('.').all(|label| {
+                        !label.is_empty()
+                            && label.len() <= 63
+                            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    });
+                if !host_ok {
+                    return invalid(
+                        "options.cookies",
+                        format!("the domain of cookie {} is not a host name", cookie.name),
+                    );
+                }
+            }
+            if let Some(path) = &cookie.path {
+                if !path.starts_with('/')
+                    || path.len() > 1024
+                    || path.bytes().any(|b| b.is_ascii_control() || b == b';')
+                {
+                    return invalid(
+                        "options.cookies",
+                        format!("the path of cookie {} must start with / ", cookie.name),
+                    );
+                }
+            }
         }
         if let Some(agent) = &self.user_agent {
             if agent.trim().is_empty() || agent.len() > 512 || agent.chars().any(char::is_control) {
@@ -637,6 +666,16 @@ mod tests {
                 json!({"cookies": [{"name": "a", "value": "b;c"}]}),
                 "cookie",
                 "cookie injection",
+            ),
+            (
+                json!({"cookies": [{"name": "a", "value": "b", "domain": "http://x/"}]}),
+                "domain of cookie a",
+                "cookie domain that is not a host",
+            ),
+            (
+                json!({"cookies": [{"name": "a", "value": "b", "path": "relative"}]}),
+                "path of cookie a",
+                "relative cookie path",
             ),
             (
                 json!({"user_agent": "a\nb"}),

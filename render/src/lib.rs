@@ -66,6 +66,8 @@ pub enum RenderError {
     Unreachable(String),
     #[error("the page did not finish rendering within {} seconds", .0.as_secs())]
     Timeout(Duration),
+    #[error("nothing matched the selector {selector:?} within {} seconds", .waited.as_secs())]
+    SelectorNotFound { selector: String, waited: Duration },
     #[error("Chromium is unavailable: {0}")]
     BrowserUnavailable(String),
     #[error("Chromium crashed: {0}")]

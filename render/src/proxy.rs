@@ -38,6 +38,8 @@ type ProxyBody = BoxBody<Bytes, hyper::Error>;
 
 /// Header on the proxy's own refusal responses.
 pub const GUARD_HEADER: &str = "x-folio-guard";
+/// On the proxy's own 502s (`x-folio-guard: unreachable`): why nothing answered.
+pub const UNREACHABLE_HEADER: &str = "x-folio-unreachable";
 /// Refusals remembered for attribution; older ones are forgotten first.
 const MAX_REFUSALS_KEPT: usize = 256;
 
@@ -165,12 +167,36 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respo
     })
 }
 
+/// Connects to a checked address; the error is a reason a person understands.
 async fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
+    use std::io::ErrorKind;
     match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(e)) => Err(format!("could not connect to {addr}: {e}")),
-        Err(_) => Err(format!("connecting to {addr} timed out")),
+        Ok(Err(e)) => Err(match e.kind() {
+            ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
+                "the connection was closed".to_owned()
+            }
+            ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => "address unreachable".to_owned(),
+            _ => format!("could not connect: {e}"),
+        }),
+        Err(_) => Err("connection timed out".to_owned()),
     }
+}
+
+/// The proxy's stand-in when the site could not be reached: marked, so the engine reports the
+/// reason instead of "HTTP status 502", which nobody answered.
+fn unreachable(reason: String) -> Response<ProxyBody> {
+    let mut response = text(StatusCode::BAD_GATEWAY, reason.clone());
+    let headers = response.headers_mut();
+    headers.insert(
+        GUARD_HEADER,
+        hyper::header::HeaderValue::from_static("unreachable"),
+    );
+    if let Ok(value) = hyper::header::HeaderValue::from_str(&reason) {
+        headers.insert(UNREACHABLE_HEADER, value);
+    }
+    response
 }
 
 /// `CONNECT host:port`: HTTPS and WebSockets. The tunnel goes to the checked address only.
@@ -185,7 +211,7 @@ async fn tunnel(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Pro
     };
     let upstream = match connect(addr).await {
         Ok(stream) => stream,
-        Err(message) => return text(StatusCode::BAD_GATEWAY, message),
+        Err(message) => return unreachable(message),
     };
     tokio::spawn(async move {
         match hyper::upgrade::on(request).await {
@@ -227,7 +253,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
     };
     let upstream = match connect(addr).await {
         Ok(stream) => stream,
-        Err(message) => return text(StatusCode::BAD_GATEWAY, message),
+        Err(message) => return unreachable(message),
     };
     let (mut sender, connection) = match hyper::client::conn::http1::Builder::new()
         .preserve_header_case(true)
@@ -236,7 +262,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
         .await
     {
         Ok(pair) => pair,
-        Err(e) => return text(StatusCode::BAD_GATEWAY, format!("upstream handshake failed: {e}")),
+        Err(e) => return unreachable(format!("the site did not speak HTTP: {e}")),
     };
     tokio::spawn(async move {
         let _ = connection.with_upgrades().await;
@@ -257,6 +283,6 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
     }
     match sender.send_request(request).await {
         Ok(response) => response.map(BodyExt::boxed),
-        Err(e) => text(StatusCode::BAD_GATEWAY, format!("upstream request failed: {e}")),
+        Err(e) => unreachable(format!("the site closed the connection without an answer: {e}")),
     }
 }

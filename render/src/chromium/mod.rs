@@ -25,7 +25,9 @@ use chromiumoxide::cdp::browser_protocol::network::{
     CookieParam, EventLoadingFailed, EventRequestWillBeSent, EventResponseReceived, EventWebSocketCreated,
     Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
-use chromiumoxide::cdp::browser_protocol::page::{EventLifecycleEvent, NavigateParams, PrintToPdfParams};
+use chromiumoxide::cdp::browser_protocol::page::{
+    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams,
+};
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams, GetTargetInfoParams,
@@ -611,7 +613,15 @@ async fn print(
             })
             .collect();
         // Network.setCookies directly: chromiumoxide's helper refuses while the tab is blank.
-        page.execute(SetCookiesParams::new(cookies)).await.map_err(cdp)?;
+        page.execute(SetCookiesParams::new(cookies))
+            .await
+            .map_err(|e| match e {
+                chromiumoxide::error::CdpError::Chrome(error) => RenderError::InvalidOptions {
+                    field: "options.cookies",
+                    reason: error.message,
+                },
+                other => cdp(other),
+            })?;
     }
     if slot.applied.media != Some(options.media) {
         let media = match options.media {
@@ -643,7 +653,34 @@ async fn print(
         .as_ref()
         .and_then(|request| request.failure_text.clone())
     {
-        return Err(RenderError::Unreachable(format!("{}: {failure}", url.as_str())));
+        return Err(RenderError::Unreachable(format!(
+            "{}: {}",
+            url.as_str(),
+            describe_net_error(&failure)
+        )));
+    }
+    // The guard proxy could not reach the site: its stand-in response is nobody's answer.
+    if let Some(reason) = navigation
+        .as_ref()
+        .and_then(|request| request.response.as_ref())
+        .and_then(|response| proxy_unreachable_reason(&response.headers))
+    {
+        return Err(RenderError::Unreachable(format!("{}: {reason}", url.as_str())));
+    }
+    // Chromium shows its own error page for a navigation it could not make (a port it will not
+    // use, for one); that page is not the user's.
+    let frames = page.execute(GetFrameTreeParams::default()).await.map_err(cdp)?;
+    if frames.result.frame_tree.frame.unreachable_url.is_some() {
+        let code: Option<String> = page
+            .evaluate(NET_ERROR_CODE_JS)
+            .await
+            .ok()
+            .and_then(|value| value.into_value().ok());
+        return Err(RenderError::Unreachable(format!(
+            "{}: {}",
+            url.as_str(),
+            describe_net_error(code.as_deref().unwrap_or("the page could not be loaded"))
+        )));
     }
     if let Some(mut events) = lifecycle {
         let main_frame = page.mainframe().await.map_err(cdp)?;
@@ -672,22 +709,7 @@ async fn print(
         .map_err(cdp)?;
     }
     if let Some(selector) = &options.wait_for_selector {
-        let probe = format!(
-            "document.querySelector({}) !== null",
-            serde_json::to_string(selector).unwrap_or_default()
-        );
-        loop {
-            let found: bool = page
-                .evaluate(probe.as_str())
-                .await
-                .map_err(cdp)?
-                .into_value()
-                .unwrap_or(false);
-            if found {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_for_selector(page, selector, t0 + budget.saturating_sub(SELECTOR_MARGIN)).await?;
     }
     if options.wait_delay_ms > 0 {
         let delay = Duration::from_millis(options.wait_delay_ms).min(budget);
@@ -695,7 +717,19 @@ async fn print(
     }
 
     let t_nav = t0.elapsed();
-    let bytes = page.pdf(print_params(options)).await.map_err(cdp)?;
+    let bytes = page.pdf(print_params(options)).await.map_err(|e| match e {
+        // Chromium refuses the print settings themselves (a page range past the last page):
+        // the same job would be refused again, so it is not retried.
+        chromiumoxide::error::CdpError::Chrome(error) => RenderError::InvalidOptions {
+            field: if error.message.to_ascii_lowercase().contains("page range") {
+                "options.page_ranges"
+            } else {
+                "options"
+            },
+            reason: error.message,
+        },
+        other => cdp(other),
+    })?;
     let t_pdf = t0.elapsed();
     // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
     let target = page
@@ -757,6 +791,94 @@ const LAZY_SCROLL_JS: &str = r#"(async () => {
   window.scrollTo(0, 0);
   return true;
 })()"#;
+
+/// How long before the job's deadline the wait for a selector gives up, so that its failure
+/// names the selector rather than the timeout.
+const SELECTOR_MARGIN: Duration = Duration::from_millis(300);
+
+/// Waits until `selector` matches in the page, or fails naming it at `deadline`. A selector the
+/// browser cannot parse fails at once: it would never match.
+async fn wait_for_selector(page: &Page, selector: &str, deadline: Instant) -> Result<(), RenderError> {
+    let probe = format!(
+        "(() => {{ try {{ return document.querySelector({}) !== null; }} catch (e) {{ return 'invalid'; }} }})()",
+        serde_json::to_string(selector).unwrap_or_default()
+    );
+    let started = Instant::now();
+    loop {
+        let answer: serde_json::Value = page
+            .evaluate(probe.as_str())
+            .await
+            .map_err(RenderError::from_cdp)?
+            .into_value()
+            .unwrap_or_default();
+        match answer {
+            serde_json::Value::Bool(true) => return Ok(()),
+            serde_json::Value::String(_) => {
+                return Err(RenderError::InvalidOptions {
+                    field: "options.wait_for_selector",
+                    reason: format!("{selector:?} is not a valid CSS selector"),
+                })
+            }
+            _ => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(RenderError::SelectorNotFound {
+                selector: selector.to_owned(),
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The error code Chromium's own error page shows (its `loadTimeData` carries it).
+const NET_ERROR_CODE_JS: &str = r#"(() => {
+  const found = document.documentElement.outerHTML.match(/"errorCode":\s*"(ERR_[A-Z_0-9]+)"/)
+    || (document.querySelector(".error-code") || {}).textContent?.match(/ERR_[A-Z_0-9]+/);
+  return found ? found[found.length - 1] : null;
+})()"#;
+
+/// A network error code (`net::ERR_CONNECTION_REFUSED`) as a person would say it.
+fn describe_net_error(error: &str) -> String {
+    let code = error.trim().trim_start_matches("net::");
+    let reason = match code {
+        "ERR_CONNECTION_REFUSED" => "connection refused",
+        "ERR_NAME_NOT_RESOLVED" | "ERR_NAME_RESOLUTION_FAILED" => "name not resolved",
+        "ERR_UNSAFE_PORT" => "port not allowed",
+        "ERR_CONNECTION_TIMED_OUT" | "ERR_TIMED_OUT" => "connection timed out",
+        "ERR_CONNECTION_RESET" | "ERR_CONNECTION_CLOSED" => "the connection was closed",
+        "ERR_EMPTY_RESPONSE" => "the server sent nothing",
+        "ERR_ADDRESS_UNREACHABLE" | "ERR_INTERNET_DISCONNECTED" => "address unreachable",
+        "ERR_TOO_MANY_REDIRECTS" => "too many redirects",
+        "ERR_TUNNEL_CONNECTION_FAILED" => "could not connect",
+        "ERR_INVALID_URL" => "invalid address",
+        "ERR_BLOCKED_BY_CLIENT" | "ERR_BLOCKED_BY_RESPONSE" => "blocked",
+        code if code.starts_with("ERR_CERT_") => "the site's certificate is not valid",
+        code if code.starts_with("ERR_SSL_") => "the secure connection failed",
+        _ => return code.to_owned(),
+    };
+    if code.starts_with("ERR_") {
+        format!("{reason} ({code})")
+    } else {
+        reason.to_owned()
+    }
+}
+
+/// The reason the guard proxy gave in place of a response it could not get.
+fn proxy_unreachable_reason(headers: &Headers) -> Option<String> {
+    let headers = headers.inner().as_object()?;
+    let marked = headers
+        .iter()
+        .any(|(name, value)| name.eq_ignore_ascii_case(crate::proxy::GUARD_HEADER) && value == "unreachable");
+    if !marked {
+        return None;
+    }
+    headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(crate::proxy::UNREACHABLE_HEADER))
+        .and_then(|(_, value)| value.as_str().map(str::to_owned))
+        .or_else(|| Some("could not connect".to_owned()))
+}
 
 fn print_params(options: &RenderOptions) -> PrintToPdfParams {
     let (width, height) = options.paper_size_inches();

@@ -305,3 +305,63 @@ async fn a_page_cannot_spoof_its_page_count_or_give_itself_an_endless_name() {
         "the browser's own title, not the one the page's script reports: {title}"
     );
 }
+
+#[tokio::test]
+async fn a_page_that_fails_to_load_is_a_failed_job_with_a_reason_never_a_pdf() {
+    let engine = engine(folio_render::Guard::allow_private(), 20);
+    // A port Chromium itself refuses to use.
+    let unsafe_port = engine
+        .render(&page_url("http://127.0.0.1:1/"), &RenderOptions::default())
+        .await;
+    let err = unsafe_port.expect_err("no PDF of Chromium's error page");
+    assert!(err.to_string().contains("port not allowed"), "{err}");
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let refused = engine
+        .render(&page_url(&format!("http://{closed}/")), &RenderOptions::default())
+        .await;
+    let err = refused.expect_err("no PDF of an error page");
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    assert!(!err.to_string().contains("502"), "nothing answered: {err}");
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn failures_that_can_never_succeed_are_permanent_and_say_why() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let url = page_url(&site.url("/article"));
+    let past_the_end = RenderOptions {
+        page_ranges: Some("40-50".into()),
+        ..RenderOptions::default()
+    };
+    let err = engine.render(&url, &past_the_end).await.unwrap_err();
+    assert!(!err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("page_ranges"), "{err}");
+
+    let invalid_selector = RenderOptions {
+        wait_for_selector: Some("#ok[".into()),
+        ..RenderOptions::default()
+    };
+    let err = engine.render(&url, &invalid_selector).await.unwrap_err();
+    assert!(!err.is_retryable(), "{err}");
+    assert!(err.to_string().contains("wait_for_selector"), "{err}");
+
+    let short = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
+        timeout: std::time::Duration::from_secs(3),
+        ..engine.config().clone()
+    });
+    let never = RenderOptions {
+        wait_for_selector: Some("#never-there".into()),
+        ..RenderOptions::default()
+    };
+    let err = short.render(&url, &never).await.unwrap_err();
+    assert!(!err.is_retryable(), "{err}");
+    assert!(
+        err.to_string().contains("#never-there"),
+        "the timeout names the selector: {err}"
+    );
+}
