@@ -66,7 +66,7 @@ pub struct ChromiumConfig {
 
 pub struct ChromiumEngine {
     config: ChromiumConfig,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     current: AsyncMutex<Option<Arc<BrowserHandle>>>,
     generation: AtomicU64,
 }
@@ -126,7 +126,7 @@ struct Applied {
 impl ChromiumEngine {
     pub fn new(config: ChromiumConfig) -> Self {
         Self {
-            permits: Semaphore::new(config.concurrency.max(1)),
+            permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
             config,
             current: AsyncMutex::new(None),
             generation: AtomicU64::new(0),
@@ -186,9 +186,10 @@ impl ChromiumEngine {
         options: &RenderOptions,
     ) -> Result<RenderedPdf, RenderError> {
         let started = Instant::now();
-        let _permit = self
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| RenderError::Internal("engine closed".into()))?;
         // Refuse a forbidden page before touching the browser: the clearest error, and no
@@ -239,14 +240,14 @@ impl ChromiumEngine {
         });
         slot.jobs += 1;
         if outcome.is_ok() && slot.jobs < SLOT_JOBS && refusals.is_empty() {
-            handle
-                .idle_slots
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(slot);
+            // The page leaves the tab before the tab is reused or parked, so its timers, workers
+            // and sockets stop with the job. The job's answer does not wait for that; the next
+            // job does (the permit goes with the tab).
+            tokio::spawn(park_slot(handle.clone(), slot, permit));
         } else {
             // A tab that failed, saw a refusal or is worn out is closed, not reused.
             tokio::spawn(close_slot(handle.clone(), slot));
+            drop(permit);
         }
 
         // A refused request fails the render even if Chromium printed something: the page
@@ -462,6 +463,22 @@ impl BrowserHandle {
             RenderError::BrowserUnavailable(message)
         }
     }
+}
+
+/// Takes a finished job's page out of its tab (to `about:blank`), then returns the tab to the
+/// idle pool; a tab that cannot leave its page in time is closed instead.
+async fn park_slot(handle: Arc<BrowserHandle>, slot: Slot, permit: tokio::sync::OwnedSemaphorePermit) {
+    let blank = tokio::time::timeout(HOUSEKEEPING_TIMEOUT, slot.page.goto("about:blank")).await;
+    if matches!(blank, Ok(Ok(_))) {
+        handle
+            .idle_slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(slot);
+    } else {
+        close_slot(handle, slot).await;
+    }
+    drop(permit);
 }
 
 /// Closes a tab and its context in the background; a browser that cannot do so in time is

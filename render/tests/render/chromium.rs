@@ -365,3 +365,55 @@ async fn failures_that_can_never_succeed_are_permanent_and_say_why() {
         "the timeout names the selector: {err}"
     );
 }
+
+#[tokio::test]
+async fn a_finished_page_leaves_its_tab_and_stops_running() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    engine
+        .render(
+            &page_url(&site.url("/hostile/keeps-running.html")),
+            &RenderOptions::default(),
+        )
+        .await
+        .unwrap();
+    // The tab is parked in the background: give it a moment, then count what still arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before = site.hits();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        site.hits(),
+        before,
+        "the page's timers kept calling after the job"
+    );
+}
+
+#[tokio::test]
+async fn webrtc_sends_nothing_around_the_guard() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let listener = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = received.clone();
+    let listening = tokio::spawn(async move {
+        let mut buffer = [0u8; 2048];
+        while listener.recv_from(&mut buffer).await.is_ok() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let options = RenderOptions {
+        wait_delay_ms: 1500,
+        ..RenderOptions::default()
+    };
+    let url = page_url(&site.url(&format!("/hostile/webrtc.html?port={port}")));
+    let pdf = engine.render(&url, &options).await.unwrap();
+    eprintln!("page said: {}", pdf_text(&pdf.bytes));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    listening.abort();
+    assert_eq!(
+        received.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "UDP datagrams reached an address the guard never checked"
+    );
+}
