@@ -45,6 +45,11 @@ pub struct Settings {
     /// Per-user limits: jobs queued or rendering at once, and bytes of stored PDFs.
     pub max_queued_jobs: u64,
     pub max_stored_bytes: u64,
+    /// Event streams one user may hold open at once.
+    pub max_event_streams: usize,
+    /// How long a client may take to send a request's headers, or to start its next request on
+    /// a kept-alive connection (not read from the environment: tests shorten it).
+    pub header_read_timeout: Duration,
     pub log_format: LogFormat,
     /// Chromium, timeouts and the SSRF guard, shared with `folio render` and the worker.
     pub render: folio_render::RenderSettings,
@@ -72,6 +77,8 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_queued_jobs: 200,
             max_stored_bytes: 1024 * 1024 * 1024,
+            max_event_streams: 10,
+            header_read_timeout: Duration::from_secs(30),
             log_format: LogFormat::Pretty,
             render: folio_render::RenderSettings::default(),
             aws: folio_core::settings::AwsTargets::default(),
@@ -149,6 +156,11 @@ impl Settings {
                 .map(parse_with(|v| v.parse::<u64>()))
                 .transpose()?
                 .unwrap_or(defaults.max_stored_bytes),
+            max_event_streams: get(names::MAX_EVENT_STREAMS)
+                .map(parse_with(|v| v.parse::<usize>()))
+                .transpose()?
+                .unwrap_or(defaults.max_event_streams),
+            header_read_timeout: defaults.header_read_timeout,
             log_format: get(names::LOG_FORMAT)
                 .map(one_of(&[
                     ("pretty", LogFormat::Pretty),
@@ -194,6 +206,7 @@ impl std::fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_queued_jobs", &self.max_queued_jobs)
             .field("max_stored_bytes", &self.max_stored_bytes)
+            .field("max_event_streams", &self.max_event_streams)
             .field("log_format", &self.log_format)
             .field("render", &self.render)
             .field("aws", &self.aws)

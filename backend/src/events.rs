@@ -4,7 +4,8 @@
 //! and the in-process worker), so the file index is wrapped to publish each change on a
 //! broadcast channel the event streams listen to. No polling, no extra queries.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use folio_core::ports::{FileIndex, FileUpdate, PortError, Usage};
@@ -29,17 +30,54 @@ pub struct FileEvent {
 #[derive(Clone)]
 pub struct Events {
     sender: broadcast::Sender<FileEvent>,
+    /// Streams open per user, for the per-user limit.
+    open_streams: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
 
 impl Default for Events {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(BUFFER).0,
+            open_streams: Arc::default(),
+        }
+    }
+}
+
+/// One of a user's open event streams; the count goes down when it is dropped (the client
+/// went away or the server stops).
+pub struct StreamSlot {
+    owner: Uuid,
+    open_streams: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.open_streams.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.owner) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.owner);
+            }
         }
     }
 }
 
 impl Events {
+    /// Counts a new stream for `owner`, unless they already hold `max`: checked and counted
+    /// under one lock, so parallel requests cannot slip past the limit.
+    pub fn open_stream(&self, owner: Uuid, max: usize) -> Option<StreamSlot> {
+        let mut open = self.open_streams.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(owner).or_default();
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            owner,
+            open_streams: self.open_streams.clone(),
+        })
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<FileEvent> {
         self.sender.subscribe()
     }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod openapi;
 pub mod routes;
+pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -208,13 +208,14 @@ impl Application {
             ));
             tokio::spawn(worker.run(until_stopped(stopped.clone())))
         });
-        axum::serve(
+        let header_read_timeout = self.state.settings.header_read_timeout;
+        crate::serve::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            header_read_timeout,
+            until_stopped(stopped),
         )
-        .with_graceful_shutdown(until_stopped(stopped))
-        .await
-        .context("server failed")?;
+        .await;
         if let Some(worker) = worker {
             let _ = worker.await;
         }

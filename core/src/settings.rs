@@ -28,6 +28,8 @@ pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
 pub const MAX_QUEUED_JOBS: &str = "FOLIO_MAX_QUEUED_JOBS";
 /// Most bytes of PDFs one user may keep.
 pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
+/// Most event streams (`GET /api/v1/events`) one user may hold open at once.
+pub const MAX_EVENT_STREAMS: &str = "FOLIO_MAX_EVENT_STREAMS";
 /// The built SPA to serve at `/`; default `frontend/dist` under the working directory.
 pub const STATIC_DIR: &str = "FOLIO_STATIC_DIR";
 /// `pretty` (default) or `json`.
@@ -142,6 +144,7 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     MAX_BODY_BYTES,
     MAX_QUEUED_JOBS,
     MAX_STORED_BYTES,
+    MAX_EVENT_STREAMS,
     STATIC_DIR,
     LOG_FORMAT,
     SQS_QUEUE_URL,

@@ -22,7 +22,7 @@ pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("could not create {}", data_dir.display()))?;
+    crate::store::private_dir(data_dir)?;
     let mut bytes = [0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

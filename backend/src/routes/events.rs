@@ -19,7 +19,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::events::FileEvent;
+use crate::error::ApiError;
+use crate::events::{FileEvent, StreamSlot};
 use crate::startup::AppState;
 
 /// How often the index is read while one of the user's files is queued or rendering.
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 struct Watcher {
+    _slot: StreamSlot,
     state: AppState,
     owner: Uuid,
     receiver: broadcast::Receiver<FileEvent>,
@@ -135,14 +137,21 @@ impl Watcher {
     responses(
         (status = 200, description = "A stream of `event: file` with data `{\"id\", \"status\"}` (a file status or `deleted`), and `event: resync` when the client should reload the list", content_type = "text/event-stream", body = String),
         (status = 401, description = "Missing, invalid or revoked token", body = crate::openapi::ErrorResponse),
+        (status = 429, description = "The user already holds `FOLIO_MAX_EVENT_STREAMS` open streams (`too_many_streams`), with `Retry-After`", body = crate::openapi::ErrorResponse),
     ))]
 /// Each event is `event: file` with `{"id","status"}` (`status` is a file status or
 /// `deleted`); a listener that fell too far behind gets `event: resync` and should reload.
 async fn events(
     State(state): State<AppState>,
     user: AuthUser,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let max = state.settings.max_event_streams;
+    let slot = state
+        .events
+        .open_stream(user.user_id, max)
+        .ok_or(ApiError::TooManyStreams { max })?;
     let watcher = Watcher {
+        _slot: slot,
         receiver: state.events.subscribe(),
         owner: user.user_id,
         known: None,
@@ -154,5 +163,5 @@ async fn events(
         let event = watcher.next().await?;
         Some((Ok(event), watcher))
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

@@ -89,13 +89,48 @@ impl Db {
 }
 
 fn sqlite_url(data_dir: &Path) -> anyhow::Result<String> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("could not create the data directory {}", data_dir.display()))?;
+    private_dir(data_dir)?;
     let path = data_dir.join("folio.db");
+    // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the same mode.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&path)
+        .with_context(|| format!("could not create {}", path.display()))?;
+    #[cfg(unix)]
+    for file in ["folio.db", "folio.db-wal", "folio.db-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let file = data_dir.join(file);
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("could not make {} private", file.display()))?;
+        }
+    }
     let path = path
         .to_str()
         .context("the data directory path is not valid UTF-8")?;
     Ok(format!("sqlite://{path}?mode=rwc"))
+}
+
+/// Creates the data directory, or tightens an existing one, so that only Folio's user can read
+/// it (0700): it holds the database, the signing secret and every user's PDFs.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("could not create the data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("could not make {} private", dir.display()))?;
+    }
+    Ok(())
 }
 
 /// Now, as stored: Unix seconds.

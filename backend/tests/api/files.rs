@@ -427,3 +427,33 @@ async fn status_changes_arrive_over_server_sent_events_for_their_owner_only(db: 
         "bob saw alice's events"
     );
 }
+
+/// Only Folio's own user may read the data folder: the database, the signing secret and every
+/// user's PDFs (the embedded mode keeps them all there).
+#[tokio::test]
+async fn the_data_folder_and_everything_in_it_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = serve_page().await;
+    let app = library_app(Database::Sqlite, site).await;
+    let (_, token) = app.signed_in_user().await;
+    let id = app
+        .requested(&token, &json!({ "url": format!("http://{site}/article") }))
+        .await;
+    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mut seen = 0;
+    let mut pending = vec![app.data_dir.path().to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 2, "the database and the PDF at least");
+}

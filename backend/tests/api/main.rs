@@ -10,6 +10,7 @@ mod errors;
 mod file_index;
 mod files;
 mod health;
+mod limits;
 mod openapi;
 mod queue;
 mod sessions;

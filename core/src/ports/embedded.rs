@@ -253,13 +253,25 @@ impl super::ObjectStore for LocalStore {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_else(|| self.root.clone());
-        tokio::fs::create_dir_all(&dir).await.map_err(store_error)?;
+        // Users' PDFs are for Folio's eyes only: folders 0700, files 0600.
+        let mut folders = tokio::fs::DirBuilder::new();
+        folders.recursive(true);
+        #[cfg(unix)]
+        folders.mode(0o700);
+        folders.create(&dir).await.map_err(store_error)?;
         // Written beside the target and renamed: a reader never sees half a PDF, and a crash
         // mid-write leaves only a temporary file behind.
         let temp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
         let write = async {
-            tokio::fs::write(&temp, &bytes).await?;
-            tokio::fs::File::open(&temp).await?.sync_all().await?;
+            use tokio::io::AsyncWriteExt;
+            let mut options = tokio::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut file = options.open(&temp).await?;
+            file.write_all(&bytes).await?;
+            file.sync_all().await?;
+            drop(file);
             tokio::fs::rename(&temp, &path).await
         };
         if let Err(e) = write.await {

@@ -1,0 +1,88 @@
+//! Limits a hostile client runs into: open event streams per user, slow or idle connections.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{assert_error, spawn_app_with, Database};
+
+#[tokio::test]
+async fn event_streams_per_user_are_limited_and_freed_when_closed() {
+    let app = spawn_app_with(Database::Sqlite, |s| s.max_event_streams = 3).await;
+    let (_, token) = app.signed_in_user().await;
+    let (_, other) = app.signed_in_user().await;
+    let open = |token: String| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/events");
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    // 40 at once: exactly the limit is let in, whatever the interleaving.
+    let attempts: Vec<_> = (0..40).map(|_| tokio::spawn(open(token.clone()))).collect();
+    let mut streams = Vec::new();
+    let mut refused = 0;
+    for attempt in attempts {
+        let response = attempt.await.unwrap();
+        match response.status().as_u16() {
+            200 => streams.push(response),
+            429 => {
+                assert_eq!(response.headers()["retry-after"], "5");
+                assert_error(response, 429, "too_many_streams").await;
+                refused += 1;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((streams.len(), refused), (3, 37));
+    // Another user is not affected.
+    assert_eq!(open(other).await.status(), 200);
+    // Closing one stream frees its place.
+    drop(streams.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = open(token.clone()).await;
+        if response.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a closed stream never freed its place");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed() {
+    let app = spawn_app_with(Database::Sqlite, |s| {
+        s.header_read_timeout = Duration::from_secs(1)
+    })
+    .await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+
+    // Headers that never finish.
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buffer)).await;
+    assert!(
+        read.is_ok(),
+        "the server kept a connection with unfinished headers open"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // A connection that says nothing at all.
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(10), idle.read_to_end(&mut buffer)).await;
+    assert!(read.is_ok(), "the server kept a silent connection open");
+
+    // A kept-alive connection after its request.
+    let mut kept = tokio::net::TcpStream::connect(&address).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 1024];
+    let n = kept.read(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    let read = tokio::time::timeout(Duration::from_secs(10), kept.read_to_end(&mut buffer)).await;
+    assert!(read.is_ok(), "the server kept an idle kept-alive connection open");
+}
