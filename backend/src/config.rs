@@ -38,6 +38,8 @@ pub struct Settings {
     pub token_ttl: Duration,
     pub session_policy: SessionPolicy,
     pub signup: SignupPolicy,
+    pub signup_max_per_ip: u32,
+    pub signup_window: Duration,
     pub signin_max_failures: u32,
     pub signin_window: Duration,
     pub trusted_proxies: Vec<IpNet>,
@@ -71,6 +73,8 @@ impl Default for Settings {
             token_ttl: Duration::from_secs(24 * 60 * 60),
             session_policy: SessionPolicy::Multi,
             signup: SignupPolicy::Open,
+            signup_max_per_ip: 10,
+            signup_window: Duration::from_secs(60 * 60),
             signin_max_failures: 10,
             signin_window: Duration::from_secs(5 * 60),
             trusted_proxies: Vec::new(),
@@ -132,6 +136,14 @@ impl Settings {
                 ]))
                 .transpose()?
                 .unwrap_or(defaults.signup),
+            signup_max_per_ip: get(names::SIGNUP_MAX_PER_IP)
+                .map(parse_with(|v| v.parse::<u32>()))
+                .transpose()?
+                .unwrap_or(defaults.signup_max_per_ip),
+            signup_window: get(names::SIGNUP_WINDOW)
+                .map(seconds)
+                .transpose()?
+                .unwrap_or(defaults.signup_window),
             signin_max_failures: get(names::SIGNIN_MAX_FAILURES)
                 .map(parse_with(|v| v.parse::<u32>()))
                 .transpose()?
@@ -200,6 +212,8 @@ impl std::fmt::Debug for Settings {
             .field("token_ttl", &self.token_ttl)
             .field("session_policy", &self.session_policy)
             .field("signup", &self.signup)
+            .field("signup_max_per_ip", &self.signup_max_per_ip)
+            .field("signup_window", &self.signup_window)
             .field("signin_max_failures", &self.signin_max_failures)
             .field("signin_window", &self.signin_window)
             .field("trusted_proxies", &self.trusted_proxies)

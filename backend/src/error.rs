@@ -34,6 +34,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    #[error("too many accounts were created from this address; try again in {retry_after_secs} seconds")]
+    TooManySignUps { retry_after_secs: u64 },
+    #[error("the server is checking too many passwords at once; try again in a moment")]
+    Busy,
     #[error("{0}")]
     QuotaExceeded(String),
     #[error("at most {max} event streams may be open at once; close one (another tab?) first")]
@@ -69,9 +73,11 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RateLimited { .. } | Self::QuotaExceeded(_) | Self::TooManyStreams { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Self::RateLimited { .. }
+            | Self::TooManySignUps { .. }
+            | Self::QuotaExceeded(_)
+            | Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -88,7 +94,8 @@ impl ApiError {
             Self::PayloadTooLarge => "payload_too_large",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::RateLimited { .. } => "rate_limited",
+            Self::RateLimited { .. } | Self::TooManySignUps { .. } => "rate_limited",
+            Self::Busy => "unavailable",
             Self::QuotaExceeded(_) => "quota_exceeded",
             Self::TooManyStreams { .. } => "too_many_streams",
             Self::Unavailable(_) => "unavailable",
@@ -128,10 +135,15 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
-            Self::RateLimited { retry_after_secs } => {
+            Self::RateLimited { retry_after_secs } | Self::TooManySignUps { retry_after_secs } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            Self::Busy => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             Self::TooManyStreams { .. } => {
                 response
@@ -202,6 +214,15 @@ impl From<sqlx::Error> for ApiError {
                 Self::Unavailable(anyhow::Error::new(e))
             }
             other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<crate::auth::HashError> for ApiError {
+    fn from(error: crate::auth::HashError) -> Self {
+        match error {
+            crate::auth::HashError::Busy => Self::Busy,
+            crate::auth::HashError::Failed(cause) => Self::Internal(cause),
         }
     }
 }

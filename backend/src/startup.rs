@@ -18,7 +18,7 @@ use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::{load_or_create_secret, FailureLimiter, PasswordHasher, TokenKeys};
+use crate::auth::{load_or_create_secret, PasswordHasher, TokenKeys, WindowLimiter};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::events::{Events, NotifyingIndex};
@@ -39,7 +39,10 @@ pub struct AppStateInner {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub tokens: TokenKeys,
-    pub limiter: FailureLimiter,
+    /// Failed sign-ins (and password checks), per client address and per account and address.
+    pub limiter: WindowLimiter,
+    /// Accounts created, per client address.
+    pub signups: WindowLimiter,
     pub ports: Ports,
     /// The embedded queue, for cancelling a job whose file is deleted before it starts.
     pub embedded_queue: Option<SqlQueue>,
@@ -155,7 +158,8 @@ impl Application {
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,
-            limiter: FailureLimiter::new(settings.signin_max_failures, settings.signin_window),
+            limiter: WindowLimiter::new(settings.signin_max_failures, settings.signin_window),
+            signups: WindowLimiter::new(settings.signup_max_per_ip, settings.signup_window),
             db,
             settings,
         }));

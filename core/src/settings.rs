@@ -16,6 +16,10 @@ pub const TOKEN_TTL: &str = "FOLIO_TOKEN_TTL";
 pub const SESSION_POLICY: &str = "FOLIO_SESSION_POLICY";
 /// `open` (default) or `closed`.
 pub const SIGNUP: &str = "FOLIO_SIGNUP";
+/// Accounts one client address may create within the sign-up window.
+pub const SIGNUP_MAX_PER_IP: &str = "FOLIO_SIGNUP_MAX_PER_IP";
+/// Length of the sign-up window, in seconds.
+pub const SIGNUP_WINDOW: &str = "FOLIO_SIGNUP_WINDOW";
 /// Failed sign-in attempts allowed per client IP and per account within the window.
 pub const SIGNIN_MAX_FAILURES: &str = "FOLIO_SIGNIN_MAX_FAILURES";
 /// Length of the failed sign-in window, in seconds.
@@ -138,6 +142,8 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     TOKEN_TTL,
     SESSION_POLICY,
     SIGNUP,
+    SIGNUP_MAX_PER_IP,
+    SIGNUP_WINDOW,
     SIGNIN_MAX_FAILURES,
     SIGNIN_WINDOW,
     TRUSTED_PROXIES,

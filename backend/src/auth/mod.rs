@@ -8,7 +8,7 @@ mod secret;
 mod tokens;
 
 pub use extractor::AuthUser;
-pub use password::PasswordHasher;
-pub use rate_limit::FailureLimiter;
+pub use password::{HashError, PasswordHasher};
+pub use rate_limit::{Reservation, WindowLimiter};
 pub use secret::load_or_create_secret;
 pub use tokens::{IssuedToken, TokenKeys};

@@ -1,7 +1,10 @@
-//! Counts failed sign-ins per client address and per account in a sliding window.
+//! Counts events (failed sign-ins, sign-ups) per key in a sliding window.
 //!
-//! Only failures count, so a user who types their password right is never slowed down, while a
-//! guesser is stopped after `max_failures` whichever address or account they rotate.
+//! An attempt is *reserved* before the slow work it guards (a password check, creating an
+//! account) and counted at once; it is released again if it turns out not to count (the password
+//! was right, the account was not created). So however many requests arrive together, at most
+//! `max` of them per key are ever let through to the slow work: a check-then-record limiter
+//! lets every parallel request past the check before the first one records.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -10,76 +13,89 @@ use std::time::{Duration, Instant};
 /// Above this many tracked keys, stale ones are dropped before a new one is added.
 const PRUNE_ABOVE: usize = 10_000;
 
-pub struct FailureLimiter {
-    max_failures: usize,
+pub struct WindowLimiter {
+    max: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    events: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
-impl FailureLimiter {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
+/// An attempt counted against its keys until it is released.
+#[must_use = "release it if the attempt turns out not to count"]
+pub struct Reservation {
+    keys: Vec<String>,
+    at: Instant,
+}
+
+impl WindowLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
         Self {
-            max_failures: max_failures as usize,
+            max: max as usize,
             window,
-            failures: Mutex::new(HashMap::new()),
+            events: Mutex::new(HashMap::new()),
         }
     }
 
-    /// `Err(seconds to wait)` when any of `keys` has used up its failures.
-    pub fn check(&self, keys: &[&str]) -> Result<(), u64> {
+    /// Counts an attempt against every key, or `Err(seconds to wait)` when any key has used up
+    /// its window; checked and counted under one lock.
+    pub fn reserve(&self, keys: &[&str]) -> Result<Reservation, u64> {
         let now = Instant::now();
-        let mut failures = self
-            .failures
+        let mut events = self
+            .events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut wait = Duration::ZERO;
         for key in keys {
-            if let Some(times) = failures.get_mut(*key) {
+            if let Some(times) = events.get_mut(*key) {
                 self.forget_old(times, now);
-                if times.len() >= self.max_failures {
-                    let oldest_relevant = times[times.len() - self.max_failures];
+                if times.len() >= self.max {
+                    let oldest_relevant = times[times.len() - self.max];
                     wait = wait.max(self.window.saturating_sub(now - oldest_relevant));
                 }
             }
         }
-        if wait.is_zero() {
-            Ok(())
-        } else {
+        if !wait.is_zero() || self.max == 0 {
             // Round up so a client that waits exactly Retry-After is let through.
-            Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+            let wait = wait.max(Duration::from_secs(1));
+            return Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
         }
-    }
-
-    pub fn record_failure(&self, keys: &[&str]) {
-        let now = Instant::now();
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if failures.len() > PRUNE_ABOVE {
-            failures.retain(|_, times| times.back().is_some_and(|last| now - *last < self.window));
+        if events.len() > PRUNE_ABOVE {
+            events.retain(|_, times| times.back().is_some_and(|last| now - *last < self.window));
         }
         for key in keys {
-            let times = failures.entry((*key).to_owned()).or_default();
-            self.forget_old(times, now);
-            times.push_back(now);
+            events.entry((*key).to_owned()).or_default().push_back(now);
+        }
+        Ok(Reservation {
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+            at: now,
+        })
+    }
+
+    /// The attempt did not count after all.
+    pub fn release(&self, reservation: Reservation) {
+        let mut events = self
+            .events
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for key in &reservation.keys {
+            if let Some(times) = events.get_mut(key) {
+                if let Some(i) = times.iter().position(|at| *at == reservation.at) {
+                    times.remove(i);
+                }
+            }
         }
     }
 
+    /// Forgets everything counted against `key`.
     pub fn clear(&self, key: &str) {
-        let mut failures = self
-            .failures
+        let mut events = self
+            .events
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        failures.remove(key);
+        events.remove(key);
     }
 
     fn forget_old(&self, times: &mut VecDeque<Instant>, now: Instant) {
         while times.front().is_some_and(|first| now - *first >= self.window) {
-            times.pop_front();
-        }
-        // Only the newest `max_failures` matter for the decision.
-        while times.len() > self.max_failures.max(1) {
             times.pop_front();
         }
     }
@@ -90,29 +106,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_after_max_failures_on_any_key_and_forgets_after_the_window() {
-        let limiter = FailureLimiter::new(3, Duration::from_millis(200));
+    fn blocks_after_max_on_any_key_and_forgets_after_the_window() {
+        let limiter = WindowLimiter::new(3, Duration::from_millis(200));
         for _ in 0..3 {
-            assert!(limiter.check(&["ip:a", "acct:x"]).is_ok());
-            limiter.record_failure(&["ip:a", "acct:x"]);
+            let _counted = limiter.reserve(&["ip:a", "acct:x"]).unwrap();
         }
-        let wait = limiter.check(&["ip:b", "acct:x"]).unwrap_err();
+        let wait = limiter.reserve(&["ip:b", "acct:x"]).err().unwrap();
         assert_eq!(wait, 1, "a sub-second wait rounds up to one second");
         assert!(
-            limiter.check(&["ip:a", "acct:y"]).is_err(),
+            limiter.reserve(&["ip:a", "acct:y"]).is_err(),
             "the address is blocked too"
         );
-        assert!(limiter.check(&["ip:b", "acct:y"]).is_ok(), "others are not");
+        assert!(limiter.reserve(&["ip:b", "acct:y"]).is_ok(), "others are not");
         std::thread::sleep(Duration::from_millis(250));
-        assert!(limiter.check(&["ip:a", "acct:x"]).is_ok());
+        assert!(limiter.reserve(&["ip:a", "acct:x"]).is_ok());
     }
 
     #[test]
-    fn clearing_an_account_lifts_its_block() {
-        let limiter = FailureLimiter::new(1, Duration::from_secs(60));
-        limiter.record_failure(&["acct:x"]);
-        assert!(limiter.check(&["acct:x"]).is_err());
-        limiter.clear("acct:x");
-        assert!(limiter.check(&["acct:x"]).is_ok());
+    fn a_released_attempt_does_not_count_and_parallel_ones_never_exceed_the_limit() {
+        let limiter = std::sync::Arc::new(WindowLimiter::new(10, Duration::from_secs(60)));
+        let granted: usize = (0..40)
+            .map(|_| {
+                let limiter = limiter.clone();
+                std::thread::spawn(move || limiter.reserve(&["ip:a"]).is_ok())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum();
+        assert_eq!(granted, 10);
+        let other = WindowLimiter::new(1, Duration::from_secs(60));
+        let attempt = other.reserve(&["k"]).unwrap();
+        other.release(attempt);
+        assert!(other.reserve(&["k"]).is_ok());
+        assert!(other.reserve(&["k"]).is_err());
+        other.clear("k");
+        assert!(other.reserve(&["k"]).is_ok());
     }
 }

@@ -88,9 +88,12 @@ fn rfc3339(unix_seconds: i64) -> String {
         (status = 403, description = "Sign-up is closed (`signup_closed`)", body = ErrorResponse),
         (status = 409, description = "The email is taken (`email_taken`)", body = ErrorResponse),
         (status = 422, description = "Invalid email or password; `field` names which", body = ErrorResponse),
+        (status = 429, description = "This address created `FOLIO_SIGNUP_MAX_PER_IP` accounts within `FOLIO_SIGNUP_WINDOW` (`rate_limited`); see `Retry-After`", body = ErrorResponse),
+        (status = 503, description = "Too many password checks at once (`unavailable`); see `Retry-After`", body = ErrorResponse),
     ))]
 async fn sign_up(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     if state.settings.signup == SignupPolicy::Closed {
@@ -101,15 +104,28 @@ async fn sign_up(
     }
     let email = Email::parse(&body.email)?;
     let password = Password::parse("password", body.password)?;
-    let hash = state.hasher.hash(password.expose()).await?;
+    // Counted before the slow part, so parallel sign-ups cannot all pass; given back if no
+    // account comes of it.
+    let counted = state
+        .signups
+        .reserve(&[&format!("ip:{ip}")])
+        .map_err(|retry_after_secs| ApiError::TooManySignUps { retry_after_secs })?;
     let id = Uuid::now_v7();
     let created_at = now();
-    users::insert(&state.db, id, email.as_str(), &hash, created_at)
-        .await
-        .on_unique_violation(|| ApiError::Conflict {
-            code: "email_taken",
-            message: "an account with this email already exists".to_owned(),
-        })?;
+    let created = async {
+        let hash = state.hasher.hash(password.expose()).await?;
+        users::insert(&state.db, id, email.as_str(), &hash, created_at)
+            .await
+            .on_unique_violation(|| ApiError::Conflict {
+                code: "email_taken",
+                message: "an account with this email already exists".to_owned(),
+            })
+    }
+    .await;
+    if let Err(e) = created {
+        state.signups.release(counted);
+        return Err(e);
+    }
     tracing::info!(user_id = %id, "account created");
     Ok((
         StatusCode::CREATED,
@@ -122,6 +138,7 @@ async fn sign_up(
         (status = 200, description = "Signed in; the token goes in `Authorization: Bearer`", body = SessionView),
         (status = 401, description = "Wrong email or password", body = ErrorResponse),
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ErrorResponse),
+        (status = 503, description = "Too many password checks at once (`unavailable`); see `Retry-After`", body = ErrorResponse),
     ))]
 /// Accepts `{"email","password"}` or HTTP Basic credentials, as `curl -u` and the old client send.
 async fn sign_in(
@@ -140,21 +157,37 @@ async fn sign_in(
     let account = Email::parse(&credentials.email)
         .map(|email| email.as_str().to_owned())
         .unwrap_or_else(|_| credentials.email.trim().to_lowercase());
+    // Failures count per address, and per account *from that address*: a guesser elsewhere
+    // cannot lock the owner out of their own account.
     let ip_key = format!("ip:{ip}");
-    let account_key = format!("account:{account}");
-    state
+    let account_key = format!("account:{account}@{ip}");
+    // Counted as a failure before the password is checked, so that however many arrive at
+    // once, at most the limit are ever checked; a right password gives it back.
+    let attempt = state
         .limiter
-        .check(&[&ip_key, &account_key])
+        .reserve(&[&ip_key, &account_key])
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
 
-    let user = users::find_by_email(&state.db, &account).await?;
-    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    let matched = state.hasher.verify(stored_hash, &credentials.password).await?;
-    let Some(user) = user.filter(|_| matched) else {
-        state.limiter.record_failure(&[&ip_key, &account_key]);
-        tracing::info!(%ip, "sign-in failed");
-        return Err(ApiError::InvalidCredentials);
+    let checked = async {
+        let user = users::find_by_email(&state.db, &account).await?;
+        let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+        let matched = state.hasher.verify(stored_hash, &credentials.password).await?;
+        Ok::<_, ApiError>(user.filter(|_| matched))
+    }
+    .await;
+    let user = match checked {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            tracing::info!(%ip, "sign-in failed");
+            return Err(ApiError::InvalidCredentials);
+        }
+        // Not an answer about the password: it does not count.
+        Err(e) => {
+            state.limiter.release(attempt);
+            return Err(e);
+        }
     };
+    state.limiter.release(attempt);
     state.limiter.clear(&account_key);
 
     let user_id: Uuid = user.id.parse().map_err(anyhow::Error::new)?;
@@ -312,24 +345,35 @@ async fn change_password(
     let new_password = Password::parse("new_password", body.new_password)?;
     // A stolen token must not become a way to guess the password without limit.
     let ip_key = format!("ip:{ip}");
-    let account_key = format!("account:{}", user.email);
-    state
+    let account_key = format!("account:{}@{ip}", user.email);
+    let attempt = state
         .limiter
-        .check(&[&ip_key, &account_key])
+        .reserve(&[&ip_key, &account_key])
         .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
-    let stored = users::find_by_id(&state.db, user.user_id)
-        .await?
-        .ok_or(ApiError::Unauthorized("user no longer exists"))?;
-    if !state
-        .hasher
-        .verify(Some(stored.password_hash), &body.current_password)
-        .await?
-    {
-        state.limiter.record_failure(&[&ip_key, &account_key]);
-        return Err(ApiError::Forbidden {
-            code: "wrong_password",
-            message: "current_password is not the account's password".to_owned(),
-        });
+    let checked = async {
+        let stored = users::find_by_id(&state.db, user.user_id)
+            .await?
+            .ok_or(ApiError::Unauthorized("user no longer exists"))?;
+        Ok::<_, ApiError>(
+            state
+                .hasher
+                .verify(Some(stored.password_hash), &body.current_password)
+                .await?,
+        )
+    }
+    .await;
+    match checked {
+        Ok(true) => state.limiter.release(attempt),
+        Ok(false) => {
+            return Err(ApiError::Forbidden {
+                code: "wrong_password",
+                message: "current_password is not the account's password".to_owned(),
+            })
+        }
+        Err(e) => {
+            state.limiter.release(attempt);
+            return Err(e);
+        }
     }
     let hash = state.hasher.hash(new_password.expose()).await?;
     let now = now();

@@ -18,6 +18,8 @@ crate::on_both_databases!(
     sign_in_with_http_basic_credentials,
     wrong_password_and_unknown_user_get_the_same_401,
     sign_in_is_rate_limited_per_account_then_429_with_retry_after,
+    parallel_wrong_passwords_are_checked_at_most_up_to_the_limit,
+    sign_ups_per_address_are_limited,
     sign_in_is_rate_limited_per_client_address,
     forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy,
     me_returns_the_current_user,
@@ -256,15 +258,17 @@ async fn sign_in_is_rate_limited_per_account_then_429_with_retry_after(db: Datab
     let app = spawn_app_with(db, |s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
     let email = unique_email();
     app.sign_up(&email, PASSWORD).await;
-    for attempt in 0..10 {
-        // A different address each time: the account limit must still apply.
-        let ip = format!("198.51.100.{attempt}");
+    let attacker = "198.51.100.7";
+    for _ in 0..10 {
         assert_eq!(
-            app.sign_in_from(&ip, &email, "wrong password").await.status(),
+            app.sign_in_from(attacker, &email, "wrong password")
+                .await
+                .status(),
             401
         );
     }
-    let response = app.sign_in_from("198.51.100.200", &email, PASSWORD).await;
+    // The attacker's address is stopped, even with the right password.
+    let response = app.sign_in_from(attacker, &email, PASSWORD).await;
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -274,15 +278,86 @@ async fn sign_in_is_rate_limited_per_account_then_429_with_retry_after(db: Datab
     let body = assert_error(response, 429, "rate_limited").await;
     assert!(body["error"]["message"].as_str().unwrap().contains("try again"));
 
-    // Another account from a fresh address is unaffected.
-    let other = unique_email();
-    app.sign_up(&other, PASSWORD).await;
+    // The owner, elsewhere, is not locked out of their own account by it.
     assert_eq!(
-        app.sign_in_from("198.51.100.201", &other, PASSWORD)
+        app.sign_in_from("198.51.100.200", &email, PASSWORD)
             .await
             .status(),
         200
     );
+}
+
+async fn parallel_wrong_passwords_are_checked_at_most_up_to_the_limit(db: Database) {
+    let app = spawn_app_with(db, |s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let email = unique_email();
+    app.sign_up(&email, PASSWORD).await;
+    let attempts: Vec<_> = (0..40)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/auth/sign-in");
+            let email = email.clone();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .header("x-forwarded-for", "198.51.100.9")
+                    .json(&serde_json::json!({ "email": email, "password": "wrong password" }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for attempt in attempts {
+        *statuses.entry(attempt.await.unwrap()).or_default() += 1;
+    }
+    assert_eq!(statuses.get(&401), Some(&10), "{statuses:?}");
+    assert_eq!(statuses.get(&429), Some(&30), "{statuses:?}");
+}
+
+async fn sign_ups_per_address_are_limited(db: Database) {
+    let app = spawn_app_with(db, |s| {
+        s.signup_max_per_ip = 3;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let sign_up_from = |ip: &'static str, email: String| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/auth/sign-up");
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", ip)
+                .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A refused sign-up (the email is taken) does not count.
+    let taken = unique_email();
+    assert_eq!(sign_up_from("203.0.113.5", taken.clone()).await.status(), 201);
+    assert_eq!(sign_up_from("203.0.113.5", taken).await.status(), 409);
+    let attempts: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(sign_up_from("203.0.113.5", unique_email())))
+        .collect();
+    let mut created = 0;
+    let mut last_refusal = None;
+    for attempt in attempts {
+        let response = attempt.await.unwrap();
+        match response.status().as_u16() {
+            201 => created += 1,
+            429 => last_refusal = Some(response),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 2, "three accounts per address, one made before");
+    let refusal = last_refusal.expect("the rest were refused");
+    assert!(refusal.headers().contains_key("retry-after"));
+    assert_error(refusal, 429, "rate_limited").await;
+    assert_eq!(sign_up_from("203.0.113.6", unique_email()).await.status(), 201);
 }
 
 async fn sign_in_is_rate_limited_per_client_address(db: Database) {
