@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,8 @@ use chromiumoxide::cdp::browser_protocol::network::{
     Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams,
+    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams, SetWebLifecycleStateParams,
+    SetWebLifecycleStateState,
 };
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
 use chromiumoxide::cdp::browser_protocol::target::{
@@ -53,6 +54,9 @@ const SLOT_JOBS: u32 = 100;
 /// Cleanup of a slot or a launch that takes longer than this means the browser is wedged.
 const HOUSEKEEPING_TIMEOUT: Duration = Duration::from_secs(10);
 const NETWORK_IDLE_FALLBACK: Duration = Duration::from_millis(500);
+/// How long a finished page may stay in a tab handed to a job that then took another tab.
+const IDLE_PAGE_GRACE: Duration = Duration::from_millis(250);
+static NEXT_SLOT_ID: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug, Clone)]
 pub struct ChromiumConfig {
@@ -67,6 +71,8 @@ pub struct ChromiumConfig {
 pub struct ChromiumEngine {
     config: ChromiumConfig,
     permits: Arc<Semaphore>,
+    /// Jobs waiting for a tab.
+    waiting: AtomicUsize,
     current: AsyncMutex<Option<Arc<BrowserHandle>>>,
     generation: AtomicU64,
 }
@@ -106,6 +112,8 @@ struct OwnerContext {
 }
 
 struct Slot {
+    /// Tells this tab apart in the idle pool.
+    id: u64,
     context: Arc<OwnerContext>,
     owner: String,
     page: Page,
@@ -127,6 +135,7 @@ impl ChromiumEngine {
     pub fn new(config: ChromiumConfig) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            waiting: AtomicUsize::new(0),
             config,
             current: AsyncMutex::new(None),
             generation: AtomicU64::new(0),
@@ -186,12 +195,10 @@ impl ChromiumEngine {
         options: &RenderOptions,
     ) -> Result<RenderedPdf, RenderError> {
         let started = Instant::now();
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| RenderError::Internal("engine closed".into()))?;
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = self.permits.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let permit = permit.map_err(|_| RenderError::Internal("engine closed".into()))?;
         // Refuse a forbidden page before touching the browser: the clearest error, and no
         // request leaves at all.
         self.config
@@ -240,10 +247,22 @@ impl ChromiumEngine {
         });
         slot.jobs += 1;
         if outcome.is_ok() && slot.jobs < SLOT_JOBS && refusals.is_empty() {
-            // The page leaves the tab before the tab is reused or parked, so its timers, workers
-            // and sockets stop with the job. The job's answer does not wait for that; the next
-            // job does (the permit goes with the tab).
-            tokio::spawn(park_slot(handle.clone(), slot, permit));
+            // The finished page leaves the tab (for `about:blank`) before the tab is parked, so
+            // its timers, workers and sockets stop with the job. When another job is already
+            // waiting for a tab it takes this one at once, and its navigation replaces the page;
+            // should the tab stay idle after all, the page leaves a moment later.
+            if self.waiting.load(Ordering::Relaxed) > 0 {
+                let id = slot.id;
+                handle
+                    .idle_slots
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(slot);
+                drop(permit);
+                tokio::spawn(leave_page_if_still_idle(handle.clone(), id));
+            } else {
+                tokio::spawn(park_slot(handle.clone(), slot, Some(permit)));
+            }
         } else {
             // A tab that failed, saw a refusal or is worn out is closed, not reused.
             tokio::spawn(close_slot(handle.clone(), slot));
@@ -392,6 +411,7 @@ impl ChromiumEngine {
         };
         match created {
             Ok(Ok((context, page))) => Ok(Slot {
+                id: NEXT_SLOT_ID.fetch_add(1, Ordering::Relaxed),
                 context,
                 owner: owner.to_owned(),
                 page,
@@ -465,9 +485,13 @@ impl BrowserHandle {
     }
 }
 
-/// Takes a finished job's page out of its tab (to `about:blank`), then returns the tab to the
-/// idle pool; a tab that cannot leave its page in time is closed instead.
-async fn park_slot(handle: Arc<BrowserHandle>, slot: Slot, permit: tokio::sync::OwnedSemaphorePermit) {
+/// Takes a finished page out of its tab (to `about:blank`), then returns the tab to the idle
+/// pool and lets the next job have a tab; a tab that cannot leave its page in time is closed.
+async fn park_slot(
+    handle: Arc<BrowserHandle>,
+    slot: Slot,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+) {
     let blank = tokio::time::timeout(HOUSEKEEPING_TIMEOUT, slot.page.goto("about:blank")).await;
     if matches!(blank, Ok(Ok(_))) {
         handle
@@ -479,6 +503,19 @@ async fn park_slot(handle: Arc<BrowserHandle>, slot: Slot, permit: tokio::sync::
         close_slot(handle, slot).await;
     }
     drop(permit);
+}
+
+/// For a tab handed straight back for a waiting job: if it is still idle after
+/// [`IDLE_PAGE_GRACE`] (that job took another tab), its page leaves now.
+async fn leave_page_if_still_idle(handle: Arc<BrowserHandle>, id: u64) {
+    tokio::time::sleep(IDLE_PAGE_GRACE).await;
+    let still_idle = {
+        let mut idle = handle.idle_slots.lock().unwrap_or_else(|p| p.into_inner());
+        idle.iter().position(|slot| slot.id == id).map(|i| idle.remove(i))
+    };
+    if let Some(slot) = still_idle {
+        park_slot(handle, slot, None).await;
+    }
 }
 
 /// Closes a tab and its context in the background; a browser that cannot do so in time is
