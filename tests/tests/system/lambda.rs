@@ -154,7 +154,12 @@ async fn lambda_sandbox_bootstrap_handles_an_sqs_event_under_a_lambda_runtime() 
         ("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()),
         ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
     ]);
-    let executable = binary("bootstrap").expect("bootstrap builds");
+    // `FOLIO_TEST_BOOTSTRAP` measures another build (a release one, for the cold-start figures
+    // in BENCHMARKS.md) with the same harness.
+    let executable = match std::env::var_os("FOLIO_TEST_BOOTSTRAP") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => binary("bootstrap").expect("bootstrap builds"),
+    };
     let started = Instant::now();
     let bootstrap = start_sandboxed_bootstrap(&executable, &env, logs.path());
     let log = logs.path().join("bootstrap.log");
