@@ -26,8 +26,7 @@ use chromiumoxide::cdp::browser_protocol::network::{
     Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams, SetWebLifecycleStateParams,
-    SetWebLifecycleStateState,
+    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams,
 };
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
 use chromiumoxide::cdp::browser_protocol::target::{
