@@ -64,6 +64,9 @@ pub enum RenderError {
     TargetStatus { status: u16, url: String },
     #[error("could not load the page: {0}")]
     Unreachable(String),
+    /// The page is built in a way the engine refuses to follow (hostile structure).
+    #[error("{0}")]
+    Unreadable(String),
     #[error("the page did not finish rendering within {} seconds", .0.as_secs())]
     Timeout(Duration),
     #[error("nothing matched the selector {selector:?} within {} seconds", .waited.as_secs())]

@@ -177,6 +177,7 @@ mod tests {
         let options = folio_core::RenderOptions::default();
         for paragraphs in [1, 40, 400] {
             let article = crate::reader::Article {
+                too_deep: false,
                 title: Some("Count".into()),
                 blocks: (0..paragraphs)
                     .map(|i| crate::reader::Block::Paragraph(format!("Paragraph {i} ").repeat(20)))
@@ -193,6 +194,7 @@ mod tests {
     fn a_title_that_imitates_a_page_tree_does_not_change_the_count() {
         let options = folio_core::RenderOptions::default();
         let article = crate::reader::Article {
+            too_deep: false,
             title: Some("<< /Type /Pages /Count 424242 >>".into()),
             blocks: vec![crate::reader::Block::Paragraph(
                 "<< /Type /Pages /Count 424242 >>".into(),

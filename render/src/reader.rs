@@ -146,10 +146,16 @@ pub enum Block {
 /// The readable content of a page: its title, its blocks and the links it cites.
 #[derive(Debug, Default)]
 pub struct Article {
+    /// The page nested elements deeper than [`MAX_NESTING`]; nothing past that was read.
+    pub too_deep: bool,
     pub title: Option<String>,
     pub blocks: Vec<Block>,
     pub links: Vec<String>,
 }
+
+/// Deepest element nesting the reader engine follows. Blink itself stops nesting at 512; a page
+/// far deeper than that is built to hurt, and is refused with a reason.
+pub const MAX_NESTING: usize = 4096;
 
 /// Characters of a filled header or footer kept per page: more than a line can show.
 const MAX_MARGIN_LINE_CHARS: usize = 500;
@@ -222,9 +228,17 @@ impl Walker {
     fn walk(&mut self, root: ElementRef<'_>) {
         // The element whose subtree is being passed over, until its closing edge.
         let mut skipping = None;
+        let mut depth = 0usize;
         for edge in root.traverse() {
             match edge {
                 Edge::Open(node) => {
+                    if node.value().is_element() {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            self.article.too_deep = true;
+                            return;
+                        }
+                    }
                     if skipping.is_some() || node == *root {
                         continue;
                     }
@@ -239,6 +253,9 @@ impl Walker {
                     }
                 }
                 Edge::Close(node) => {
+                    if node.value().is_element() {
+                        depth -= 1;
+                    }
                     if skipping == Some(node) {
                         skipping = None;
                     } else if skipping.is_none() && node != *root {
@@ -445,6 +462,11 @@ fn typeset_page(
     options: &RenderOptions,
 ) -> Result<(Vec<u8>, Option<String>, u32), RenderError> {
     let article = extract(html, url);
+    if article.too_deep {
+        return Err(RenderError::Unreadable(format!(
+            "the page nests elements more than {MAX_NESTING} deep; the reader engine does not follow it"
+        )));
+    }
     let bytes = typeset(&article, url, options)?;
     let pages = crate::pdf::page_count(&bytes).map_err(RenderError::Internal)?;
     Ok((bytes, article.title, pages))
@@ -577,8 +599,19 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
             .expect("every face has a font")
             .1
     };
-    let header = options.header_template.as_deref().map(template_text);
-    let footer = options.footer_template.as_deref().map(template_text);
+    let margin_text = |field: &'static str, template: &Option<String>| {
+        template
+            .as_deref()
+            .map(|template| {
+                template_text(template).ok_or_else(|| RenderError::InvalidOptions {
+                    field,
+                    reason: format!("nests elements more than {MAX_NESTING} deep"),
+                })
+            })
+            .transpose()
+    };
+    let header = margin_text("options.header_template", &options.header_template)?;
+    let footer = margin_text("options.footer_template", &options.footer_template)?;
 
     for (index, number) in keep.iter().enumerate() {
         let (page, layer) = if index == 0 {
@@ -658,12 +691,21 @@ fn fill_margin_line(template: &str, values: &[(&str, &str)]) -> String {
 
 /// A Chromium header/footer template as plain text with placeholders for the values Chromium
 /// would fill in (`pageNumber`, `totalPages`, `title`, `url`, `date`).
-fn template_text(template: &str) -> String {
+fn template_text(template: &str) -> Option<String> {
     let fragment = Html::parse_fragment(template);
     let mut text = String::new();
     let mut skipping = None;
+    let mut depth = 0usize;
     // A traversal, not recursion: templates come from users and may nest without end.
     for edge in fragment.root_element().traverse() {
+        match &edge {
+            Edge::Open(node) if node.value().is_element() => depth += 1,
+            Edge::Close(node) if node.value().is_element() => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return None;
+        }
         match edge {
             Edge::Open(node) if skipping.is_none() => match node.value() {
                 Node::Text(t) => text.push_str(t),
@@ -689,7 +731,7 @@ fn template_text(template: &str) -> String {
             _ => {}
         }
     }
-    collapse(&text.replace('\n', " "))
+    Some(collapse(&text.replace('\n', " ")))
 }
 
 fn today() -> String {
@@ -755,6 +797,7 @@ mod tests {
     #[test]
     fn long_articles_paginate_and_honour_paper_size() {
         let article = Article {
+            too_deep: false,
             title: Some("Long".into()),
             blocks: (0..300)
                 .map(|i| Block::Paragraph(format!("Paragraph number {i} ").repeat(5)))
@@ -780,7 +823,8 @@ mod tests {
         assert_eq!(
             template_text(
                 r#"<div style="font-size:8px">Page <span class="pageNumber"></span> of <span class="totalPages"></span></div>"#
-            ),
+            )
+            .unwrap(),
             "Page {pageNumber} of {totalPages}"
         );
         assert_eq!(today().len(), 10);
@@ -793,6 +837,13 @@ mod tests {
         let depth = 200_000;
         let page = format!("<title>Deep</title><body>{}Bottom text", "<span>".repeat(depth));
         let article = extract(&page, "https://example.com/");
+        assert!(article.too_deep, "refused, not walked to the bottom");
+        let fine = format!(
+            "<title>Deep</title><body>{}Bottom text",
+            "<span>".repeat(MAX_NESTING - 8)
+        );
+        let article = extract(&fine, "https://example.com/");
+        assert!(!article.too_deep);
         assert!(article
             .blocks
             .iter()
@@ -801,7 +852,9 @@ mod tests {
         // A 63 KB header template of 21,000 nested tags, under the 64 KiB option limit.
         let template = format!("{}<span class=\"title\"></span>", "<q>".repeat(21_000));
         assert!(template.len() < 64 * 1024);
-        assert_eq!(template_text(&template), "{title}");
+        assert_eq!(template_text(&template), None);
+        let shallow = format!("{}<span class=\"title\"></span>", "<q>".repeat(100));
+        assert_eq!(template_text(&shallow).as_deref(), Some("{title}"));
     }
 
     #[test]

@@ -17,6 +17,8 @@ crate::on_both_databases!(
     a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
     users_never_see_or_touch_each_others_files,
     bad_requests_are_refused_with_the_field_and_reason,
+    over_long_titles_urls_and_errors_are_kept_to_their_limits,
+    a_page_or_template_nested_to_hurt_fails_its_job_and_the_server_stays_up,
 );
 
 async fn serve_page() -> SocketAddr {
@@ -24,6 +26,24 @@ async fn serve_page() -> SocketAddr {
         .route(
             "/article",
             get(|| async { Html("<title>Library Test: Page</title><h1>Folio library end to end</h1>") }),
+        )
+        .route(
+            "/long-title",
+            get(|| async {
+                Html(format!(
+                    "<title>{}</title><p>A page with an endless title</p>",
+                    "Title ".repeat(2000)
+                ))
+            }),
+        )
+        .route(
+            "/deep",
+            get(|| async {
+                Html(format!(
+                    "<title>Deep</title><body>{}bottom",
+                    "<span>".repeat(200_000)
+                ))
+            }),
         )
         .route(
             "/slow",
@@ -456,4 +476,70 @@ async fn the_data_folder_and_everything_in_it_are_private() {
         }
     }
     assert!(seen >= 2, "the database and the PDF at least");
+}
+
+async fn over_long_titles_urls_and_errors_are_kept_to_their_limits(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, token) = app.signed_in_user().await;
+
+    // A 12 KB title: the name keeps 200 characters, the job is done (not looping on the column).
+    let id = app
+        .requested(&token, &json!({ "url": format!("http://{site}/long-title") }))
+        .await;
+    let file = app.wait_until_final(&token, &id).await;
+    assert_eq!(file["status"], "done", "{file}");
+    let name = file["name"].as_str().unwrap();
+    assert!(name.chars().count() <= 200 && name.ends_with('…'), "{name}");
+
+    // A 3,000-character URL is accepted and stored whole; its error is kept short.
+    let url = format!("http://{site}/missing?{}", "q".repeat(3000));
+    let id = app.requested(&token, &json!({ "url": url })).await;
+    let file = app.wait_until_final(&token, &id).await;
+    assert_eq!(file["source_url"], url.as_str());
+    assert_eq!(file["status"], "failed", "{file}");
+    assert!(file["error"].as_str().unwrap().chars().count() <= 1000);
+    assert!(file["name"].as_str().unwrap().chars().count() <= 200);
+}
+
+async fn a_page_or_template_nested_to_hurt_fails_its_job_and_the_server_stays_up(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, token) = app.signed_in_user().await;
+    let deep = app
+        .requested(
+            &token,
+            &json!({ "url": format!("http://{site}/deep"), "engine": "reader" }),
+        )
+        .await;
+    let file = app.wait_until_final(&token, &deep).await;
+    assert_eq!(file["status"], "failed", "{file}");
+    assert!(file["error"].as_str().unwrap().contains("deep"), "{file}");
+
+    let template = format!("{}<span class=\"title\"></span>", "<q>".repeat(21_000));
+    let nested = app
+        .requested(
+            &token,
+            &json!({
+                "url": format!("http://{site}/article"),
+                "engine": "reader",
+                "options": { "header_template": template }
+            }),
+        )
+        .await;
+    let file = app.wait_until_final(&token, &nested).await;
+    assert_eq!(file["status"], "failed", "{file}");
+    assert!(
+        file["error"].as_str().unwrap().contains("header_template"),
+        "{file}"
+    );
+
+    // Still serving, still rendering.
+    let fine = app
+        .requested(
+            &token,
+            &json!({ "url": format!("http://{site}/article"), "engine": "reader" }),
+        )
+        .await;
+    assert_eq!(app.wait_until_final(&token, &fine).await["status"], "done");
 }
