@@ -2,6 +2,7 @@
 
 pub mod chromium;
 pub mod moto;
+pub mod sqs;
 pub mod sse;
 
 use std::path::PathBuf;

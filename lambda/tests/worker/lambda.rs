@@ -10,31 +10,12 @@ use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::ports::{FileIndex, JobQueue};
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
 use folio_e2e::moto;
+use folio_e2e::sqs::record;
 use folio_worker::{Ports, Worker};
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::{renderer_for, serve_site};
-
-/// One record as the SQS event source mapping sends it.
-fn record(message_id: &str, body: &str, receive_count: u32, queue_arn: &str) -> Value {
-    json!({
-        "messageId": message_id,
-        "receiptHandle": format!("AQEB{message_id}receipt"),
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": receive_count.to_string(),
-            "SentTimestamp": "1732233600000",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1732233600010"
-        },
-        "messageAttributes": {},
-        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": "us-east-1"
-    })
-}
 
 #[tokio::test]
 async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {

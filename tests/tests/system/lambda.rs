@@ -16,6 +16,7 @@ use folio_core::jobs::names;
 use folio_core::ports::aws::DynamoFileIndex;
 use folio_core::ports::FileIndex;
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_e2e::sqs::record;
 use folio_e2e::{binary, chromium, moto, pdf_text, workspace_root, ChildGuard};
 use serde_json::{json, Value};
 
@@ -91,26 +92,6 @@ fn start_sandboxed_bootstrap(bootstrap: &Path, env: &[(&str, String)], logs: &Pa
     )
 }
 
-/// One record as the SQS event source mapping sends it.
-fn record(message_id: &str, body: &str, queue_arn: &str) -> Value {
-    json!({
-        "messageId": message_id,
-        "receiptHandle": format!("AQEB{message_id}receipt"),
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1732233600000",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1732233600010"
-        },
-        "messageAttributes": {},
-        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": "us-east-1"
-    })
-}
-
 fn wait_for_log_line(path: &Path, needle: &str, wait: Duration) -> bool {
     let deadline = Instant::now() + wait;
     while Instant::now() < deadline {
@@ -173,9 +154,9 @@ async fn lambda_sandbox_bootstrap_handles_an_sqs_event_under_a_lambda_runtime() 
     let arn = "arn:aws:sqs:us-east-1:123456789012:folio-jobs";
     let event = json!({
         "Records": [
-            record("11111111-good", &serde_json::to_string(good).unwrap(), arn),
-            record("22222222-missing", &serde_json::to_string(missing).unwrap(), arn),
-            record("33333333-not-a-job", "{\"hello\": \"this is not a job\"}", arn),
+            record("11111111-good", &serde_json::to_string(good).unwrap(), 1, arn),
+            record("22222222-missing", &serde_json::to_string(missing).unwrap(), 1, arn),
+            record("33333333-not-a-job", "{\"hello\": \"this is not a job\"}", 1, arn),
         ]
     });
     let event_file = logs.path().join("event.json");
