@@ -47,6 +47,8 @@ pub struct Settings {
     /// Per-user limits: jobs queued or rendering at once, and bytes of stored PDFs.
     pub max_queued_jobs: u64,
     pub max_stored_bytes: u64,
+    /// Largest PDF kept.
+    pub max_file_bytes: u64,
     /// Event streams one user may hold open at once.
     pub max_event_streams: usize,
     /// How long a client may take to send a request's headers, or to start its next request on
@@ -81,6 +83,7 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_queued_jobs: 200,
             max_stored_bytes: 1024 * 1024 * 1024,
+            max_file_bytes: folio_worker::DEFAULT_MAX_FILE_BYTES,
             max_event_streams: 10,
             header_read_timeout: Duration::from_secs(30),
             log_format: LogFormat::Pretty,
@@ -168,6 +171,10 @@ impl Settings {
                 .map(parse_with(|v| v.parse::<u64>()))
                 .transpose()?
                 .unwrap_or(defaults.max_stored_bytes),
+            max_file_bytes: get(names::MAX_FILE_BYTES)
+                .map(parse_with(|v| v.parse::<u64>()))
+                .transpose()?
+                .unwrap_or(defaults.max_file_bytes),
             max_event_streams: get(names::MAX_EVENT_STREAMS)
                 .map(parse_with(|v| v.parse::<usize>()))
                 .transpose()?
@@ -220,6 +227,7 @@ impl std::fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_queued_jobs", &self.max_queued_jobs)
             .field("max_stored_bytes", &self.max_stored_bytes)
+            .field("max_file_bytes", &self.max_file_bytes)
             .field("max_event_streams", &self.max_event_streams)
             .field("log_format", &self.log_format)
             .field("render", &self.render)

@@ -205,11 +205,17 @@ impl Application {
         };
         // Without SQS the jobs are rendered in-process; enqueueing wakes the worker at once.
         let worker = self.state.embedded_queue.is_some().then(|| {
-            let worker = Arc::new(Worker::new(
+            let settings = &self.state.settings;
+            let worker = Worker::new(
                 self.state.ports.clone(),
                 self.state.renderer.clone(),
-                self.state.settings.render.concurrency,
-            ));
+                settings.render.concurrency,
+            )
+            .with_limits(folio_worker::StoreLimits {
+                max_file_bytes: settings.max_file_bytes,
+                max_stored_bytes: Some(settings.max_stored_bytes),
+            });
+            let worker = Arc::new(worker);
             tokio::spawn(worker.run(until_stopped(stopped.clone())))
         });
         let header_read_timeout = self.state.settings.header_read_timeout;

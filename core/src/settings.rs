@@ -32,6 +32,8 @@ pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
 pub const MAX_QUEUED_JOBS: &str = "FOLIO_MAX_QUEUED_JOBS";
 /// Most bytes of PDFs one user may keep.
 pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
+/// Largest PDF kept, in bytes; a bigger one fails its job ("file too large") and is not stored.
+pub const MAX_FILE_BYTES: &str = "FOLIO_MAX_FILE_BYTES";
 /// Most event streams (`GET /api/v1/events`) one user may hold open at once.
 pub const MAX_EVENT_STREAMS: &str = "FOLIO_MAX_EVENT_STREAMS";
 /// The built SPA to serve at `/`; default `frontend/dist` under the working directory.
@@ -150,6 +152,7 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     MAX_BODY_BYTES,
     MAX_QUEUED_JOBS,
     MAX_STORED_BYTES,
+    MAX_FILE_BYTES,
     MAX_EVENT_STREAMS,
     STATIC_DIR,
     LOG_FORMAT,
@@ -160,7 +163,15 @@ pub const BACKEND_SETTINGS: &[&str] = &[
 ];
 
 /// Every setting the worker (`bootstrap`) reads besides [`RENDER_SETTINGS`].
-pub const WORKER_SETTINGS: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE, SQS_DLQ_URL, LOG_FORMAT];
+pub const WORKER_SETTINGS: &[&str] = &[
+    SQS_QUEUE_URL,
+    S3_BUCKET,
+    DYNAMODB_TABLE,
+    SQS_DLQ_URL,
+    MAX_FILE_BYTES,
+    MAX_STORED_BYTES,
+    LOG_FORMAT,
+];
 
 /// The settings the worker cannot run without in AWS mode.
 pub const WORKER_REQUIRED: &[&str] = &[SQS_QUEUE_URL, S3_BUCKET, DYNAMODB_TABLE];

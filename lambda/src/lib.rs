@@ -45,10 +45,33 @@ pub enum Outcome {
     Retry(String),
 }
 
+/// What one file may take, checked when its PDF is about to be stored: a request is checked
+/// against the quota before it is queued, but jobs finish later and together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Largest PDF kept (`FOLIO_MAX_FILE_BYTES`).
+    pub max_file_bytes: u64,
+    /// Bytes of PDFs one user may keep (`FOLIO_MAX_STORED_BYTES`), when the worker knows it.
+    pub max_stored_bytes: Option<u64>,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_stored_bytes: None,
+        }
+    }
+}
+
+/// 100 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 104_857_600;
+
 pub struct Worker {
     ports: Ports,
     renderer: Arc<Renderer>,
     concurrency: usize,
+    limits: StoreLimits,
 }
 
 impl Worker {
@@ -57,7 +80,13 @@ impl Worker {
             ports,
             renderer,
             concurrency: concurrency.max(1),
+            limits: StoreLimits::default(),
         }
+    }
+
+    pub fn with_limits(mut self, limits: StoreLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Handles one delivery and acknowledges it (or gives it back), whatever happens.
@@ -122,6 +151,25 @@ impl Worker {
             Err(e) if e.is_retryable() => return self.give_up(job, Some(e.to_string())).await,
             Err(e) => return self.fail(owner, id, e.to_string()).await,
         };
+        if pdf.size_bytes > self.limits.max_file_bytes {
+            let reason = format!(
+                "file too large: {} bytes, more than the {} a file may have",
+                pdf.size_bytes, self.limits.max_file_bytes
+            );
+            return self.fail(owner, id, reason).await;
+        }
+        if let Some(max) = self.limits.max_stored_bytes {
+            let stored = self.ports.index.usage(owner).await?.stored_bytes;
+            if stored.saturating_add(pdf.size_bytes) > max {
+                return self
+                    .fail(
+                        owner,
+                        id,
+                        "storage quota exceeded: delete files to make room".to_owned(),
+                    )
+                    .await;
+            }
+        }
         let key = names::object_key(owner, id);
         if let Err(e) = self.ports.store.put(&key, pdf.bytes).await {
             return Ok(Outcome::Retry(e.to_string()));

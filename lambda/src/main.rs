@@ -14,7 +14,8 @@ const USAGE: &str = "usage: bootstrap [--poll]
 Renders queued pages to PDFs. Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it handles the SQS
 events Lambda delivers; with --poll, or outside Lambda, it long-polls the queue itself.
 Settings: FOLIO_SQS_QUEUE_URL, FOLIO_S3_BUCKET, FOLIO_DYNAMODB_TABLE (required), FOLIO_SQS_DLQ_URL,
-FOLIO_CHROME_PATH, FOLIO_RENDER_CONCURRENCY, FOLIO_RENDER_TIMEOUT and the usual AWS_* variables.";
+FOLIO_MAX_FILE_BYTES, FOLIO_MAX_STORED_BYTES, FOLIO_CHROME_PATH, FOLIO_RENDER_CONCURRENCY,
+FOLIO_RENDER_TIMEOUT and the usual AWS_* variables.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -62,6 +63,26 @@ async fn main() -> ExitCode {
     };
     let concurrency = render.concurrency;
     let dead_letter_queue = lookup(settings::SQS_DLQ_URL);
+    let bytes = |name: &'static str| -> Result<Option<u64>, String> {
+        lookup(name)
+            .map(|value| {
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("invalid {name}={value:?}: expected a number of bytes"))
+            })
+            .transpose()
+    };
+    let limits = match (bytes(settings::MAX_FILE_BYTES), bytes(settings::MAX_STORED_BYTES)) {
+        (Ok(max_file_bytes), Ok(max_stored_bytes)) => folio_worker::StoreLimits {
+            max_file_bytes: max_file_bytes.unwrap_or(folio_worker::DEFAULT_MAX_FILE_BYTES),
+            max_stored_bytes,
+        },
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("bootstrap: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let sdk = folio_core::ports::aws::sdk_config().await;
     let ports = Ports {
         queue: Arc::new(folio_core::ports::aws::SqsQueue::new(&sdk, queue_url)),
@@ -78,7 +99,7 @@ async fn main() -> ExitCode {
         launch_mode = ?render.launch_mode,
         "ready to take jobs"
     );
-    let worker = Arc::new(Worker::new(ports, renderer.clone(), concurrency));
+    let worker = Arc::new(Worker::new(ports, renderer.clone(), concurrency).with_limits(limits));
 
     let in_lambda = std::env::var_os(folio_render::LaunchMode::LAMBDA_RUNTIME_API).is_some();
     let result = if poll || !in_lambda {
