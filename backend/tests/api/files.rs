@@ -13,6 +13,7 @@ use crate::helpers::{assert_error, spawn_app_with, Database, TestApp};
 crate::on_both_databases!(
     status_changes_arrive_over_server_sent_events_for_their_owner_only,
     limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me,
+    a_pdf_that_would_exceed_the_quota_when_stored_fails_and_is_not_kept,
     deleting_the_account_removes_every_file_and_session,
     a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
     users_never_see_or_touch_each_others_files,
@@ -315,15 +316,43 @@ async fn limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me(db: Da
     assert_eq!(me["usage"]["stored_bytes"], done["size_bytes"]);
     assert_eq!(me["usage"]["max_stored_bytes"], 1024 * 1024 * 1024);
 
-    let app = library_app_with(db, site, |s| s.max_stored_bytes = 1).await;
-    let (_, token) = app.signed_in_user().await;
+    // A quota of exactly one article's PDF: the first is kept, then requests are refused.
     let article = json!({ "url": format!("http://{site}/article") });
+    let probe = library_app(db, site).await;
+    let (_, token) = probe.signed_in_user().await;
+    let id = probe.requested(&token, &article).await;
+    let one_pdf = probe.wait_until_final(&token, &id).await["size_bytes"]
+        .as_u64()
+        .unwrap();
+    let app = library_app_with(db, site, |s| s.max_stored_bytes = one_pdf).await;
+    let (_, token) = app.signed_in_user().await;
     let id = app.requested(&token, &article).await;
-    app.wait_until_final(&token, &id).await;
+    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
     let body = assert_error(app.request_render(&token, &article).await, 429, "quota_exceeded").await;
     assert!(
         body["error"]["message"].as_str().unwrap().contains("delete"),
         "{body}"
+    );
+}
+
+async fn a_pdf_that_would_exceed_the_quota_when_stored_fails_and_is_not_kept(db: Database) {
+    let site = serve_page().await;
+    // Accepted when requested (nothing stored yet), refused when its PDF is about to be stored.
+    let app = library_app_with(db, site, |s| s.max_stored_bytes = 1).await;
+    let (_, token) = app.signed_in_user().await;
+    let id = app
+        .requested(&token, &json!({ "url": format!("http://{site}/article") }))
+        .await;
+    let file = app.wait_until_final(&token, &id).await;
+    assert_eq!(file["status"], "failed", "{file}");
+    assert!(
+        file["error"].as_str().unwrap().contains("storage quota exceeded"),
+        "{file}"
+    );
+    assert_eq!(
+        count_files(&app.data_dir.path().join("objects")),
+        0,
+        "nothing kept"
     );
 }
 
