@@ -252,11 +252,7 @@ impl ChromiumEngine {
             // should the tab stay idle after all, the page leaves a moment later.
             if self.waiting.load(Ordering::Relaxed) > 0 {
                 let id = slot.id;
-                handle
-                    .idle_slots
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(slot);
+                handle.put_idle_slot(slot);
                 drop(permit);
                 tokio::spawn(leave_page_if_still_idle(handle.clone(), id));
             } else {
@@ -432,10 +428,24 @@ impl BrowserHandle {
         }
     }
 
+    fn idle_slots(&self) -> std::sync::MutexGuard<'_, Vec<Slot>> {
+        self.idle_slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn put_idle_slot(&self, slot: Slot) {
+        self.idle_slots().push(slot);
+    }
+
+    /// That very tab, if it is still idle.
+    fn take_idle_slot_by_id(&self, id: u64) -> Option<Slot> {
+        let mut idle = self.idle_slots();
+        idle.iter().position(|slot| slot.id == id).map(|i| idle.remove(i))
+    }
+
     /// An idle tab of `owner`'s. Idle tabs of other owners beyond `keep` are closed, oldest
     /// first, so that tabs follow the users who are active.
     fn take_idle_slot(self: &Arc<Self>, owner: &str, keep: usize) -> Option<Slot> {
-        let mut idle = self.idle_slots.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = self.idle_slots();
         let mine = idle
             .iter()
             .rposition(|slot| slot.owner == owner)
@@ -493,11 +503,7 @@ async fn park_slot(
 ) {
     let blank = tokio::time::timeout(HOUSEKEEPING_TIMEOUT, slot.page.goto("about:blank")).await;
     if matches!(blank, Ok(Ok(_))) {
-        handle
-            .idle_slots
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(slot);
+        handle.put_idle_slot(slot);
     } else {
         close_slot(handle, slot).await;
     }
@@ -508,11 +514,7 @@ async fn park_slot(
 /// [`IDLE_PAGE_GRACE`] (that job took another tab), its page leaves now.
 async fn leave_page_if_still_idle(handle: Arc<BrowserHandle>, id: u64) {
     tokio::time::sleep(IDLE_PAGE_GRACE).await;
-    let still_idle = {
-        let mut idle = handle.idle_slots.lock().unwrap_or_else(|p| p.into_inner());
-        idle.iter().position(|slot| slot.id == id).map(|i| idle.remove(i))
-    };
-    if let Some(slot) = still_idle {
+    if let Some(slot) = handle.take_idle_slot_by_id(id) {
         park_slot(handle, slot, None).await;
     }
 }
@@ -598,12 +600,7 @@ impl NetworkLog {
         }
         let mut refused = Vec::new();
         while let Some(Some(event)) = self.responses.next().now_or_never() {
-            let marked = event.response.headers.inner().as_object().is_some_and(|headers| {
-                headers
-                    .keys()
-                    .any(|name| name.eq_ignore_ascii_case(crate::proxy::GUARD_HEADER))
-            });
-            if marked {
+            if header(&event.response.headers, crate::proxy::GUARD_HEADER) == Some("refused") {
                 if let Some(refusal) = proxy.refusal_for(&event.response.url) {
                     refused.push(refusal);
                 }
@@ -668,13 +665,7 @@ async fn print(
         // Network.setCookies directly: chromiumoxide's helper refuses while the tab is blank.
         page.execute(SetCookiesParams::new(cookies))
             .await
-            .map_err(|e| match e {
-                chromiumoxide::error::CdpError::Chrome(error) => RenderError::InvalidOptions {
-                    field: "options.cookies",
-                    reason: error.message,
-                },
-                other => cdp(other),
-            })?;
+            .map_err(|e| refused_options(e, |_| "options.cookies"))?;
     }
     if slot.applied.media != Some(options.media) {
         let media = match options.media {
@@ -702,15 +693,12 @@ async fn print(
         .as_ref()
         .and_then(|request| request.response.as_ref())
         .map(|response| response.status as u16);
+    let unreachable = |reason: String| RenderError::Unreachable(format!("{}: {reason}", url.as_str()));
     if let Some(failure) = navigation
         .as_ref()
-        .and_then(|request| request.failure_text.clone())
+        .and_then(|request| request.failure_text.as_deref())
     {
-        return Err(RenderError::Unreachable(format!(
-            "{}: {}",
-            url.as_str(),
-            describe_net_error(&failure)
-        )));
+        return Err(unreachable(describe_net_error(failure)));
     }
     // The guard proxy could not reach the site: its stand-in response is nobody's answer.
     if let Some(reason) = navigation
@@ -718,7 +706,7 @@ async fn print(
         .and_then(|request| request.response.as_ref())
         .and_then(|response| proxy_unreachable_reason(&response.headers))
     {
-        return Err(RenderError::Unreachable(format!("{}: {reason}", url.as_str())));
+        return Err(unreachable(reason));
     }
     // Chromium shows its own error page for a navigation it could not make (a port it will not
     // use, for one); that page is not the user's.
@@ -729,10 +717,8 @@ async fn print(
             .await
             .ok()
             .and_then(|value| value.into_value().ok());
-        return Err(RenderError::Unreachable(format!(
-            "{}: {}",
-            url.as_str(),
-            describe_net_error(code.as_deref().unwrap_or("the page could not be loaded"))
+        return Err(unreachable(describe_net_error(
+            code.as_deref().unwrap_or("the page could not be loaded"),
         )));
     }
     if let Some(mut events) = lifecycle {
@@ -770,18 +756,14 @@ async fn print(
     }
 
     let t_nav = t0.elapsed();
-    let bytes = page.pdf(print_params(options)).await.map_err(|e| match e {
-        // Chromium refuses the print settings themselves (a page range past the last page):
-        // the same job would be refused again, so it is not retried.
-        chromiumoxide::error::CdpError::Chrome(error) => RenderError::InvalidOptions {
-            field: if error.message.to_ascii_lowercase().contains("page range") {
+    let bytes = page.pdf(print_params(options)).await.map_err(|e| {
+        refused_options(e, |message| {
+            if message.to_ascii_lowercase().contains("page range") {
                 "options.page_ranges"
             } else {
                 "options"
-            },
-            reason: error.message,
-        },
-        other => cdp(other),
+            }
+        })
     })?;
     let t_pdf = t0.elapsed();
     // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
@@ -884,6 +866,22 @@ async fn wait_for_selector(page: &Page, selector: &str, deadline: Instant) -> Re
     }
 }
 
+/// Chromium refused a command because of what the job asked for (a page range past the last
+/// page, a cookie it will not set): the same job would be refused again, so it is not retried.
+/// `field` names the option from Chromium's message.
+fn refused_options(
+    error: chromiumoxide::error::CdpError,
+    field: impl FnOnce(&str) -> &'static str,
+) -> RenderError {
+    match error {
+        chromiumoxide::error::CdpError::Chrome(error) => RenderError::InvalidOptions {
+            field: field(&error.message),
+            reason: error.message,
+        },
+        other => RenderError::from_cdp(other),
+    }
+}
+
 /// The error code Chromium's own error page shows (its `loadTimeData` carries it).
 const NET_ERROR_CODE_JS: &str = r#"(() => {
   const found = document.documentElement.outerHTML.match(/"errorCode":\s*"(ERR_[A-Z_0-9]+)"/)
@@ -917,20 +915,23 @@ fn describe_net_error(error: &str) -> String {
     }
 }
 
+/// A response header's value, by case-insensitive name.
+fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
+    headers
+        .inner()
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .and_then(|(_, value)| value.as_str())
+}
+
 /// The reason the guard proxy gave in place of a response it could not get.
 fn proxy_unreachable_reason(headers: &Headers) -> Option<String> {
-    let headers = headers.inner().as_object()?;
-    let marked = headers
-        .iter()
-        .any(|(name, value)| name.eq_ignore_ascii_case(crate::proxy::GUARD_HEADER) && value == "unreachable");
-    if !marked {
+    if header(headers, crate::proxy::GUARD_HEADER) != Some("unreachable") {
         return None;
     }
-    headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(crate::proxy::UNREACHABLE_HEADER))
-        .and_then(|(_, value)| value.as_str().map(str::to_owned))
-        .or_else(|| Some("could not connect".to_owned()))
+    let reason = header(headers, crate::proxy::UNREACHABLE_HEADER).unwrap_or("could not connect");
+    Some(reason.to_owned())
 }
 
 fn print_params(options: &RenderOptions) -> PrintToPdfParams {
