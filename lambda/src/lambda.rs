@@ -60,12 +60,20 @@ fn queue_name_of_arn(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
+/// The job a record carries.
+fn job_of(record: &SqsMessage) -> Result<RenderJob, serde_json::Error> {
+    serde_json::from_str(record.body.as_deref().unwrap_or_default())
+}
+
 /// `true` when the dead letter may be deleted: its file is failed (or already final).
 async fn handle_dead_letter(worker: &Worker, record: SqsMessage) -> bool {
-    let message_id = record.message_id.unwrap_or_default();
-    let Ok(job) = serde_json::from_str::<RenderJob>(record.body.as_deref().unwrap_or_default()) else {
-        tracing::error!(message = %message_id, "unreadable dead letter; left for an operator");
-        return false;
+    let job = match job_of(&record) {
+        Ok(job) => job,
+        Err(e) => {
+            let message = record.message_id.unwrap_or_default();
+            tracing::error!(%message, error = %e, "unreadable dead letter; left for an operator");
+            return false;
+        }
     };
     match worker.give_up(&job, None).await {
         Ok(_) => true,
@@ -78,11 +86,11 @@ async fn handle_dead_letter(worker: &Worker, record: SqsMessage) -> bool {
 
 /// `true` when the message may be deleted.
 async fn handle_record(worker: &Worker, record: SqsMessage) -> bool {
-    let message_id = record.message_id.unwrap_or_default();
-    let job = match serde_json::from_str::<RenderJob>(record.body.as_deref().unwrap_or_default()) {
+    let job = match job_of(&record) {
         Ok(job) => job,
         Err(e) => {
-            tracing::error!(message = %message_id, error = %e, "unreadable job message; leaving it to the dead-letter queue");
+            let message = record.message_id.unwrap_or_default();
+            tracing::error!(%message, error = %e, "unreadable job message; leaving it to the dead-letter queue");
             return false;
         }
     };

@@ -15,6 +15,7 @@ use std::time::Duration;
 use folio_core::domain::text::{clip, MAX_ERROR_CHARS, MAX_NAME_CHARS};
 use folio_core::jobs::{names, SCHEMA_VERSION};
 use folio_core::ports::{Delivery, FileIndex, FileUpdate, JobQueue, ObjectStore, PortError};
+use folio_core::settings::{self, SettingError};
 use folio_core::{FileStatus, PageUrl, RenderJob};
 use folio_render::Renderer;
 use uuid::Uuid;
@@ -66,6 +67,27 @@ impl Default for StoreLimits {
 
 /// 100 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 104_857_600;
+
+impl StoreLimits {
+    /// `FOLIO_MAX_FILE_BYTES` (default [`DEFAULT_MAX_FILE_BYTES`]) and, when set,
+    /// `FOLIO_MAX_STORED_BYTES`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        let bytes = |name: &'static str| {
+            lookup(name)
+                .map(|value| {
+                    value
+                        .trim()
+                        .parse::<u64>()
+                        .map_err(|_| SettingError::new(name, &value, "expected a number of bytes"))
+                })
+                .transpose()
+        };
+        Ok(Self {
+            max_file_bytes: bytes(settings::MAX_FILE_BYTES)?.unwrap_or(DEFAULT_MAX_FILE_BYTES),
+            max_stored_bytes: bytes(settings::MAX_STORED_BYTES)?,
+        })
+    }
+}
 
 pub struct Worker {
     ports: Ports,

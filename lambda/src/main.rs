@@ -63,22 +63,9 @@ async fn main() -> ExitCode {
     };
     let concurrency = render.concurrency;
     let dead_letter_queue = lookup(settings::SQS_DLQ_URL);
-    let bytes = |name: &'static str| -> Result<Option<u64>, String> {
-        lookup(name)
-            .map(|value| {
-                value
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| format!("invalid {name}={value:?}: expected a number of bytes"))
-            })
-            .transpose()
-    };
-    let limits = match (bytes(settings::MAX_FILE_BYTES), bytes(settings::MAX_STORED_BYTES)) {
-        (Ok(max_file_bytes), Ok(max_stored_bytes)) => folio_worker::StoreLimits {
-            max_file_bytes: max_file_bytes.unwrap_or(folio_worker::DEFAULT_MAX_FILE_BYTES),
-            max_stored_bytes,
-        },
-        (Err(e), _) | (_, Err(e)) => {
+    let limits = match folio_worker::StoreLimits::from_lookup(lookup) {
+        Ok(limits) => limits,
+        Err(e) => {
             eprintln!("bootstrap: {e}");
             return ExitCode::from(2);
         }

@@ -310,3 +310,22 @@ async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why
     assert_eq!(file.status, FileStatus::Failed);
     assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 0);
 }
+
+#[test]
+fn store_limits_default_and_refuse_what_is_not_a_number() {
+    use folio_worker::StoreLimits;
+    assert_eq!(
+        StoreLimits::from_lookup(|_| None).unwrap(),
+        StoreLimits::default()
+    );
+    let set = StoreLimits::from_lookup(|name| match name {
+        "FOLIO_MAX_FILE_BYTES" => Some("1000".into()),
+        "FOLIO_MAX_STORED_BYTES" => Some(" 5000 ".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!((set.max_file_bytes, set.max_stored_bytes), (1000, Some(5000)));
+    let err =
+        StoreLimits::from_lookup(|name| (name == "FOLIO_MAX_FILE_BYTES").then(|| "lots".into())).unwrap_err();
+    assert_eq!(err.name, "FOLIO_MAX_FILE_BYTES");
+}
