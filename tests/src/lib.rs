@@ -48,6 +48,21 @@ fn build_workspace_binaries() -> anyhow::Result<Vec<PathBuf>> {
     Ok(binaries)
 }
 
+/// What the API does before it queues a job: the file is recorded as queued. The job.
+pub async fn record_queued_job(
+    index: &dyn folio_core::ports::FileIndex,
+    owner: uuid::Uuid,
+    url: String,
+) -> folio_core::RenderJob {
+    use folio_core::{Engine, FileRecord, RenderJob, RenderOptions};
+    let job = RenderJob::new(owner, url, RenderOptions::default(), Engine::Chromium);
+    index
+        .insert(owner, &FileRecord::queued(&job))
+        .await
+        .expect("the file is recorded");
+    job
+}
+
 /// A page of `tests/fixtures/hostile` by file name (nothing outside that folder).
 pub fn hostile_fixture(name: &str) -> PathBuf {
     let name = std::path::Path::new(name)

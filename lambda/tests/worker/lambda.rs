@@ -8,9 +8,9 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use folio_core::jobs::names;
 use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::ports::{FileIndex, JobQueue};
-use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
-use folio_e2e::moto;
+use folio_core::FileStatus;
 use folio_e2e::sqs::record;
+use folio_e2e::{moto, record_queued_job};
 use folio_worker::{Ports, Worker};
 use serde_json::json;
 use uuid::Uuid;
@@ -31,16 +31,8 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
 
     // What the API does before sending each message: record the file as queued.
     let owner = Uuid::now_v7();
-    let request = |url: String| {
-        let job = RenderJob::new(owner, url, RenderOptions::default(), Engine::Chromium);
-        let index = index.clone();
-        async move {
-            index.insert(owner, &FileRecord::queued(&job)).await.unwrap();
-            job
-        }
-    };
-    let good = request(format!("http://{site}/page")).await;
-    let refused = request("http://127.0.0.1:9/private".to_owned()).await;
+    let good = record_queued_job(&index, owner, format!("http://{site}/page")).await;
+    let refused = record_queued_job(&index, owner, "http://127.0.0.1:9/private".to_owned()).await;
     let good_body = serde_json::to_string(&good).unwrap();
     let arn = "arn:aws:sqs:us-east-1:123456789012:folio-jobs";
     let event: SqsEvent = serde_json::from_value(json!({
@@ -94,13 +86,7 @@ async fn jobs_in_the_dead_letter_queue_end_failed_in_poll_mode_and_under_lambda(
     };
     let worker = Arc::new(Worker::new(ports, renderer_for(site), 2));
     let owner = Uuid::now_v7();
-    let job = RenderJob::new(
-        owner,
-        format!("http://{site}/page"),
-        RenderOptions::default(),
-        Engine::Chromium,
-    );
-    index.insert(owner, &FileRecord::queued(&job)).await.unwrap();
+    let job = record_queued_job(&index, owner, format!("http://{site}/page")).await;
     queue.enqueue(&job).await.unwrap();
 
     // Five deliveries that never settle (a worker killed each time); SQS's redrive policy then
@@ -147,13 +133,7 @@ async fn jobs_in_the_dead_letter_queue_end_failed_in_poll_mode_and_under_lambda(
     assert!(left.is_none(), "the dead letter was consumed");
 
     // Under Lambda: a record from the dead-letter queue's event source mapping.
-    let other = RenderJob::new(
-        owner,
-        format!("http://{site}/page"),
-        RenderOptions::default(),
-        Engine::Chromium,
-    );
-    index.insert(owner, &FileRecord::queued(&other)).await.unwrap();
+    let other = record_queued_job(&index, owner, format!("http://{site}/page")).await;
     let dead_letter_arn = format!(
         "arn:aws:sqs:us-east-1:123456789012:{}",
         dead_letter_url.rsplit('/').next().unwrap()

@@ -18,6 +18,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use uuid::Uuid;
 
 struct Setup {
+    ports: Ports,
     queue: SqlQueue,
     index: SqlFileIndex,
     store: LocalStore,
@@ -82,8 +83,9 @@ async fn setup() -> Setup {
         store: Arc::new(store.clone()),
         index: Arc::new(index.clone()),
     };
-    let worker = Arc::new(Worker::new(ports, renderer_for(site), 2));
+    let worker = Arc::new(Worker::new(ports.clone(), renderer_for(site), 2));
     Setup {
+        ports,
         queue,
         index,
         store,
@@ -95,6 +97,15 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
+    /// Whether the queue has nothing left to hand out.
+    async fn queue_is_empty(&self) -> bool {
+        self.queue
+            .receive(Duration::ZERO, folio_worker::LEASE)
+            .await
+            .unwrap()
+            .is_none()
+    }
+
     /// What the API does for a request: record the file, then queue the job.
     async fn request(&self, url: &str) -> RenderJob {
         let job = RenderJob::new(
@@ -137,14 +148,7 @@ async fn a_job_becomes_a_stored_pdf_and_a_done_file() {
         .expect("stored");
     assert!(pdf.starts_with(b"%PDF-"));
     assert_eq!(file.size_bytes, Some(pdf.len() as u64));
-    assert!(
-        s.queue
-            .receive(Duration::ZERO, folio_worker::LEASE)
-            .await
-            .unwrap()
-            .is_none(),
-        "acknowledged"
-    );
+    assert!(s.queue_is_empty().await, "acknowledged");
 }
 
 #[tokio::test]
@@ -169,14 +173,7 @@ async fn a_refused_url_fails_the_file_with_the_reason_and_is_not_retried() {
     let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
     assert_eq!(file.status, FileStatus::Failed);
     assert!(file.error.unwrap().contains("loopback"));
-    assert!(
-        s.queue
-            .receive(Duration::ZERO, folio_worker::LEASE)
-            .await
-            .unwrap()
-            .is_none(),
-        "not retried"
-    );
+    assert!(s.queue_is_empty().await, "not retried");
 }
 
 #[tokio::test]
@@ -248,31 +245,13 @@ async fn a_job_that_used_up_its_attempts_ends_failed_and_stops_counting_as_queue
     assert_eq!(file.status, FileStatus::Failed);
     assert_eq!(file.error.as_deref(), Some("gave up after 5 attempts"));
     assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 0);
-    assert!(
-        s.queue
-            .receive(Duration::ZERO, folio_worker::LEASE)
-            .await
-            .unwrap()
-            .is_none(),
-        "acknowledged, not looping"
-    );
+    assert!(s.queue_is_empty().await, "acknowledged, not looping");
 }
 
 #[tokio::test]
 async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why() {
     let s = setup().await;
-    let limited = |limits| {
-        Worker::new(
-            Ports {
-                queue: Arc::new(s.queue.clone()),
-                store: Arc::new(s.store.clone()),
-                index: Arc::new(s.index.clone()),
-            },
-            renderer_for(s.site),
-            1,
-        )
-        .with_limits(limits)
-    };
+    let limited = |limits| Worker::new(s.ports.clone(), renderer_for(s.site), 1).with_limits(limits);
     let job = s.request(&format!("http://{}/page", s.site)).await;
     let worker = limited(folio_worker::StoreLimits {
         max_file_bytes: 100,

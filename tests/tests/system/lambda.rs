@@ -15,9 +15,9 @@ use axum::routing::get;
 use folio_core::jobs::names;
 use folio_core::ports::aws::DynamoFileIndex;
 use folio_core::ports::FileIndex;
-use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_core::{Engine, FileStatus};
 use folio_e2e::sqs::record;
-use folio_e2e::{binary, chromium, moto, pdf_text, workspace_root, ChildGuard};
+use folio_e2e::{binary, chromium, moto, pdf_text, record_queued_job, workspace_root, ChildGuard};
 use serde_json::{json, Value};
 
 use crate::user::free_port;
@@ -113,14 +113,7 @@ async fn lambda_sandbox_bootstrap_handles_an_sqs_event_under_a_lambda_runtime() 
     let owner = uuid::Uuid::now_v7();
     let mut queued = Vec::new();
     for path in ["/page", "/missing"] {
-        let job = RenderJob::new(
-            owner,
-            format!("http://{site}{path}"),
-            RenderOptions::default(),
-            Engine::Chromium,
-        );
-        index.insert(owner, &FileRecord::queued(&job)).await.unwrap();
-        queued.push(job);
+        queued.push(record_queued_job(&index, owner, format!("http://{site}{path}")).await);
     }
     let (good, missing) = (&queued[0], &queued[1]);
 
