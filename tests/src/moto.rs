@@ -40,6 +40,12 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
+/// A new queue named `name`; its URL.
+async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> anyhow::Result<String> {
+    let created = sqs.create_queue().queue_name(name).send().await?;
+    Ok(created.queue_url.unwrap_or_default())
+}
+
 /// A fresh bucket, queue and table, named after `label` and a random suffix.
 pub struct Resources {
     pub sdk: aws_config::SdkConfig,
@@ -65,13 +71,7 @@ impl Resources {
                 aws_sdk_s3::error::DisplayErrorContext(e)
             )
         })?;
-        let queue_url = aws_sdk_sqs::Client::new(&sdk)
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await?
-            .queue_url
-            .unwrap_or_default();
+        let queue_url = create_queue(&aws_sdk_sqs::Client::new(&sdk), &name).await?;
         let key = |name: &str, kind| {
             KeySchemaElement::builder()
                 .attribute_name(name)
@@ -141,13 +141,7 @@ impl Resources {
         use aws_sdk_sqs::types::QueueAttributeName;
         let sqs = self.sqs();
         let name = format!("{}-dlq", self.table);
-        let url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await?
-            .queue_url
-            .unwrap_or_default();
+        let url = create_queue(&sqs, &name).await?;
         let arn = sqs
             .get_queue_attributes()
             .queue_url(&url)

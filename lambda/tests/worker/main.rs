@@ -252,42 +252,39 @@ async fn a_job_that_used_up_its_attempts_ends_failed_and_stops_counting_as_queue
 async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why() {
     let s = setup().await;
     let limited = |limits| Worker::new(s.ports.clone(), renderer_for(s.site), 1).with_limits(limits);
-    let job = s.request(&format!("http://{}/page", s.site)).await;
-    let worker = limited(folio_worker::StoreLimits {
-        max_file_bytes: 100,
-        max_stored_bytes: None,
-    });
-    let outcome = worker.handle(&s.next().await).await.unwrap();
-    assert!(
-        matches!(&outcome, Outcome::Failed(r) if r.starts_with("file too large")),
-        "{outcome:?}"
-    );
-    assert!(s
-        .store
-        .get(&names::object_key(s.owner, job.job_id))
-        .await
-        .unwrap()
-        .is_none());
-
-    let job = s.request(&format!("http://{}/page", s.site)).await;
-    let worker = limited(folio_worker::StoreLimits {
-        max_file_bytes: folio_worker::DEFAULT_MAX_FILE_BYTES,
-        max_stored_bytes: Some(100),
-    });
-    let outcome = worker.handle(&s.next().await).await.unwrap();
-    assert!(
-        matches!(&outcome, Outcome::Failed(r) if r.starts_with("storage quota exceeded")),
-        "{outcome:?}"
-    );
-    assert!(s
-        .store
-        .get(&names::object_key(s.owner, job.job_id))
-        .await
-        .unwrap()
-        .is_none());
-    let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
-    assert_eq!(file.status, FileStatus::Failed);
-    assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 0);
+    let cases = [
+        (
+            folio_worker::StoreLimits {
+                max_file_bytes: 100,
+                max_stored_bytes: None,
+            },
+            "file too large",
+        ),
+        (
+            folio_worker::StoreLimits {
+                max_file_bytes: folio_worker::DEFAULT_MAX_FILE_BYTES,
+                max_stored_bytes: Some(100),
+            },
+            "storage quota exceeded",
+        ),
+    ];
+    for (limits, reason) in cases {
+        let job = s.request(&format!("http://{}/page", s.site)).await;
+        let outcome = limited(limits).handle(&s.next().await).await.unwrap();
+        assert!(
+            matches!(&outcome, Outcome::Failed(r) if r.starts_with(reason)),
+            "{outcome:?}"
+        );
+        assert!(s
+            .store
+            .get(&names::object_key(s.owner, job.job_id))
+            .await
+            .unwrap()
+            .is_none());
+        let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
+        assert_eq!(file.status, FileStatus::Failed);
+        assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 0);
+    }
 }
 
 #[test]
