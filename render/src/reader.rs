@@ -208,6 +208,65 @@ enum Subtree {
     Skip,
 }
 
+/// What [`traverse`] shows of the tree, in document order.
+enum Step<'a> {
+    Text(&'a scraper::node::Text),
+    /// An element starts; answering [`Subtree::Skip`] passes over its content and its end.
+    Open(ElementRef<'a>),
+    Close(ElementRef<'a>),
+}
+
+/// The tree was nested deeper than [`MAX_NESTING`].
+struct TooDeep;
+
+/// Visits everything below `root` with an explicit traversal rather than recursion: a page or
+/// a template is hostile input, and 200,000 nested elements would overflow any call stack.
+/// Stops at the first element nested deeper than [`MAX_NESTING`], skipped subtrees included.
+fn traverse<'a>(root: ElementRef<'a>, mut visit: impl FnMut(Step<'a>) -> Subtree) -> Result<(), TooDeep> {
+    // The element whose subtree is being passed over, until its closing edge.
+    let mut skipping = None;
+    let mut depth = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if node.value().is_element() {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(TooDeep);
+                    }
+                }
+                if skipping.is_some() || node == *root {
+                    continue;
+                }
+                match (ElementRef::wrap(node), node.value()) {
+                    (Some(element), _) => {
+                        if visit(Step::Open(element)) == Subtree::Skip {
+                            skipping = Some(node);
+                        }
+                    }
+                    (None, Node::Text(text)) => {
+                        visit(Step::Text(text));
+                    }
+                    (None, _) => {}
+                }
+            }
+            Edge::Close(node) => {
+                if node.value().is_element() {
+                    depth -= 1;
+                }
+                if skipping == Some(node) {
+                    skipping = None;
+                } else if skipping.is_none() && node != *root {
+                    if let Some(element) = ElementRef::wrap(node) {
+                        visit(Step::Close(element));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 struct Walker {
     article: Article,
     current: String,
@@ -223,48 +282,20 @@ impl Walker {
         }
     }
 
-    /// Walks the tree with an explicit traversal rather than recursion: a page is hostile input,
-    /// and 200,000 nested elements would overflow any call stack.
     fn walk(&mut self, root: ElementRef<'_>) {
-        // The element whose subtree is being passed over, until its closing edge.
-        let mut skipping = None;
-        let mut depth = 0usize;
-        for edge in root.traverse() {
-            match edge {
-                Edge::Open(node) => {
-                    if node.value().is_element() {
-                        depth += 1;
-                        if depth > MAX_NESTING {
-                            self.article.too_deep = true;
-                            return;
-                        }
-                    }
-                    if skipping.is_some() || node == *root {
-                        continue;
-                    }
-                    let Some(element) = ElementRef::wrap(node) else {
-                        if let Node::Text(text) = node.value() {
-                            self.current.push_str(text);
-                        }
-                        continue;
-                    };
-                    if self.open(element) == Subtree::Skip {
-                        skipping = Some(node);
-                    }
-                }
-                Edge::Close(node) => {
-                    if node.value().is_element() {
-                        depth -= 1;
-                    }
-                    if skipping == Some(node) {
-                        skipping = None;
-                    } else if skipping.is_none() && node != *root {
-                        if let Some(element) = ElementRef::wrap(node) {
-                            self.close(element);
-                        }
-                    }
-                }
+        let walked = traverse(root, |step| match step {
+            Step::Text(text) => {
+                self.current.push_str(text);
+                Subtree::Walk
             }
+            Step::Open(element) => self.open(element),
+            Step::Close(element) => {
+                self.close(element);
+                Subtree::Walk
+            }
+        });
+        if walked.is_err() {
+            self.article.too_deep = true;
         }
     }
 
@@ -694,43 +725,30 @@ fn fill_margin_line(template: &str, values: &[(&str, &str)]) -> String {
 fn template_text(template: &str) -> Option<String> {
     let fragment = Html::parse_fragment(template);
     let mut text = String::new();
-    let mut skipping = None;
-    let mut depth = 0usize;
-    // A traversal, not recursion: templates come from users and may nest without end.
-    for edge in fragment.root_element().traverse() {
-        match &edge {
-            Edge::Open(node) if node.value().is_element() => depth += 1,
-            Edge::Close(node) if node.value().is_element() => depth = depth.saturating_sub(1),
-            _ => {}
+    let walked = traverse(fragment.root_element(), |step| match step {
+        Step::Text(t) => {
+            text.push_str(t);
+            Subtree::Walk
         }
-        if depth > MAX_NESTING {
-            return None;
+        Step::Open(element) => {
+            let el = element.value();
+            if matches!(el.name(), "script" | "style") {
+                return Subtree::Skip;
+            }
+            let class = el.attr("class").unwrap_or_default();
+            let placeholder = ["pageNumber", "totalPages", "title", "url", "date"]
+                .into_iter()
+                .find(|name| class.split_whitespace().any(|c| c == *name));
+            match placeholder {
+                Some("date") => text.push_str(&today()),
+                Some(name) => text.push_str(&format!("{{{name}}}")),
+                None => return Subtree::Walk,
+            }
+            Subtree::Skip
         }
-        match edge {
-            Edge::Open(node) if skipping.is_none() => match node.value() {
-                Node::Text(t) => text.push_str(t),
-                Node::Element(el) => {
-                    if matches!(el.name(), "script" | "style") {
-                        skipping = Some(node);
-                        continue;
-                    }
-                    let class = el.attr("class").unwrap_or_default();
-                    let placeholder = ["pageNumber", "totalPages", "title", "url", "date"]
-                        .into_iter()
-                        .find(|name| class.split_whitespace().any(|c| c == *name));
-                    match placeholder {
-                        Some("date") => text.push_str(&today()),
-                        Some(name) => text.push_str(&format!("{{{name}}}")),
-                        None => continue,
-                    }
-                    skipping = Some(node);
-                }
-                _ => {}
-            },
-            Edge::Close(node) if skipping == Some(node) => skipping = None,
-            _ => {}
-        }
-    }
+        Step::Close(_) => Subtree::Walk,
+    });
+    walked.ok()?;
     Some(collapse(&text.replace('\n', " ")))
 }
 
