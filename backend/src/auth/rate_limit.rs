@@ -70,6 +70,14 @@ impl WindowLimiter {
         })
     }
 
+    /// Keeps the attempt counted if it `counts` (a wrong password, an account created), gives
+    /// it back otherwise (a right password, or no answer at all).
+    pub fn settle(&self, reservation: Reservation, counts: bool) {
+        if !counts {
+            self.release(reservation);
+        }
+    }
+
     /// The attempt did not count after all.
     pub fn release(&self, reservation: Reservation) {
         let mut events = self

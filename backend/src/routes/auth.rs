@@ -122,10 +122,8 @@ async fn sign_up(
             })
     }
     .await;
-    if let Err(e) = created {
-        state.signups.release(counted);
-        return Err(e);
-    }
+    state.signups.settle(counted, created.is_ok());
+    created?;
     tracing::info!(user_id = %id, "account created");
     Ok((
         StatusCode::CREATED,
@@ -175,19 +173,12 @@ async fn sign_in(
         Ok::<_, ApiError>(user.filter(|_| matched))
     }
     .await;
-    let user = match checked {
-        Ok(Some(user)) => user,
-        Ok(None) => {
-            tracing::info!(%ip, "sign-in failed");
-            return Err(ApiError::InvalidCredentials);
-        }
-        // Not an answer about the password: it does not count.
-        Err(e) => {
-            state.limiter.release(attempt);
-            return Err(e);
-        }
+    // Only a wrong password counts; an error is no answer about the password.
+    state.limiter.settle(attempt, matches!(checked, Ok(None)));
+    let Some(user) = checked? else {
+        tracing::info!(%ip, "sign-in failed");
+        return Err(ApiError::InvalidCredentials);
     };
-    state.limiter.release(attempt);
     state.limiter.clear(&account_key);
 
     let user_id: Uuid = user.id.parse().map_err(anyhow::Error::new)?;
@@ -362,18 +353,12 @@ async fn change_password(
         )
     }
     .await;
-    match checked {
-        Ok(true) => state.limiter.release(attempt),
-        Ok(false) => {
-            return Err(ApiError::Forbidden {
-                code: "wrong_password",
-                message: "current_password is not the account's password".to_owned(),
-            })
-        }
-        Err(e) => {
-            state.limiter.release(attempt);
-            return Err(e);
-        }
+    state.limiter.settle(attempt, matches!(checked, Ok(false)));
+    if !checked? {
+        return Err(ApiError::Forbidden {
+            code: "wrong_password",
+            message: "current_password is not the account's password".to_owned(),
+        });
     }
     let hash = state.hasher.hash(new_password.expose()).await?;
     let now = now();
