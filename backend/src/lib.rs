@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod library;
 pub mod openapi;
 pub mod routes;
 pub mod serve;

@@ -50,6 +50,7 @@ pub struct AppStateInner {
     pub watch_index: bool,
     pub renderer: Arc<Renderer>,
     pub events: Events,
+    pub request_locks: crate::library::RequestLocks,
     /// The built SPA, when there is one to serve.
     pub spa: Option<routes::spa::Spa>,
 }
@@ -155,6 +156,7 @@ impl Application {
             watch_index,
             renderer,
             events,
+            request_locks: Default::default(),
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,

@@ -263,12 +263,7 @@ pub struct UsageView {
     ))]
 /// The current user, with what they use against their limits.
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView>, ApiError> {
-    let usage = state
-        .ports
-        .index
-        .usage(user.user_id)
-        .await
-        .map_err(crate::routes::files::port_error)?;
+    let usage = state.ports.index.usage(user.user_id).await?;
     Ok(Json(MeView {
         user: UserView::new(user.user_id, user.email, user.created_at),
         usage: UsageView {
@@ -289,29 +284,18 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView
 async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
     // PDFs first, then the user row, whose removal cascades to sessions (and, in SQL, file
     // records). A failure part-way leaves the account in place to try again.
-    let port_error = crate::routes::files::port_error;
     loop {
-        let files = state
-            .ports
-            .index
-            .list(user.user_id, None, 500)
-            .await
-            .map_err(port_error)?;
+        let files = state.ports.index.list(user.user_id, None, 500).await?;
         if files.is_empty() {
             break;
         }
         for file in files {
             let key = folio_core::jobs::names::object_key(user.user_id, file.id);
-            state.ports.store.delete(&key).await.map_err(port_error)?;
+            state.ports.store.delete(&key).await?;
             if let Some(queue) = &state.embedded_queue {
                 let _ = queue.cancel(file.id).await;
             }
-            state
-                .ports
-                .index
-                .delete(user.user_id, file.id)
-                .await
-                .map_err(port_error)?;
+            state.ports.index.delete(user.user_id, file.id).await?;
         }
     }
     users::delete(&state.db, user.user_id).await?;

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::jobs::names;
-use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderJob, RenderOptions};
+use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::library;
 use crate::openapi::ErrorResponse;
 use crate::startup::AppState;
 
@@ -43,10 +44,6 @@ struct RenderRequest {
     engine: Engine,
 }
 
-pub(crate) fn port_error(e: folio_core::ports::PortError) -> ApiError {
-    ApiError::Unavailable(anyhow::Error::new(e))
-}
-
 #[utoipa::path(post, path = "/request", tag = "files", security(("bearer" = [])), request_body = RenderRequest,
     responses(
         (status = 202, description = "Recorded and queued; watch it on `/events` or `/files`", body = Accepted),
@@ -55,52 +52,14 @@ pub(crate) fn port_error(e: folio_core::ports::PortError) -> ApiError {
         (status = 429, description = "Over the queued-jobs or stored-bytes limit", body = ErrorResponse),
         (status = 503, description = "The queue or file index is unavailable; nothing was recorded", body = ErrorResponse),
     ))]
-/// Records the file, then queues the job; if queueing fails the record is removed again, so a
-/// user never sees a file that nothing will ever render.
+/// Records the file and queues the job, within the caller's limits; see [`library::request_render`].
 async fn request(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<RenderRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let url = PageUrl::parse(&body.url)?;
-    body.options.validate()?;
-    // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
-    // (A name that does not resolve is left to the render, which records why on the file.)
-    if let Err(folio_render::guard::GuardError::Refused(refused)) = state
-        .renderer
-        .guard()
-        .resolve(&url.host().to_string(), url.port())
-        .await
-    {
-        return Err(ApiError::invalid("url", refused.to_string()));
-    }
-    let usage = state.ports.index.usage(user.user_id).await.map_err(port_error)?;
-    if usage.pending_jobs >= state.settings.max_queued_jobs {
-        return Err(ApiError::QuotaExceeded(format!(
-            "you already have {} pages waiting to render (the limit is {}); try again when some are done",
-            usage.pending_jobs, state.settings.max_queued_jobs
-        )));
-    }
-    if usage.stored_bytes >= state.settings.max_stored_bytes {
-        return Err(ApiError::QuotaExceeded(format!(
-            "your library holds {} MiB, the limit is {} MiB; delete some files to make room",
-            usage.stored_bytes / (1024 * 1024),
-            state.settings.max_stored_bytes / (1024 * 1024)
-        )));
-    }
-    let job = RenderJob::new(user.user_id, url.as_str().to_owned(), body.options, body.engine);
-    let record = FileRecord::queued(&job);
-    state
-        .ports
-        .index
-        .insert(user.user_id, &record)
-        .await
-        .map_err(port_error)?;
-    if let Err(e) = state.ports.queue.enqueue(&job).await {
-        let _ = state.ports.index.delete(user.user_id, job.job_id).await;
-        return Err(port_error(e));
-    }
-    tracing::info!(file = %job.job_id, "render requested");
+    let job = library::request_render(&state, user.user_id, url, body.options, body.engine).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
@@ -160,12 +119,7 @@ async fn list(
         ));
     }
     // One more than asked tells whether there is a next page.
-    let mut files = state
-        .ports
-        .index
-        .list(user.user_id, before, limit + 1)
-        .await
-        .map_err(port_error)?;
+    let mut files = state.ports.index.list(user.user_id, before, limit + 1).await?;
     let next_cursor = if files.len() > limit {
         files.truncate(limit);
         files.last().map(|f| f.id)
@@ -201,8 +155,7 @@ async fn download(
         .ports
         .index
         .get(user.user_id, id)
-        .await
-        .map_err(port_error)?
+        .await?
         .ok_or(ApiError::NotFound)?;
     if file.status != FileStatus::Done {
         return Err(ApiError::Conflict {
@@ -217,8 +170,7 @@ async fn download(
             .ports
             .store
             .presigned_download(&key, &disposition, ttl)
-            .await
-            .map_err(port_error)?;
+            .await?;
         if let Some(link) = link {
             return Ok(presigned(link, ttl, &headers));
         }
@@ -227,8 +179,7 @@ async fn download(
         .ports
         .store
         .get(&key)
-        .await
-        .map_err(port_error)?
+        .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))?;
     let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
     let headers = response.headers_mut();
@@ -316,21 +267,14 @@ async fn delete(
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = file_id(&raw)?;
-    if !state
-        .ports
-        .index
-        .delete(user.user_id, id)
-        .await
-        .map_err(port_error)?
-    {
+    if !state.ports.index.delete(user.user_id, id).await? {
         return Err(ApiError::NotFound);
     }
     state
         .ports
         .store
         .delete(&names::object_key(user.user_id, id))
-        .await
-        .map_err(port_error)?;
+        .await?;
     if let Some(queue) = &state.embedded_queue {
         // A job not yet started is dropped; one in flight finds its file gone and skips it.
         let _ = queue.cancel(id).await;

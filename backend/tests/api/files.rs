@@ -13,6 +13,7 @@ use crate::helpers::{assert_error, spawn_app_with, Database, TestApp};
 crate::on_both_databases!(
     status_changes_arrive_over_server_sent_events_for_their_owner_only,
     limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me,
+    forty_requests_at_once_never_pass_the_queued_jobs_limit,
     a_pdf_that_would_exceed_the_quota_when_stored_fails_and_is_not_kept,
     deleting_the_account_removes_every_file_and_session,
     a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
@@ -44,6 +45,13 @@ async fn serve_page() -> SocketAddr {
                     "<title>Deep</title><body>{}bottom",
                     "<span>".repeat(200_000)
                 ))
+            }),
+        )
+        .route(
+            "/hang",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(15)).await;
+                Html("<title>Hang</title><p>late</p>")
             }),
         )
         .route(
@@ -333,6 +341,34 @@ async fn limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me(db: Da
         body["error"]["message"].as_str().unwrap().contains("delete"),
         "{body}"
     );
+}
+
+async fn forty_requests_at_once_never_pass_the_queued_jobs_limit(db: Database) {
+    let site = serve_page().await;
+    let app = library_app_with(db, site, |s| s.max_queued_jobs = 5).await;
+    let (_, token) = app.signed_in_user().await;
+    // Pages that take longer than the burst, so no job finishes and frees a place meanwhile.
+    let hang = json!({ "url": format!("http://{site}/hang") });
+    let attempts: Vec<_> = (0..40)
+        .map(|_| {
+            let request = app
+                .client
+                .post(app.url("/api/v1/request"))
+                .bearer_auth(&token)
+                .json(&hang);
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let accepted = statuses.iter().filter(|s| **s == 202).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((accepted, refused), (5, 35), "{statuses:?}");
+    let me: Value = app.me(&token).await.json().await.unwrap();
+    assert_eq!(me["usage"]["queued_jobs"], 5);
+    assert_eq!(app.files(&token).await["files"].as_array().unwrap().len(), 5);
 }
 
 async fn a_pdf_that_would_exceed_the_quota_when_stored_fails_and_is_not_kept(db: Database) {

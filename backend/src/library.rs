@@ -1,0 +1,99 @@
+//! Use-cases on a user's library that more than one route needs, or whose order matters:
+//! requesting a render under the user's limits.
+
+use folio_core::ports::PortError;
+use folio_core::{Engine, FileRecord, PageUrl, RenderJob, RenderOptions};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// How many locks the users share. A user always takes the same one, so two of one user's
+/// requests are counted one after the other; unrelated users rarely wait on each other.
+const REQUEST_LOCK_STRIPES: usize = 64;
+
+/// Serialises each user's "count queued jobs, then record one" within this process, so 40
+/// requests at once cannot all pass the same count. Replicas are covered by counting again
+/// after recording (see [`request_render`]).
+pub struct RequestLocks(Box<[Mutex<()>]>);
+
+impl Default for RequestLocks {
+    fn default() -> Self {
+        Self((0..REQUEST_LOCK_STRIPES).map(|_| Mutex::new(())).collect())
+    }
+}
+
+impl RequestLocks {
+    fn of(&self, user: Uuid) -> &Mutex<()> {
+        &self.0[(user.as_u128() % self.0.len() as u128) as usize]
+    }
+}
+
+impl From<PortError> for ApiError {
+    fn from(e: PortError) -> Self {
+        ApiError::Unavailable(anyhow::Error::new(e))
+    }
+}
+
+/// Records the file, then queues the job; if queueing fails the record is removed again, so a
+/// user never sees a file that nothing will ever render.
+pub async fn request_render(
+    state: &AppState,
+    owner: Uuid,
+    url: PageUrl,
+    options: RenderOptions,
+    engine: Engine,
+) -> Result<RenderJob, ApiError> {
+    options.validate()?;
+    // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
+    // (A name that does not resolve is left to the render, which records why on the file.)
+    if let Err(folio_render::guard::GuardError::Refused(refused)) = state
+        .renderer
+        .guard()
+        .resolve(&url.host().to_string(), url.port())
+        .await
+    {
+        return Err(ApiError::invalid("url", refused.to_string()));
+    }
+    let job = RenderJob::new(owner, url.as_str().to_owned(), options, engine);
+    {
+        let _counting = state.request_locks.of(owner).lock().await;
+        let usage = state.ports.index.usage(owner).await?;
+        let max_queued = state.settings.max_queued_jobs;
+        if usage.pending_jobs >= max_queued {
+            return Err(too_many_queued(usage.pending_jobs, max_queued));
+        }
+        if usage.stored_bytes >= state.settings.max_stored_bytes {
+            return Err(ApiError::QuotaExceeded(format!(
+                "your library holds {} MiB, the limit is {} MiB; delete some files to make room",
+                usage.stored_bytes / (1024 * 1024),
+                state.settings.max_stored_bytes / (1024 * 1024)
+            )));
+        }
+        state.ports.index.insert(owner, &FileRecord::queued(&job)).await?;
+        // Another replica may have recorded one of this user's jobs between the count and the
+        // insert. Counting again, with this record in, can only over-count (a job another
+        // replica is about to take back), never let the limit be passed.
+        let after = state.ports.index.usage(owner).await;
+        if !matches!(after, Ok(usage) if usage.pending_jobs <= max_queued) {
+            let _ = state.ports.index.delete(owner, job.job_id).await;
+            return Err(match after {
+                Ok(usage) => too_many_queued(usage.pending_jobs - 1, max_queued),
+                Err(e) => e.into(),
+            });
+        }
+    }
+    if let Err(e) = state.ports.queue.enqueue(&job).await {
+        let _ = state.ports.index.delete(owner, job.job_id).await;
+        return Err(e.into());
+    }
+    tracing::info!(file = %job.job_id, "render requested");
+    Ok(job)
+}
+
+fn too_many_queued(pending: u64, max: u64) -> ApiError {
+    ApiError::QuotaExceeded(format!(
+        "you already have {pending} pages waiting to render (the limit is {max}); try again when some are done"
+    ))
+}
