@@ -11,6 +11,7 @@ use axum::Json;
 use folio_core::jobs::names;
 use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions};
 use serde::{Deserialize, Serialize};
+use tokio_util::io::ReaderStream;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -175,14 +176,16 @@ async fn download(
             return Ok(presigned(link, ttl, &headers));
         }
     }
-    let bytes = state
+    let object = state
         .ports
         .store
         .get(&key)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))?;
-    let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
+    // Streamed as read: a download never holds the whole PDF in memory.
+    let mut response = Body::from_stream(ReaderStream::new(object.body)).into_response();
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(object.size));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);

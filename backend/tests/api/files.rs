@@ -425,6 +425,66 @@ async fn deleting_the_account_removes_every_file_and_session(db: Database) {
     assert_eq!(app.sign_up(&email, crate::helpers::PASSWORD).await.status(), 201);
 }
 
+#[tokio::test]
+async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
+    let site = serve_page().await;
+    let app = library_app(Database::Sqlite, site).await;
+    let (_, token) = app.signed_in_user().await;
+    let id = app
+        .requested(&token, &json!({ "url": format!("http://{site}/article") }))
+        .await;
+    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
+    // The stored PDF grows to 256 MiB (sparse: no disk or memory spent making it).
+    let stored = find_file(&app.data_dir.path().join("objects"), &format!("{id}.pdf")).unwrap();
+    const SIZE: u64 = 256 * 1024 * 1024;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&stored)
+        .unwrap()
+        .set_len(SIZE)
+        .unwrap();
+
+    let before = resident_bytes();
+    let response = app.download(&token, &id).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-length"], SIZE.to_string().as_str());
+    let mut body = response.bytes_stream();
+    let (mut received, mut peak) = (0u64, before);
+    while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+        received += chunk.unwrap().len() as u64;
+        peak = peak.max(resident_bytes());
+    }
+    assert_eq!(received, SIZE);
+    // Read whole, the file alone would add 256 MiB; other tests in this process add a little.
+    let grown = peak.saturating_sub(before);
+    assert!(
+        grown < 128 * 1024 * 1024,
+        "the process grew by {} MiB",
+        grown >> 20
+    );
+}
+
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap();
+    kib * 1024
+}
+
+fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            find_file(&path, name)
+        } else {
+            (entry.file_name() == name).then_some(path)
+        }
+    })
+}
+
 fn count_files(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;

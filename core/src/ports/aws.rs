@@ -14,6 +14,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::StoredObject;
+
 use super::{Delivery, FileIndex, FileUpdate, JobQueue, ObjectStore, PortError, Usage};
 use crate::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
 use crate::{FileRecord, FileStatus, RenderJob};
@@ -199,7 +201,7 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+    async fn get(&self, key: &str) -> Result<Option<StoredObject>, PortError> {
         let object = match self
             .client
             .get_object()
@@ -212,12 +214,13 @@ impl ObjectStore for S3Store {
             Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(unavailable("object store", describe(&e))),
         };
-        let bytes = object
-            .body
-            .collect()
-            .await
-            .map_err(|e| unavailable("object store", describe(&e)))?;
-        Ok(Some(bytes.to_vec()))
+        Ok(Some(StoredObject {
+            size: object
+                .content_length
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0),
+            body: Box::pin(object.body.into_async_read()),
+        }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), PortError> {

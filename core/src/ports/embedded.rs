@@ -281,12 +281,17 @@ impl super::ObjectStore for LocalStore {
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
-        match tokio::fs::read(self.path(key)?).await {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(store_error(e)),
-        }
+    async fn get(&self, key: &str) -> Result<Option<super::StoredObject>, PortError> {
+        let file = match tokio::fs::File::open(self.path(key)?).await {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(store_error(e)),
+        };
+        let size = file.metadata().await.map_err(store_error)?.len();
+        Ok(Some(super::StoredObject {
+            size,
+            body: Box::pin(file),
+        }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), PortError> {
@@ -303,21 +308,26 @@ mod tests {
     use super::*;
     use crate::ports::ObjectStore;
 
+    async fn contents(store: &LocalStore, key: &str) -> Option<Vec<u8>> {
+        let object = store.get(key).await.unwrap()?;
+        Some(object.bytes().await.unwrap())
+    }
+
     #[tokio::test]
     async fn local_store_puts_gets_replaces_and_deletes() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path());
         let key = crate::jobs::names::object_key(uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-        assert_eq!(store.get(&key).await.unwrap(), None);
+        assert_eq!(contents(&store, &key).await, None);
         store.put(&key, b"%PDF-1 first".to_vec()).await.unwrap();
         store.put(&key, b"%PDF-1 second".to_vec()).await.unwrap();
         assert_eq!(
-            store.get(&key).await.unwrap().as_deref(),
+            contents(&store, &key).await.as_deref(),
             Some(&b"%PDF-1 second"[..])
         );
         store.delete(&key).await.unwrap();
         store.delete(&key).await.unwrap();
-        assert_eq!(store.get(&key).await.unwrap(), None);
+        assert_eq!(contents(&store, &key).await, None);
         let leftovers: Vec<_> = walk(dir.path()).into_iter().filter(|p| p.is_file()).collect();
         assert!(leftovers.is_empty(), "no temporary files left: {leftovers:?}");
     }

@@ -2,9 +2,11 @@
 //! implementation for one machine and an AWS one (SQS, S3, DynamoDB) for many.
 //!
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::io::AsyncRead;
 
 use uuid::Uuid;
 
@@ -55,8 +57,8 @@ pub trait JobQueue: Send + Sync + 'static {
 pub trait ObjectStore: Send + Sync + 'static {
     /// Stores `bytes` under `key`, replacing what was there; all or nothing.
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), PortError>;
-    /// The object, or `None` when there is none.
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
+    /// The object to read as it arrives (never whole in memory), or `None` when there is none.
+    async fn get(&self, key: &str) -> Result<Option<StoredObject>, PortError>;
     /// Removes the object; removing one that is not there is not an error.
     async fn delete(&self, key: &str) -> Result<(), PortError>;
     /// A URL that downloads the object directly for `ttl`, served with `content_disposition`;
@@ -68,6 +70,31 @@ pub trait ObjectStore: Send + Sync + 'static {
         _ttl: Duration,
     ) -> Result<Option<String>, PortError> {
         Ok(None)
+    }
+}
+
+/// An object being read from the store.
+pub struct StoredObject {
+    /// Its length in bytes.
+    pub size: u64,
+    pub body: Pin<Box<dyn AsyncRead + Send>>,
+}
+
+impl StoredObject {
+    /// Reads the whole object; for objects known to be small, and tests.
+    pub async fn bytes(mut self) -> std::io::Result<Vec<u8>> {
+        use tokio::io::AsyncReadExt;
+        let mut bytes = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0).min(1 << 20));
+        self.body.read_to_end(&mut bytes).await?;
+        Ok(bytes)
+    }
+}
+
+impl std::fmt::Debug for StoredObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredObject")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
     }
 }
 

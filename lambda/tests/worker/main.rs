@@ -145,7 +145,10 @@ async fn a_job_becomes_a_stored_pdf_and_a_done_file() {
         .get(&names::object_key(s.owner, job.job_id))
         .await
         .unwrap()
-        .expect("stored");
+        .expect("stored")
+        .bytes()
+        .await
+        .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert_eq!(file.size_bytes, Some(pdf.len() as u64));
     assert!(s.queue_is_empty().await, "acknowledged");
