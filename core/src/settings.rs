@@ -34,6 +34,8 @@ pub const MAX_QUEUED_JOBS: &str = "FOLIO_MAX_QUEUED_JOBS";
 pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
 /// Largest PDF kept, in bytes; a bigger one fails its job ("file too large") and is not stored.
 pub const MAX_FILE_BYTES: &str = "FOLIO_MAX_FILE_BYTES";
+/// 100 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 104_857_600;
 /// Most event streams (`GET /api/v1/events`) one user may hold open at once.
 pub const MAX_EVENT_STREAMS: &str = "FOLIO_MAX_EVENT_STREAMS";
 /// The built SPA to serve at `/`; default `frontend/dist` under the working directory.
@@ -53,6 +55,8 @@ pub const RENDER_ALLOW_PRIVATE: &str = "FOLIO_RENDER_ALLOW_PRIVATE";
 pub const RENDER_ALLOW_ADDRS: &str = "FOLIO_RENDER_ALLOW_ADDRS";
 /// Jobs one Chromium process serves before it is replaced, to bound memory.
 pub const RENDER_RECYCLE_AFTER: &str = "FOLIO_RENDER_RECYCLE_AFTER";
+/// MiB one page's renderer may hold before it is stopped and its job fails.
+pub const RENDER_MAX_MEMORY_MB: &str = "FOLIO_RENDER_MAX_MEMORY_MB";
 
 /// Every setting the renderer reads, in whichever binary it runs.
 pub const RENDER_SETTINGS: &[&str] = &[
@@ -62,6 +66,7 @@ pub const RENDER_SETTINGS: &[&str] = &[
     RENDER_ALLOW_PRIVATE,
     RENDER_ALLOW_ADDRS,
     RENDER_RECYCLE_AFTER,
+    RENDER_MAX_MEMORY_MB,
 ];
 
 /// SQS queue of render jobs; when set, jobs go to SQS instead of the embedded queue.

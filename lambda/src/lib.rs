@@ -65,8 +65,7 @@ impl Default for StoreLimits {
     }
 }
 
-/// 100 MiB.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 104_857_600;
+pub use folio_core::settings::DEFAULT_MAX_FILE_BYTES;
 
 impl StoreLimits {
     /// `FOLIO_MAX_FILE_BYTES` (default [`DEFAULT_MAX_FILE_BYTES`]) and, when set,

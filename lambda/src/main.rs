@@ -15,6 +15,7 @@ Renders queued pages to PDFs. Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it 
 events Lambda delivers; with --poll, or outside Lambda, it long-polls the queue itself.
 Settings: FOLIO_SQS_QUEUE_URL, FOLIO_S3_BUCKET, FOLIO_DYNAMODB_TABLE (required), FOLIO_SQS_DLQ_URL,
 FOLIO_MAX_FILE_BYTES, FOLIO_MAX_STORED_BYTES, FOLIO_CHROME_PATH, FOLIO_RENDER_CONCURRENCY,
+FOLIO_RENDER_MAX_MEMORY_MB,
 FOLIO_RENDER_TIMEOUT and the usual AWS_* variables.";
 
 #[tokio::main]

@@ -102,6 +102,8 @@ async fn bench_folio(
         // The guard stays on, as in production: its cost is part of the figure.
         guard: Guard::strict().with_allowed_addrs(vec![addr]),
         launch_mode: folio_render::LaunchMode::default(),
+        max_pdf_bytes: folio_core::settings::DEFAULT_MAX_FILE_BYTES,
+        max_page_memory: 1 << 30,
     }));
     let urls: Vec<PageUrl> = urls.iter().map(|u| PageUrl::parse(u)).collect::<Result<_, _>>()?;
     let options = RenderOptions::default();

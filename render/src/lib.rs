@@ -75,6 +75,10 @@ pub enum RenderError {
     BrowserUnavailable(String),
     #[error("Chromium crashed: {0}")]
     BrowserCrashed(String),
+    #[error("the page used more than the {limit_mib} MiB of memory a page may have, and was stopped")]
+    TooMuchMemory { limit_mib: u64 },
+    #[error("file too large: the PDF is more than the {limit} bytes a file may have")]
+    TooLarge { limit: u64 },
     #[error("render failed: {0}")]
     Internal(String),
 }
@@ -132,6 +136,8 @@ impl Renderer {
                 recycle_after: settings.recycle_after,
                 guard: guard.clone(),
                 launch_mode: settings.launch_mode,
+                max_pdf_bytes: settings.max_pdf_bytes,
+                max_page_memory: settings.max_page_memory_mib << 20,
             })))
         } else {
             tracing::warn!(

@@ -21,6 +21,12 @@ pub struct RenderSettings {
     pub allowed_addrs: Vec<SocketAddr>,
     /// How Chromium is started: Lambda's way only under a Lambda runtime.
     pub launch_mode: LaunchMode,
+    /// Largest PDF a render may produce (`FOLIO_MAX_FILE_BYTES`): a page that prints more is
+    /// stopped there, so no render holds more than this of its output in memory.
+    pub max_pdf_bytes: u64,
+    /// Resident memory, in MiB, one page's renderer process may take before it is stopped
+    /// and its job fails (`FOLIO_RENDER_MAX_MEMORY_MB`).
+    pub max_page_memory_mib: u64,
 }
 
 impl Default for RenderSettings {
@@ -33,6 +39,8 @@ impl Default for RenderSettings {
             allow_private: false,
             allowed_addrs: Vec::new(),
             launch_mode: LaunchMode::Server,
+            max_pdf_bytes: names::DEFAULT_MAX_FILE_BYTES,
+            max_page_memory_mib: 1024,
         }
     }
 }
@@ -97,6 +105,9 @@ impl RenderSettings {
             allow_private,
             allowed_addrs,
             launch_mode: LaunchMode::detect(&lookup),
+            max_pdf_bytes: positive(names::MAX_FILE_BYTES)?.unwrap_or(defaults.max_pdf_bytes),
+            max_page_memory_mib: positive(names::RENDER_MAX_MEMORY_MB)?
+                .unwrap_or(defaults.max_page_memory_mib),
         })
     }
 

@@ -21,12 +21,13 @@ use std::time::{Duration, Instant};
 
 use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
 use chromiumoxide::cdp::browser_protocol::emulation::SetEmulatedMediaParams;
+use chromiumoxide::cdp::browser_protocol::inspector::EventTargetCrashed;
 use chromiumoxide::cdp::browser_protocol::network::{
     CookieParam, EventLoadingFailed, EventRequestWillBeSent, EventResponseReceived, EventWebSocketCreated,
     Headers, SetCookiesParams, SetExtraHttpHeadersParams, SetUserAgentOverrideParams,
 };
 use chromiumoxide::cdp::browser_protocol::page::{
-    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams,
+    EventLifecycleEvent, GetFrameTreeParams, NavigateParams, PrintToPdfParams, PrintToPdfTransferMode,
 };
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
 use chromiumoxide::cdp::browser_protocol::target::{
@@ -41,6 +42,7 @@ use futures::StreamExt;
 use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
 mod flags;
+mod memory;
 
 pub use flags::LaunchMode;
 
@@ -65,6 +67,9 @@ pub struct ChromiumConfig {
     pub recycle_after: u64,
     pub guard: Guard,
     pub launch_mode: LaunchMode,
+    pub max_pdf_bytes: u64,
+    /// Resident memory one page's renderer may take before it is stopped.
+    pub max_page_memory: u64,
 }
 
 pub struct ChromiumEngine {
@@ -88,6 +93,7 @@ struct BrowserHandle {
     /// of waiting out their timeout on commands that will never be answered.
     died: tokio::sync::watch::Receiver<bool>,
     idle_slots: Mutex<Vec<Slot>>,
+    memory_kills: Arc<memory::MemoryKills>,
     /// One browser context per owner with tabs open, shared by that owner's tabs.
     contexts: AsyncMutex<HashMap<String, Arc<OwnerContext>>>,
     /// Guards the default context, which no job uses but which must not be an open door either.
@@ -229,13 +235,31 @@ impl ChromiumEngine {
             }
         };
         let remaining = self.config.timeout.saturating_sub(started.elapsed());
+        let kills_before = handle.memory_kills.count();
+        let mut crashed = match slot.page.event_listener::<EventTargetCrashed>().await {
+            Ok(events) => events,
+            Err(e) => {
+                tokio::spawn(close_slot(handle.clone(), slot));
+                return Err(handle.failure(format!("could not watch the tab: {e}")));
+            }
+        };
         let outcome = tokio::select! {
-            outcome = tokio::time::timeout(remaining, print(&mut slot, &handle.user_agent, url, options, remaining)) => match outcome {
+            outcome = tokio::time::timeout(remaining, print(&mut slot, &handle.user_agent, url, options, remaining, self.config.max_pdf_bytes)) => match outcome {
                 Ok(result) => result,
                 Err(_) => Err(RenderError::Timeout(self.config.timeout)),
             },
             () = handle.wait_until_dead() => Err(RenderError::BrowserCrashed("the browser exited during the render".into())),
+            Some(_) = crashed.next() => Err(RenderError::BrowserCrashed("the page's renderer crashed".into())),
         };
+        let outcome = outcome.map_err(|e| {
+            if handle.memory_kills.count() > kills_before {
+                RenderError::TooMuchMemory {
+                    limit_mib: self.config.max_page_memory >> 20,
+                }
+            } else {
+                e
+            }
+        });
         let refusals = network.refusals(&slot.context.proxy);
         let outcome = outcome.map_err(|e| {
             if handle.dead.load(Ordering::Relaxed) {
@@ -372,6 +396,10 @@ impl ChromiumEngine {
                 )));
             }
         };
+        let memory_kills = Arc::new(memory::MemoryKills::default());
+        if let Some(pid) = pid {
+            memory::watch(pid, self.config.max_page_memory, memory_kills.clone());
+        }
         tracing::info!(generation, pid, "chromium launched");
         Ok(BrowserHandle {
             browser,
@@ -382,6 +410,7 @@ impl ChromiumEngine {
             dead,
             died,
             idle_slots: Mutex::new(Vec::new()),
+            memory_kills,
             contexts: AsyncMutex::new(HashMap::new()),
             _default_proxy: default_proxy,
             _profile: profile,
@@ -629,6 +658,7 @@ async fn print(
     url: &PageUrl,
     options: &RenderOptions,
     budget: Duration,
+    max_pdf_bytes: u64,
 ) -> Result<RenderedPdf, RenderError> {
     let page = &slot.page.clone();
     let cdp = |e: chromiumoxide::error::CdpError| RenderError::from_cdp(e);
@@ -756,15 +786,7 @@ async fn print(
     }
 
     let t_nav = t0.elapsed();
-    let bytes = page.pdf(print_params(options)).await.map_err(|e| {
-        refused_options(e, |message| {
-            if message.to_ascii_lowercase().contains("page range") {
-                "options.page_ranges"
-            } else {
-                "options"
-            }
-        })
-    })?;
+    let bytes = print_pdf(page, options, max_pdf_bytes).await?;
     let t_pdf = t0.elapsed();
     // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
     let target = page
@@ -932,6 +954,54 @@ fn proxy_unreachable_reason(headers: &Headers) -> Option<String> {
     }
     let reason = header(headers, crate::proxy::UNREACHABLE_HEADER).unwrap_or("could not connect");
     Some(reason.to_owned())
+}
+
+/// Prints the page and reads the PDF as a stream, a chunk at a time, stopping as soon as it
+/// passes `max_bytes`: a page that prints gigabytes never has them all in memory (a plain
+/// `printToPDF` answers with the whole file, base64-encoded, in one message).
+async fn print_pdf(page: &Page, options: &RenderOptions, max_bytes: u64) -> Result<Vec<u8>, RenderError> {
+    use base64::Engine as _;
+    use chromiumoxide::cdp::browser_protocol::io::{CloseParams, ReadParams};
+    const CHUNK: i64 = 1 << 20;
+    let mut params = print_params(options);
+    params.transfer_mode = Some(PrintToPdfTransferMode::ReturnAsStream);
+    let printed = page.execute(params).await.map_err(|e| {
+        refused_options(e, |message| {
+            if message.to_ascii_lowercase().contains("page range") {
+                "options.page_ranges"
+            } else {
+                "options"
+            }
+        })
+    })?;
+    let Some(stream) = printed.result.stream.clone() else {
+        return Err(RenderError::Internal("Chromium printed no PDF stream".to_owned()));
+    };
+    let mut pdf = Vec::new();
+    let read = async {
+        loop {
+            let mut read = ReadParams::new(stream.clone());
+            read.size = Some(CHUNK);
+            let chunk = page.execute(read).await.map_err(RenderError::from_cdp)?.result;
+            if chunk.base64_encoded == Some(true) {
+                base64::engine::general_purpose::STANDARD
+                    .decode_vec(chunk.data.as_bytes(), &mut pdf)
+                    .map_err(|e| RenderError::Internal(format!("Chromium sent a garbled PDF: {e}")))?;
+            } else {
+                pdf.extend_from_slice(chunk.data.as_bytes());
+            }
+            if pdf.len() as u64 > max_bytes {
+                return Err(RenderError::TooLarge { limit: max_bytes });
+            }
+            if chunk.eof {
+                return Ok(());
+            }
+        }
+    };
+    let outcome = read.await;
+    // Closing frees Chromium's copy; a failure here changes nothing for the job.
+    let _ = page.execute(CloseParams::new(stream)).await;
+    outcome.map(|()| pdf)
 }
 
 fn print_params(options: &RenderOptions) -> PrintToPdfParams {

@@ -2,6 +2,7 @@
 
 use folio_core::render::{Margins, PaperFormat, WaitUntil};
 use folio_core::RenderOptions;
+use folio_render::RenderError;
 
 use crate::site::{assert_page_size, engine, page_url, pdf_text, serve};
 
@@ -46,6 +47,101 @@ async fn long_pages_paginate_and_page_ranges_select() {
     let subset = engine.render(&url, &options).await.unwrap();
     assert_eq!(subset.pages, 2);
     assert!(!pdf_text(&subset.bytes).contains("Paragraph 1:"));
+}
+
+#[tokio::test]
+async fn a_pdf_over_the_file_limit_stops_the_render_and_is_not_retried() {
+    let site = serve().await;
+    let url = page_url(&site.url("/long"));
+    let full = engine(site.guard(), 20)
+        .render(&url, &RenderOptions::default())
+        .await
+        .unwrap();
+    let capped = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
+        max_pdf_bytes: full.size_bytes - 1,
+        ..engine(site.guard(), 20).config().clone()
+    });
+    let err = capped.render(&url, &RenderOptions::default()).await.unwrap_err();
+    assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
+    assert!(!err.is_retryable());
+    assert!(err.to_string().starts_with("file too large"), "{err}");
+    // Its first page alone is smaller, and still prints on the same engine.
+    let first_page = RenderOptions {
+        page_ranges: Some("1".into()),
+        ..RenderOptions::default()
+    };
+    let small = capped.render(&url, &first_page).await.unwrap();
+    assert!(small.bytes.starts_with(b"%PDF-"));
+    assert_eq!((small.size_bytes, small.pages), (small.bytes.len() as u64, 1));
+}
+
+#[tokio::test]
+async fn a_page_that_hoards_memory_is_stopped_at_a_bound_and_the_next_job_works() {
+    let site = serve().await;
+    let engine = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
+        max_page_memory: 512 << 20,
+        ..engine(site.guard(), 20).config().clone()
+    });
+    // Warm the browser up so its process tree can be watched from the start.
+    engine
+        .render(&page_url(&site.url("/article")), &RenderOptions::default())
+        .await
+        .unwrap();
+    let browser = engine.browser_pid().await.unwrap();
+    let chromium_resident = move || -> u64 {
+        folio_e2e::chromium::descendants(browser)
+            .into_iter()
+            .chain([browser])
+            .map(folio_e2e::chromium::resident_bytes)
+            .sum()
+    };
+    let before = chromium_resident();
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let peak = std::thread::spawn({
+        let watching = watching.clone();
+        move || {
+            let mut peak = 0u64;
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(chromium_resident());
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            peak
+        }
+    });
+    let started = std::time::Instant::now();
+    let err = engine
+        .render(
+            &page_url(&site.url("/hostile/hoards-memory.html")),
+            &RenderOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let peak = peak.join().unwrap();
+    let grown = peak.saturating_sub(before);
+    eprintln!(
+        "hoarding page: {err} after {took:?}, Chromium grew by {} MiB",
+        grown >> 20
+    );
+    assert!(
+        matches!(err, RenderError::TooMuchMemory { limit_mib: 512 }),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("512 MiB"), "{err}");
+    assert!(
+        took < std::time::Duration::from_secs(15),
+        "stopped, not timed out: {took:?}"
+    );
+    // The bound, plus what the page takes in the moment between two looks; unbounded, the
+    // page took Chromium past 7 GiB before its render timed out.
+    assert!(grown < 1024 << 20, "Chromium grew by {} MiB", grown >> 20);
+    let next = engine
+        .render(&page_url(&site.url("/article")), &RenderOptions::default())
+        .await
+        .unwrap();
+    assert!(next.bytes.starts_with(b"%PDF-"));
 }
 
 #[tokio::test]

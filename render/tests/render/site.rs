@@ -233,6 +233,8 @@ pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
         recycle_after: 500,
         guard,
         launch_mode: folio_render::LaunchMode::Server,
+        max_pdf_bytes: defaults.max_pdf_bytes,
+        max_page_memory: defaults.max_page_memory_mib << 20,
     })
 }
 

@@ -1,0 +1,101 @@
+//! A bound on the memory one page may take. Chromium has no such limit of its own (a page's
+//! typed arrays live outside the V8 heap that `--max-old-space-size` caps), so a watchdog reads
+//! each renderer's resident memory from `/proc` and kills a renderer that passes the bound;
+//! the tab it served crashes, and its job fails with the reason.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const INTERVAL: Duration = Duration::from_millis(100);
+
+/// Renderers killed for their memory since the browser started; a render that sees this move
+/// while its tab crashed knows why.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryKills(AtomicU64);
+
+impl MemoryKills {
+    pub(crate) fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Watches the renderers below `browser` until the returned task is aborted.
+pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || {
+        // A blocking loop on its own thread: reading /proc is file I/O, and the watch must keep
+        // running while the async workers are busy with the very page it is watching.
+        loop {
+            if Arc::strong_count(&kills) == 1 {
+                return; // The browser is gone.
+            }
+            for pid in renderers_below(browser) {
+                let resident = resident_bytes(pid);
+                if resident > limit_bytes {
+                    tracing::warn!(
+                        pid,
+                        resident_mib = resident >> 20,
+                        limit_mib = limit_bytes >> 20,
+                        "a page passed its memory bound; its renderer is stopped"
+                    );
+                    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                    }
+                    kills.0.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            std::thread::sleep(INTERVAL);
+        }
+    })
+}
+
+/// Renderer processes at any depth below `root` (a zygote sits between them unless
+/// `--no-zygote`).
+fn renderers_below(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, parent_of(pid)?)))
+        .collect();
+    let mut below = vec![root];
+    let mut i = 0;
+    while i < below.len() {
+        let parent = below[i];
+        below.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
+        i += 1;
+    }
+    below
+        .into_iter()
+        .skip(1)
+        .filter(|pid| is_renderer(*pid))
+        .collect()
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may itself hold spaces or parentheses.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn is_renderer(pid: u32) -> bool {
+    // Chromium rewrites its helpers' command lines as one space-separated string.
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|argv| {
+            argv.split(|b| *b == 0 || *b == b' ')
+                .any(|arg| arg == b"--type=renderer")
+        })
+        .unwrap_or(false)
+}
+
+fn resident_bytes(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            let kib = status.lines().find_map(|line| line.strip_prefix("VmRSS:"))?;
+            kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+        })
+        .map_or(0, |kib| kib * 1024)
+}
