@@ -10,6 +10,7 @@
 pub mod chromium;
 pub mod guard;
 pub mod pdf;
+pub mod peer;
 pub mod proxy;
 pub mod reader;
 mod settings;

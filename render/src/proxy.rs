@@ -24,6 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use crate::guard::{Guard, GuardError};
+use crate::peer::AllowedPeers;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -51,7 +52,9 @@ pub struct GuardProxy {
 }
 
 impl GuardProxy {
-    pub async fn start(guard: Guard) -> std::io::Result<Self> {
+    /// A proxy that serves only connections from `peers`; any other local process that finds
+    /// its port is disconnected unanswered.
+    pub async fn start(guard: Guard, peers: AllowedPeers) -> std::io::Result<Self> {
         let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
@@ -61,8 +64,8 @@ impl GuardProxy {
         let accepting = shared.clone();
         let task = tokio::spawn(async move {
             loop {
-                let stream = match listener.accept().await {
-                    Ok((stream, _)) => stream,
+                let (stream, client) = match listener.accept().await {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, usually: back off instead of spinning.
                         tracing::warn!(error = %e, "guard proxy cannot accept");
@@ -71,7 +74,13 @@ impl GuardProxy {
                     }
                 };
                 let shared = accepting.clone();
+                let peers = peers.clone();
                 tokio::spawn(async move {
+                    let admitted = tokio::task::spawn_blocking(move || peers.admits(client, addr)).await;
+                    if !matches!(admitted, Ok(true)) {
+                        tracing::warn!(%client, "guard proxy refused a connection from a process it does not serve");
+                        return;
+                    }
                     let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .preserve_header_case(true)

@@ -15,6 +15,7 @@ use printpdf::{BuiltinFont, IndirectFontRef, Mm, PdfDocument};
 use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::guard::Guard;
+use crate::peer::AllowedPeers;
 use crate::proxy::GuardProxy;
 use crate::{RenderError, RenderedPdf};
 
@@ -68,7 +69,7 @@ impl ReaderEngine {
     }
 
     async fn fetch(&self, url: &PageUrl, options: &RenderOptions) -> Result<Fetched, RenderError> {
-        let proxy = GuardProxy::start(self.guard.clone())
+        let proxy = GuardProxy::start(self.guard.clone(), AllowedPeers::this_process())
             .await
             .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
         let client = reqwest::Client::builder()

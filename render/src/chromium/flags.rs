@@ -100,17 +100,37 @@ impl LaunchMode {
 }
 
 /// Every switch for one launch, as Chromium reads them (`--name` or `--name=value`).
-pub fn switches(mode: LaunchMode, proxy_url: &str, profile: &Path) -> Vec<String> {
+pub fn switches(mode: LaunchMode, proxy_url: &str, profile: &Path, user_agent: Option<&str>) -> Vec<String> {
     let mut switches: Vec<String> = SERVER_SWITCHES.iter().map(|s| (*s).to_owned()).collect();
     // The profile (`--user-data-dir`) and window size are set through the builder's own
     // options: it adds them whatever is passed here, and would merge two values into one.
     switches.push(format!("--proxy-server={proxy_url}"));
+    // Browser-wide, so service workers and other targets no tab override reaches say it too.
+    if let Some(agent) = user_agent {
+        switches.push(format!("--user-agent={agent}"));
+    }
     if mode == LaunchMode::Lambda {
         switches.push("--no-zygote".to_owned());
         switches.push(format!("--crash-dumps-dir={}", profile.join("crashes").display()));
         switches.push(format!("--disk-cache-dir={}", profile.join("cache").display()));
     }
     switches
+}
+
+/// The user agent Chromium `version_line` (its `--version`, e.g. "Chromium 156.0.8078.79
+/// built on Debian") shows when not headless, in the reduced form every desktop Chrome sends
+/// on Linux; `None` for a line that names no version.
+pub fn user_agent_for(version_line: &str) -> Option<String> {
+    let major = version_line
+        .split_whitespace()
+        .find(|word| word.contains('.') && word.chars().next().is_some_and(|c| c.is_ascii_digit()))?
+        .split('.')
+        .next()?
+        .parse::<u32>()
+        .ok()?;
+    Some(format!(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+    ))
 }
 
 /// The environment Chromium gets besides the host's: in Lambda, `HOME` and the XDG folders
@@ -140,8 +160,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_user_agent_is_chromes_own_without_headless() {
+        assert_eq!(
+            user_agent_for("Chromium 156.0.8078.79 built on Debian GNU/Linux 12 (bookworm)").as_deref(),
+            Some("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36")
+        );
+        assert_eq!(
+            user_agent_for("Google Chrome 131.0.6778.85 ")
+                .as_deref()
+                .map(|a| a.contains("Chrome/131.0.0.0")),
+            Some(true)
+        );
+        assert_eq!(user_agent_for("no version here"), None);
+    }
+
+    #[test]
     fn builder_args_carry_no_dashes_of_their_own() {
-        for switch in switches(LaunchMode::Lambda, "http://127.0.0.1:1", Path::new("/tmp/p")) {
+        for switch in switches(
+            LaunchMode::Lambda,
+            "http://127.0.0.1:1",
+            Path::new("/tmp/p"),
+            Some("Agent/1 (X11)"),
+        ) {
             assert!(switch.starts_with("--") && !switch.starts_with("---"), "{switch}");
             let (name, value) = builder_arg(&switch);
             assert!(!name.starts_with('-') && !name.is_empty(), "{switch}");
@@ -160,9 +200,9 @@ mod tests {
             LaunchMode::detect(|name| (name == "AWS_LAMBDA_RUNTIME_API").then(|| "127.0.0.1:9001".into()));
         assert_eq!(lambda, LaunchMode::Lambda);
         let profile = Path::new("/tmp/p");
-        let server = switches(LaunchMode::Server, "http://x", profile);
+        let server = switches(LaunchMode::Server, "http://x", profile, None);
         assert!(!server.iter().any(|s| s == "--no-zygote"));
-        let lambda = switches(LaunchMode::Lambda, "http://x", profile);
+        let lambda = switches(LaunchMode::Lambda, "http://x", profile, None);
         assert!(lambda.iter().any(|s| s == "--no-zygote"));
         assert!(lambda.iter().any(|s| s.starts_with("--crash-dumps-dir=/tmp/")));
     }

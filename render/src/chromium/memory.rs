@@ -52,32 +52,10 @@ pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) -> 
 /// Renderer processes at any depth below `root` (a zygote sits between them unless
 /// `--no-zygote`).
 fn renderers_below(root: u32) -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+    crate::peer::descendants(root)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| Some((pid, parent_of(pid)?)))
-        .collect();
-    let mut below = vec![root];
-    let mut i = 0;
-    while i < below.len() {
-        let parent = below[i];
-        below.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
-        i += 1;
-    }
-    below
-        .into_iter()
-        .skip(1)
         .filter(|pid| is_renderer(*pid))
         .collect()
-}
-
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn is_renderer(pid: u32) -> bool {

@@ -31,7 +31,7 @@ use chromiumoxide::cdp::browser_protocol::page::{
 };
 use chromiumoxide::cdp::browser_protocol::storage::ClearCookiesParams;
 use chromiumoxide::cdp::browser_protocol::target::{
-    CreateBrowserContextParams, CreateTargetParams, GetTargetInfoParams,
+    CreateBrowserContextParams, CreateTargetParams, GetTargetInfoParams, SetAutoAttachParams,
 };
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
@@ -47,6 +47,7 @@ mod memory;
 pub use flags::LaunchMode;
 
 use crate::guard::Guard;
+use crate::peer::AllowedPeers;
 use crate::proxy::GuardProxy;
 use crate::{pdf, RenderError, RenderedPdf};
 
@@ -79,6 +80,27 @@ pub struct ChromiumEngine {
     waiting: AtomicUsize,
     current: AsyncMutex<Option<Arc<BrowserHandle>>>,
     generation: AtomicU64,
+    /// The user agent every launch is given, learned once from the executable.
+    user_agent: tokio::sync::OnceCell<Option<String>>,
+}
+
+/// What Chromium would call itself were it not headless, from its `--version`; `None` (and
+/// Chromium's own agent, with `HeadlessChrome` replaced per tab) when that cannot be read.
+async fn headful_user_agent(executable: &std::path::Path) -> Option<String> {
+    let version = tokio::process::Command::new(executable)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    let output = match tokio::time::timeout(HOUSEKEEPING_TIMEOUT, version).await {
+        Ok(Ok(output)) => output,
+        _ => return None,
+    };
+    let agent = flags::user_agent_for(&String::from_utf8_lossy(&output.stdout));
+    if agent.is_none() {
+        tracing::warn!("could not read Chromium's version; service workers may say HeadlessChrome");
+    }
+    agent
 }
 
 struct BrowserHandle {
@@ -94,6 +116,8 @@ struct BrowserHandle {
     died: tokio::sync::watch::Receiver<bool>,
     idle_slots: Mutex<Vec<Slot>>,
     memory_kills: Arc<memory::MemoryKills>,
+    /// Chromium's processes: the only clients its guard proxies serve.
+    peers: AllowedPeers,
     /// One browser context per owner with tabs open, shared by that owner's tabs.
     contexts: AsyncMutex<HashMap<String, Arc<OwnerContext>>>,
     /// Guards the default context, which no job uses but which must not be an open door either.
@@ -144,6 +168,7 @@ impl ChromiumEngine {
             config,
             current: AsyncMutex::new(None),
             generation: AtomicU64::new(0),
+            user_agent: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -341,7 +366,8 @@ impl ChromiumEngine {
             .prefix("folio-chromium-")
             .tempdir_in(self.config.launch_mode.scratch_root())
             .map_err(|e| RenderError::BrowserUnavailable(format!("no profile directory: {e}")))?;
-        let default_proxy = GuardProxy::start(self.config.guard.clone())
+        let peers = AllowedPeers::process_tree();
+        let default_proxy = GuardProxy::start(self.config.guard.clone(), peers.clone())
             .await
             .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
         let mode = self.config.launch_mode;
@@ -357,7 +383,11 @@ impl ChromiumEngine {
             .launch_timeout(Duration::from_secs(30))
             .request_timeout(self.config.timeout + HOUSEKEEPING_TIMEOUT)
             .envs(flags::environment(mode, profile.path()));
-        for switch in flags::switches(mode, &default_proxy.url(), profile.path()) {
+        let agent = self
+            .user_agent
+            .get_or_init(|| headful_user_agent(&self.config.executable))
+            .await;
+        for switch in flags::switches(mode, &default_proxy.url(), profile.path(), agent.as_deref()) {
             builder = match flags::builder_arg(&switch) {
                 (name, Some(value)) => builder.arg((name.as_str(), value.as_str())),
                 (name, None) => builder.arg(name),
@@ -398,6 +428,7 @@ impl ChromiumEngine {
         };
         let memory_kills = Arc::new(memory::MemoryKills::default());
         if let Some(pid) = pid {
+            peers.set_root(pid);
             memory::watch(pid, self.config.max_page_memory, memory_kills.clone());
         }
         tracing::info!(generation, pid, "chromium launched");
@@ -411,6 +442,7 @@ impl ChromiumEngine {
             died,
             idle_slots: Mutex::new(Vec::new()),
             memory_kills,
+            peers,
             contexts: AsyncMutex::new(HashMap::new()),
             _default_proxy: default_proxy,
             _profile: profile,
@@ -427,6 +459,18 @@ impl ChromiumEngine {
                 .build()
                 .map_err(chromiumoxide::error::CdpError::msg)?;
             let page = handle.browser.new_page(target).await?;
+            // chromiumoxide asks for the tab's workers to wait for a debugger it does not
+            // always release: a page's service worker then never starts, and its
+            // `register()` never settles. They start on their own instead.
+            page.execute(
+                SetAutoAttachParams::builder()
+                    .auto_attach(true)
+                    .wait_for_debugger_on_start(false)
+                    .flatten(true)
+                    .build()
+                    .map_err(chromiumoxide::error::CdpError::msg)?,
+            )
+            .await?;
             Ok::<_, chromiumoxide::error::CdpError>((context, page))
         };
         let created = tokio::select! {
@@ -496,9 +540,11 @@ impl BrowserHandle {
         if let Some(context) = contexts.get(owner) {
             return Ok(context.clone());
         }
-        let proxy = GuardProxy::start(guard.clone()).await.map_err(|e| {
-            chromiumoxide::error::CdpError::msg(format!("could not start the guard proxy: {e}"))
-        })?;
+        let proxy = GuardProxy::start(guard.clone(), self.peers.clone())
+            .await
+            .map_err(|e| {
+                chromiumoxide::error::CdpError::msg(format!("could not start the guard proxy: {e}"))
+            })?;
         let id = self
             .browser
             .create_browser_context(

@@ -145,6 +145,34 @@ async fn a_page_that_hoards_memory_is_stopped_at_a_bound_and_the_next_job_works(
 }
 
 #[tokio::test]
+async fn no_request_says_headless_not_even_a_service_workers() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let options = RenderOptions {
+        wait_for_selector: Some("#sw.done, #sw.failed".into()),
+        ..RenderOptions::default()
+    };
+    let pdf = engine
+        .render(&page_url(&site.url("/hostile/service-worker.html")), &options)
+        .await
+        .unwrap();
+    let text = pdf_text(&pdf.bytes);
+    assert!(text.contains("SERVICE WORKER SAW"), "{text}");
+    assert!(
+        text.contains("AGENT Mozilla/5.0") && text.contains("Chrome/"),
+        "{text}"
+    );
+    assert!(!text.contains("Headless"), "{text}");
+    // And the page's own requests.
+    let echo = engine
+        .render(&page_url(&site.url("/echo")), &RenderOptions::default())
+        .await
+        .unwrap();
+    let text = pdf_text(&echo.bytes);
+    assert!(text.contains("Chrome/") && !text.contains("Headless"), "{text}");
+}
+
+#[tokio::test]
 async fn landscape_and_paper_sizes_set_the_page_box() {
     let site = serve().await;
     let engine = engine(site.guard(), 20);

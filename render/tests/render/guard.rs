@@ -231,3 +231,36 @@ async fn allow_private_turns_the_guard_off_for_local_use() {
         .await;
     assert_blocked(refused, "loopback");
 }
+
+#[tokio::test]
+async fn the_guard_proxy_serves_chromium_and_no_other_local_process() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    assert_article_renders(&engine, &site).await;
+    let argv = folio_e2e::chromium::argv(engine.browser_pid().await.unwrap());
+    let proxy = argv
+        .iter()
+        .find_map(|arg| arg.strip_prefix("--proxy-server=http://"))
+        .expect("Chromium was given its proxy")
+        .to_owned();
+    // The same request Chromium sends for the page the guard just let through, from a process
+    // that is not Chromium: the connection closes unanswered.
+    let mut stranger = tokio::net::TcpStream::connect(&proxy).await.unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        site.url("/article"),
+        site.addr
+    );
+    let _ = stranger.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stranger.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the proxy closes the connection");
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    // Chromium itself is still served.
+    assert_article_renders(&engine, &site).await;
+}

@@ -37,6 +37,9 @@ impl Site {
 async fn hostile(Path(name): Path<String>) -> Response {
     let file = folio_e2e::hostile_fixture(&name);
     match std::fs::read_to_string(&file) {
+        Ok(script) if name.ends_with(".js") => {
+            ([("content-type", "text/javascript")], script).into_response()
+        }
         Ok(page) => Html(page).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
