@@ -31,8 +31,10 @@ pub use folio_worker::process::LogFormat;
 pub struct Settings {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
-    /// `None` selects SQLite inside `data_dir`.
+    /// `None` selects SQLite inside `data_dir`, unless `managed_database` is set.
     pub database_url: Option<SecretString>,
+    /// MySQL on RDS with its credentials in Secrets Manager (`FOLIO_DATABASE_HOST`, …).
+    pub managed_database: Option<crate::store::managed::ManagedDatabase>,
     /// `None` makes the server generate one and keep it in `data_dir`.
     pub jwt_secret: Option<SecretString>,
     pub token_ttl: Duration,
@@ -71,6 +73,7 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            managed_database: None,
             jwt_secret: None,
             token_ttl: Duration::from_secs(24 * 60 * 60),
             session_policy: SessionPolicy::Multi,
@@ -118,6 +121,7 @@ impl Settings {
             database_url: get(names::DATABASE_URL)
                 .map(|(name, v)| check_database_url(name, v))
                 .transpose()?,
+            managed_database: crate::store::managed::ManagedDatabase::from_lookup(&lookup)?,
             jwt_secret: get(names::JWT_SECRET)
                 .map(|(name, v)| check_jwt_secret(name, v))
                 .transpose()?,
@@ -197,9 +201,11 @@ impl Settings {
     }
 
     pub fn uses_mysql(&self) -> bool {
-        self.database_url
-            .as_ref()
-            .is_some_and(|url| url.expose_secret().starts_with("mysql:"))
+        self.managed_database.is_some()
+            || self
+                .database_url
+                .as_ref()
+                .is_some_and(|url| url.expose_secret().starts_with("mysql:"))
     }
 }
 
@@ -215,6 +221,7 @@ impl std::fmt::Debug for Settings {
                     .as_ref()
                     .map(|url| redact_dsn(url.expose_secret())),
             )
+            .field("managed_database", &self.managed_database)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "[REDACTED]"))
             .field("token_ttl", &self.token_ttl)
             .field("session_policy", &self.session_policy)

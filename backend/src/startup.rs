@@ -80,7 +80,6 @@ impl Application {
         settings: Settings,
         sdk: Option<aws_config::SdkConfig>,
     ) -> anyhow::Result<Self> {
-        let db = Db::connect(&settings).await?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
@@ -96,11 +95,12 @@ impl Application {
         // Each port runs on AWS when its setting is present, else on this machine: the queue
         // and file index in the database, PDFs under the data folder.
         let aws = &settings.aws;
-        let sdk = match (sdk, aws.any()) {
+        let sdk = match (sdk, aws.any() || settings.managed_database.is_some()) {
             (Some(sdk), _) => Some(sdk),
             (None, true) => Some(aws::sdk_config().await),
             (None, false) => None,
         };
+        let db = Db::connect(&settings, sdk.as_ref()).await?;
         let (queue, embedded_queue): (Arc<dyn JobQueue>, _) = match (&aws.sqs_queue_url, &sdk) {
             (Some(url), Some(sdk)) => (Arc::new(aws::SqsQueue::new(sdk, url)), None),
             _ => {

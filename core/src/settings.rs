@@ -8,6 +8,19 @@ pub const ADDR: &str = "FOLIO_ADDR";
 pub const DATA_DIR: &str = "FOLIO_DATA_DIR";
 /// `sqlite://…` or `mysql://…`; unset means SQLite inside the data folder.
 pub const DATABASE_URL: &str = "DATABASE_URL";
+/// Instead of `DATABASE_URL`: a MySQL server (RDS) at this host, whose credentials are in the
+/// Secrets Manager secret `FOLIO_DATABASE_SECRET_ARN` (`{"username", "password"}`, as RDS
+/// keeps a managed master password), read at start and again as it rotates.
+pub const DATABASE_HOST: &str = "FOLIO_DATABASE_HOST";
+/// Port of `FOLIO_DATABASE_HOST` (3306).
+pub const DATABASE_PORT: &str = "FOLIO_DATABASE_PORT";
+/// Database name on `FOLIO_DATABASE_HOST` (`folio`).
+pub const DATABASE_NAME: &str = "FOLIO_DATABASE_NAME";
+/// The Secrets Manager secret with the credentials for `FOLIO_DATABASE_HOST`.
+pub const DATABASE_SECRET_ARN: &str = "FOLIO_DATABASE_SECRET_ARN";
+/// PEM bundle of the CAs the database server's certificate must chain to (the RDS bundle in
+/// the image); set, the connection is TLS with the server's certificate and name verified.
+pub const DATABASE_CA_FILE: &str = "FOLIO_DATABASE_CA_FILE";
 /// HS256 signing secret for session tokens (at least 32 bytes).
 pub const JWT_SECRET: &str = "FOLIO_JWT_SECRET";
 /// Lifetime of a session token, in seconds.
@@ -145,6 +158,11 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     ADDR,
     DATA_DIR,
     DATABASE_URL,
+    DATABASE_HOST,
+    DATABASE_PORT,
+    DATABASE_NAME,
+    DATABASE_SECRET_ARN,
+    DATABASE_CA_FILE,
     JWT_SECRET,
     TOKEN_TTL,
     SESSION_POLICY,

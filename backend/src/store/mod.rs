@@ -4,6 +4,7 @@
 //! Columns use only types every dialect maps the same way (text, 64-bit integers); timestamps
 //! are Unix seconds. Migrations are embedded per dialect because DDL is where they differ.
 
+pub mod managed;
 pub mod sessions;
 pub mod users;
 
@@ -29,6 +30,13 @@ pub enum Dialect {
     MySql,
 }
 
+/// Statements at debug level, slow ones as warnings.
+pub(crate) fn logged(options: AnyConnectOptions) -> AnyConnectOptions {
+    options
+        .log_statements(tracing::log::LevelFilter::Debug)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1))
+}
+
 #[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,
@@ -36,24 +44,41 @@ pub struct Db {
 }
 
 impl Db {
-    /// Connects and brings the schema up to date.
-    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+    /// Connects and brings the schema up to date. `sdk` reaches Secrets Manager for a managed
+    /// database's credentials.
+    pub async fn connect(settings: &Settings, sdk: Option<&aws_config::SdkConfig>) -> anyhow::Result<Self> {
         static DRIVERS: Once = Once::new();
         DRIVERS.call_once(sqlx::any::install_default_drivers);
 
-        let url = match &settings.database_url {
-            Some(url) => url.expose_secret().to_owned(),
-            None => sqlite_url(&settings.data_dir)?,
+        let mut managed = None;
+        let (options, dialect) = match (&settings.managed_database, &settings.database_url) {
+            (Some(database), _) => {
+                let sdk = match sdk {
+                    Some(sdk) => sdk.clone(),
+                    None => folio_core::ports::aws::sdk_config().await,
+                };
+                let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+                let credentials = managed::Credentials::read(&secrets, &database.secret_arn).await?;
+                let options = database.connect_options(&credentials)?;
+                managed = Some((database.clone(), secrets, credentials));
+                (options, Dialect::MySql)
+            }
+            (None, url) => {
+                let url = match url {
+                    Some(url) => url.expose_secret().to_owned(),
+                    None => sqlite_url(&settings.data_dir)?,
+                };
+                let dialect = if url.starts_with("mysql:") {
+                    Dialect::MySql
+                } else {
+                    Dialect::Sqlite
+                };
+                let options =
+                    AnyConnectOptions::from_str(&url).context("DATABASE_URL is not a valid database URL")?;
+                (options, dialect)
+            }
         };
-        let dialect = if url.starts_with("mysql:") {
-            Dialect::MySql
-        } else {
-            Dialect::Sqlite
-        };
-        let options = AnyConnectOptions::from_str(&url)
-            .context("DATABASE_URL is not a valid database URL")?
-            .log_statements(tracing::log::LevelFilter::Debug)
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        let options = logged(options);
         let pool = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(5))
@@ -71,6 +96,9 @@ impl Db {
             .connect_with(options)
             .await
             .context("could not connect to the database")?;
+        if let Some((database, secrets, credentials)) = managed {
+            managed::keep_credentials_fresh(pool.clone(), database, secrets, credentials);
+        }
         let migrator = match dialect {
             Dialect::Sqlite => &SQLITE_MIGRATIONS,
             Dialect::MySql => &MYSQL_MIGRATIONS,

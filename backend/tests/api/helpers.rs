@@ -76,7 +76,7 @@ pub async fn spawn_app_with(database: Database, configure: impl FnOnce(&mut Sett
     configure(&mut settings);
 
     // AWS mode in tests only ever talks to moto, never to the SDK's default endpoints.
-    let sdk = match settings.aws.any() {
+    let sdk = match settings.aws.any() || settings.managed_database.is_some() {
         true => Some(folio_e2e::moto::sdk_config().await),
         false => None,
     };
@@ -112,12 +112,12 @@ pub async fn bare_db(database: Database) -> (Db, tempfile::TempDir) {
     if let Database::MySql = database {
         settings.database_url = Some(SecretString::from(fresh_mysql_database().await));
     }
-    let db = Db::connect(&settings).await.expect("database");
+    let db = Db::connect(&settings, None).await.expect("database");
     (db, data_dir)
 }
 
 /// A new, empty database on the local MariaDB, so tests never see each other's rows.
-async fn fresh_mysql_database() -> String {
+pub async fn fresh_mysql_database() -> String {
     let server = std::env::var("FOLIO_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://folio:folio@127.0.0.1:3306".to_owned());
     let server = server.trim_end_matches('/');

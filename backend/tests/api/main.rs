@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod aws;
 mod cli;
+mod database;
 mod errors;
 mod file_index;
 mod files;

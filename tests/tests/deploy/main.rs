@@ -123,8 +123,43 @@ fn every_variable_the_manifests_set_is_read_and_every_required_one_is_set() {
                 "{overlay}: the {who} is given {unread:?}, which it never reads"
             );
         }
+        // The database is found through what the DB instance exports, never a hand-made URL.
+        assert!(
+            !backend.contains_key(settings::DATABASE_URL),
+            "{overlay}: no DATABASE_URL"
+        );
+        for (name, path) in [
+            (settings::DATABASE_HOST, ".status.endpoint.address"),
+            (
+                settings::DATABASE_SECRET_ARN,
+                ".status.masterUserSecret.secretARN",
+            ),
+        ] {
+            let container =
+                &find(&objects, "Deployment", "folio-backend")["spec"]["template"]["spec"]["containers"][0];
+            let source = container["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["name"] == name)
+                .unwrap_or_else(|| panic!("{overlay}: the backend is not given {name}"));
+            let key_ref = &source["valueFrom"]["configMapKeyRef"];
+            let export = all(&objects, "FieldExport")
+                .find(|e| {
+                    e["spec"]["to"]["name"] == key_ref["name"] && e["spec"]["to"]["key"] == key_ref["key"]
+                })
+                .unwrap_or_else(|| panic!("{overlay}: nothing exports {name}"));
+            assert_eq!(export["spec"]["from"]["path"], path, "{overlay}: {name}");
+            assert_eq!(export["spec"]["from"]["resource"]["kind"], "DBInstance");
+            let instance = all(&objects, "DBInstance").next().unwrap();
+            assert_eq!(
+                export["spec"]["from"]["resource"]["name"],
+                instance["metadata"]["name"]
+            );
+            assert_eq!(instance["spec"]["manageMasterUserPassword"], true);
+            assert!(instance["spec"].get("masterUserPassword").is_none());
+        }
         for name in [
-            settings::DATABASE_URL,
             settings::JWT_SECRET,
             settings::SQS_QUEUE_URL,
             settings::S3_BUCKET,
@@ -283,7 +318,9 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
                     !resource.contains('*')
                         || resource
                             .ends_with(&format!("arn:aws:s3:::{bucket_name}/{}*", names::OBJECT_PREFIX))
-                        || (resource.starts_with("arn:aws:logs:") && resource.ends_with(&own_logs)),
+                        || (resource.starts_with("arn:aws:logs:") && resource.ends_with(&own_logs))
+                        // The secret RDS makes for the database's password has a random name.
+                        || (resource.starts_with("arn:aws:secretsmanager:") && resource.ends_with(":secret:rds!db-*")),
                     "{overlay}: wildcard beyond the users' prefix and the function's logs: {resource}"
                 );
             }
