@@ -7,7 +7,7 @@
 //! after the delete, the S3 object and the DynamoDB item are checked gone at the source.
 
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use axum::response::Html;
@@ -32,14 +32,20 @@ async fn serve_page() -> SocketAddr {
 }
 
 /// Starts one of Folio's binaries with exactly `env` (plus `PATH`), logs kept for failures.
-fn start(name: &str, args: &[&str], env: &[(&str, String)], logs: &std::path::Path) -> ChildGuard {
-    let log = std::fs::File::create(logs.join(format!("{name}.log"))).unwrap();
+pub(crate) fn start(name: &str, args: &[&str], env: &[(&str, String)], logs: &std::path::Path) -> ChildGuard {
+    // Appended to, so a second process of the same binary keeps the first one's lines.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(logs.join(format!("{name}.log")))
+        .unwrap();
     let mut command = Command::new(binary(name).expect("binary builds"));
     command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdout(Stdio::null())
+        // The binaries log to standard output.
+        .stdout(log.try_clone().unwrap())
         .stderr(log);
     for (key, value) in env {
         command.env(key, value);
@@ -242,7 +248,7 @@ async fn aws_mode_journey_with_a_polling_worker() {
 }
 
 /// A new, empty database on the test MariaDB (`scripts/mariadb.sh` prints its URL).
-async fn fresh_mysql_database() -> String {
+pub(crate) async fn fresh_mysql_database() -> String {
     let server = std::env::var("FOLIO_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://folio:folio@127.0.0.1:3306".to_owned());
     let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());

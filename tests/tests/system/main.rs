@@ -1,5 +1,6 @@
 //! Whole-system tests, one binary: each module runs Folio's real executables.
 
+mod iam;
 mod journey;
 mod lambda;
 mod run_command;

@@ -1,0 +1,359 @@
+//! Each IAM role is granted exactly the AWS actions its process calls. The backend and the
+//! worker run as real binaries against moto under access keys of their own, through every
+//! path that reaches AWS (a retried render, a presigned download, a file deleted while it
+//! renders, account deletion, credentials read from Secrets Manager); moto's request recorder
+//! says which actions each key called, and the manifests' policies must grant those, and
+//! nothing more than what AWS itself needs on the role's behalf.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::response::Html;
+use axum::routing::get;
+use folio_e2e::{moto, ChildGuard};
+use serde_json::{json, Value};
+
+use crate::journey::{fresh_mysql_database, start};
+use crate::user::{free_port, sign_up_and_in, wait_ready};
+
+/// Granted for AWS's own use, never called by Folio's code: Lambda's event source mappings
+/// read the queues' attributes with the function's role, and Lambda writes the function's logs.
+const PLATFORM_NEEDS: &[(&str, &str)] = &[
+    ("folio-worker", "sqs:GetQueueAttributes"),
+    ("folio-worker", "logs:CreateLogGroup"),
+    ("folio-worker", "logs:CreateLogStream"),
+    ("folio-worker", "logs:PutLogEvents"),
+];
+
+async fn serve_pages() -> SocketAddr {
+    let app = axum::Router::new()
+        .route(
+            "/page",
+            get(|| async { Html("<title>Page</title><p>IAM page</p>") }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(4)).await;
+                Html("<title>Slow</title><p>slow</p>")
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn header<'a>(record: &'a Value, name: &str) -> Option<&'a str> {
+    record["headers"]
+        .as_object()?
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .and_then(|(_, value)| value.as_str())
+}
+
+/// The access key and IAM action of one recorded request, if it was signed.
+fn signed_action(record: &Value) -> Option<(String, String)> {
+    let url = url::Url::parse(record["url"].as_str()?).ok()?;
+    let credential = match header(record, "authorization") {
+        Some(auth) => auth.split("Credential=").nth(1)?.split(',').next()?.to_owned(),
+        // A presigned URL carries its signature in the query.
+        None => url
+            .query_pairs()
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v.into_owned())?,
+    };
+    let mut scope = credential.split('/');
+    let key = scope.next()?.to_owned();
+    let service = scope.nth(2)?.to_owned();
+    let operation = match header(record, "x-amz-target") {
+        Some(target) => target.rsplit('.').next()?.to_owned(),
+        None if service == "s3" && url.path().contains("/users/") => match record["method"].as_str()? {
+            "GET" | "HEAD" => "GetObject".to_owned(),
+            "PUT" => "PutObject".to_owned(),
+            "DELETE" => "DeleteObject".to_owned(),
+            other => format!("{other} object"),
+        },
+        None => format!("{} {}", record["method"].as_str()?, url.path()),
+    };
+    Some((key, format!("{service}:{operation}")))
+}
+
+/// The actions each of `keys` called since recording began.
+async fn recorded_actions(keys: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let recording = reqwest::get(format!(
+        "{}/moto-api/recorder/download-recording",
+        moto::endpoint()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let mut called: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in recording.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(record) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let Some((key, action)) = signed_action(&record) {
+            if keys.contains(&key.as_str()) {
+                called.entry(key).or_default().insert(action);
+            }
+        }
+    }
+    called
+}
+
+async fn recorder(command: &str) {
+    reqwest::Client::new()
+        .post(format!("{}/moto-api/recorder/{command}", moto::endpoint()))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
+async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The actions each role's policy grants, in the rendered prod overlay.
+fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
+    let rendered = std::process::Command::new("kustomize")
+        .arg("build")
+        .arg(folio_e2e::workspace_root().join("manifests/overlays/prod"))
+        .output()
+        .expect("kustomize (scripts/deploy-tools.sh installs it)");
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for doc in serde_yaml::Deserializer::from_slice(&rendered.stdout) {
+        let object: Value = serde::Deserialize::deserialize(doc).unwrap();
+        if object["kind"] != "Policy" {
+            continue;
+        }
+        let name = object["metadata"]["name"].as_str().unwrap().to_owned();
+        let document: Value =
+            serde_json::from_str(object["spec"]["policyDocument"].as_str().unwrap()).unwrap();
+        for statement in document["Statement"].as_array().unwrap() {
+            for action in statement["Action"].as_array().unwrap() {
+                granted
+                    .entry(name.clone())
+                    .or_default()
+                    .insert(action.as_str().unwrap().to_owned());
+            }
+        }
+    }
+    granted
+}
+
+#[tokio::test]
+async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
+    let site = serve_pages().await;
+    let aws = moto::Resources::create("iam").await.unwrap();
+    let unique = uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase();
+    let (backend_key, worker_key) = (format!("AKIABACKEND{unique}"), format!("AKIAWORKER{unique}"));
+    let as_role = |key: &str| {
+        let mut env: Vec<(&str, String)> = aws
+            .process_env()
+            .into_iter()
+            .filter(|(name, _)| *name != "AWS_ACCESS_KEY_ID")
+            .collect();
+        env.push(("AWS_ACCESS_KEY_ID", key.to_owned()));
+        env.push(("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()));
+        env.push(("FOLIO_MAX_STORED_BYTES", "1073741824".to_owned()));
+        env
+    };
+
+    // The database as deployed: found through its host and the secret RDS manages.
+    let database = url::Url::parse(&fresh_mysql_database().await).unwrap();
+    let secret = aws_sdk_secretsmanager::Client::new(&aws.sdk)
+        .create_secret()
+        .name(format!("rds!db-{unique}"))
+        .secret_string(json!({"username": database.username(), "password": database.password()}).to_string())
+        .send()
+        .await
+        .unwrap();
+    recorder("start-recording").await;
+
+    // A worker whose browser cannot start gives its job back to be retried. It works on a
+    // queue of its own: once it is killed, its unanswered long poll would swallow the next job.
+    let retry = moto::Resources::create("iam-retry").await.unwrap();
+    let index = folio_core::ports::aws::DynamoFileIndex::new(&retry.sdk, &retry.table);
+    let job = folio_e2e::record_queued_job(&index, uuid::Uuid::now_v7(), format!("http://{site}/page")).await;
+    folio_core::ports::JobQueue::enqueue(
+        &folio_core::ports::aws::SqsQueue::new(&retry.sdk, &retry.queue_url),
+        &job,
+    )
+    .await
+    .unwrap();
+    let mut failing_env: Vec<(&str, String)> = as_role(&worker_key)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("FOLIO_S") && !name.starts_with("FOLIO_D"))
+        .collect();
+    failing_env.extend([
+        ("FOLIO_SQS_QUEUE_URL", retry.queue_url.clone()),
+        ("FOLIO_S3_BUCKET", retry.bucket.clone()),
+        ("FOLIO_DYNAMODB_TABLE", retry.table.clone()),
+        ("FOLIO_CHROME_PATH", "/bin/false".to_owned()),
+    ]);
+    let logs = tempfile::tempdir().unwrap();
+    let failing = start("bootstrap", &["--poll"], &failing_env, logs.path());
+    wait_for("a retried render", async || {
+        recorded_actions(&[&worker_key])
+            .await
+            .get(&worker_key)
+            .is_some_and(|called| called.contains("sqs:ChangeMessageVisibility"))
+    })
+    .await;
+    drop::<ChildGuard>(failing);
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut backend_env = as_role(&backend_key);
+    backend_env.extend([
+        ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
+        ("FOLIO_DATA_DIR", logs.path().display().to_string()),
+        ("FOLIO_DATABASE_HOST", database.host_str().unwrap().to_owned()),
+        ("FOLIO_DATABASE_PORT", database.port().unwrap_or(3306).to_string()),
+        (
+            "FOLIO_DATABASE_NAME",
+            database.path().trim_start_matches('/').to_owned(),
+        ),
+        ("FOLIO_DATABASE_SECRET_ARN", secret.arn().unwrap().to_owned()),
+        (
+            "FOLIO_JWT_SECRET",
+            "iam-secret-iam-secret-iam-secret-iam".to_owned(),
+        ),
+        ("FOLIO_S3_PRESIGN_TTL", "60".to_owned()),
+    ]);
+    let _folio = start("folio", &["serve"], &backend_env, logs.path());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    wait_ready(&client, &base).await;
+    let token = sign_up_and_in(&client, &base, "iam@example.com").await;
+    let request = |path: &str| {
+        client
+            .post(format!("{base}/api/v1/request"))
+            .bearer_auth(&token)
+            .json(&json!({ "url": format!("http://{site}{path}") }))
+            .send()
+    };
+    let file = |id: String| {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        async move {
+            let files: Value = client
+                .get(format!("{base}/api/v1/files"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            files["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["id"] == id.as_str())
+                .cloned()
+        }
+    };
+    let id_of = |response: reqwest::Response| async move {
+        assert_eq!(response.status(), 202);
+        response.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    // A working worker renders it; the PDF downloads through a presigned link.
+    let _worker = start("bootstrap", &["--poll"], &as_role(&worker_key), logs.path());
+    let page = id_of(request("/page").await.unwrap()).await;
+    wait_for("the page rendered", async || {
+        file(page.clone()).await.is_some_and(|f| f["status"] == "done")
+    })
+    .await;
+    let link: Value = client
+        .get(format!("{base}/api/v1/file/{page}"))
+        .bearer_auth(&token)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pdf = reqwest::get(link["url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(pdf.status(), 200);
+
+    // A file deleted while it renders: the worker removes the PDF it then stores.
+    let slow = id_of(request("/slow").await.unwrap()).await;
+    wait_for("the slow page rendering", async || {
+        let found = file(slow.clone()).await;
+        assert!(
+            found
+                .as_ref()
+                .is_some_and(|f| f["status"] == "queued" || f["status"] == "rendering"),
+            "{found:?}"
+        );
+        found.is_some_and(|f| f["status"] == "rendering")
+    })
+    .await;
+    let deleted = client
+        .delete(format!("{base}/api/v1/file/{slow}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    wait_for("the worker to drop the deleted file's PDF", async || {
+        recorded_actions(&[&worker_key])
+            .await
+            .get(&worker_key)
+            .is_some_and(|called| called.contains("s3:DeleteObject"))
+    })
+    .await;
+
+    // The account goes, with its files.
+    let gone = client
+        .delete(format!("{base}/api/v1/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    assert!(aws.object_keys().await.unwrap().is_empty());
+
+    let called = recorded_actions(&[&backend_key, &worker_key]).await;
+    recorder("stop-recording").await;
+    let granted = granted_actions();
+    for (role, key) in [("folio-backend", &backend_key), ("folio-worker", &worker_key)] {
+        let called = called.get(key.as_str()).cloned().unwrap_or_default();
+        let granted = granted.get(role).cloned().unwrap_or_default();
+        let missing: Vec<_> = called.difference(&granted).collect();
+        assert!(
+            missing.is_empty(),
+            "{role} calls {missing:?}, which its policy does not grant"
+        );
+        let unused: Vec<_> = granted
+            .iter()
+            .filter(|action| !called.contains(*action) && !PLATFORM_NEEDS.contains(&(role, action.as_str())))
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "{role} is granted {unused:?}, which nothing calls"
+        );
+    }
+}
