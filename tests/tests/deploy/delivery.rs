@@ -345,6 +345,7 @@ fn every_action_a_workflow_uses_is_pinned_by_commit() {
     let uses = regex::Regex::new(r"(?m)^\s*(?:-\s*)?uses:\s*(\S+)").unwrap();
     let pinned = regex::Regex::new(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$").unwrap();
     let workflows = workspace_root().join(".github/workflows");
+    let listed = std::fs::read_to_string(workspace_root().join("docs/actions.md")).unwrap();
     let mut seen = 0;
     for entry in std::fs::read_dir(workflows).unwrap().flatten() {
         let source = std::fs::read_to_string(entry.path()).unwrap();
@@ -356,7 +357,25 @@ fn every_action_a_workflow_uses_is_pinned_by_commit() {
                 "{}: {action} is not pinned by a full commit SHA",
                 entry.file_name().to_string_lossy()
             );
+            if let Some((name, commit)) = action.split_once('@') {
+                assert!(
+                    listed.contains(&format!("| {name} |")) && listed.contains(commit),
+                    "docs/actions.md does not list {action}"
+                );
+            }
         }
     }
     assert!(seen > 5, "the workflows use actions");
+}
+
+#[test]
+fn the_deploy_guide_makes_no_secret_a_url_or_rds_would_refuse() {
+    let guide = std::fs::read_to_string(workspace_root().join("docs/deploy.md")).unwrap();
+    assert!(!guide.contains("base64"), "base64 output holds / and +: use hex");
+    let recipes: Vec<&str> = guide.lines().filter(|l| l.contains("openssl rand")).collect();
+    assert!(!recipes.is_empty());
+    for recipe in recipes {
+        assert!(recipe.contains("openssl rand -hex"), "{recipe}");
+    }
+    assert!(!guide.contains("database-url"), "no hand-made database URL");
 }
