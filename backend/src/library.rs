@@ -1,6 +1,8 @@
 //! Use-cases on a user's library that more than one route needs, or whose order matters:
-//! requesting a render under the user's limits.
+//! requesting a render under the user's limits, and deleting files (one at a time or all of an
+//! account's) in the one order that can neither orphan a stored PDF nor lose a record.
 
+use folio_core::jobs::names;
 use folio_core::ports::PortError;
 use folio_core::{Engine, FileRecord, PageUrl, RenderJob, RenderOptions};
 use tokio::sync::Mutex;
@@ -96,4 +98,55 @@ fn too_many_queued(pending: u64, max: u64) -> ApiError {
     ApiError::QuotaExceeded(format!(
         "you already have {pending} pages waiting to render (the limit is {max}); try again when some are done"
     ))
+}
+
+/// Deletes one of `owner`'s files: `NotFound` if there is none with that id.
+pub async fn delete_file(state: &AppState, owner: Uuid, id: Uuid) -> Result<(), ApiError> {
+    let record = state
+        .ports
+        .index
+        .get(owner, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    remove(state, owner, &record).await?;
+    tracing::info!(file = %id, "file deleted");
+    Ok(())
+}
+
+/// Deletes every file of `owner`, for account deletion. Stops at the first that cannot be
+/// deleted, leaving it (and those not reached yet) listed, to try again.
+pub async fn delete_account_files(state: &AppState, owner: Uuid) -> Result<(), ApiError> {
+    loop {
+        let files = state.ports.index.list(owner, None, 500).await?;
+        if files.is_empty() {
+            return Ok(());
+        }
+        for record in &files {
+            remove(state, owner, record).await?;
+        }
+    }
+}
+
+/// The one delete order. The queued job goes first, so no render starts; then the record, so a
+/// render already running cannot complete (its worker finds the file gone and removes the PDF
+/// it stored); then the PDF. Should the PDF not go, the record comes back as it was: the file
+/// stays listed, and deleting it again finishes the job. No order leaves a PDF without a
+/// record, or a record without its PDF.
+async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<(), ApiError> {
+    let _ = state.ports.queue.cancel(record.id).await;
+    if !state.ports.index.delete(owner, record.id).await? {
+        return Ok(()); // Someone else deleted it meanwhile.
+    }
+    if let Err(e) = state
+        .ports
+        .store
+        .delete(&names::object_key(owner, record.id))
+        .await
+    {
+        if let Err(restore) = state.ports.index.insert(owner, record).await {
+            tracing::error!(file = %record.id, error = %restore, "could not restore the record of a PDF that is still stored");
+        }
+        return Err(e.into());
+    }
+    Ok(())
 }

@@ -44,8 +44,8 @@ pub struct AppStateInner {
     /// Accounts created, per client address.
     pub signups: WindowLimiter,
     pub ports: Ports,
-    /// The embedded queue, for cancelling a job whose file is deleted before it starts.
-    pub embedded_queue: Option<SqlQueue>,
+    /// Whether jobs are rendered in this process (no SQS queue configured).
+    pub renders_in_process: bool,
     /// Whether file changes can happen outside this process, so event streams poll the index.
     pub watch_index: bool,
     pub renderer: Arc<Renderer>,
@@ -152,7 +152,7 @@ impl Application {
         let renderer = Arc::new(Renderer::new(&settings.render));
         let state = AppState(Arc::new(AppStateInner {
             ports,
-            embedded_queue,
+            renders_in_process: embedded_queue.is_some(),
             watch_index,
             renderer,
             events,
@@ -206,7 +206,7 @@ impl Application {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         // Without SQS the jobs are rendered in-process; enqueueing wakes the worker at once.
-        let worker = self.state.embedded_queue.is_some().then(|| {
+        let worker = self.state.renders_in_process.then(|| {
             let settings = &self.state.settings;
             let worker = Worker::new(
                 self.state.ports.clone(),

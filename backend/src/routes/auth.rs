@@ -279,25 +279,13 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView
     responses(
         (status = 204, description = "The account, its sessions and all its files are deleted"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 503, description = "A file could not be deleted; the account stays, with the files not yet deleted, to try again", body = ErrorResponse),
     ))]
 /// Deletes the account with all its files and sessions.
 async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
-    // PDFs first, then the user row, whose removal cascades to sessions (and, in SQL, file
-    // records). A failure part-way leaves the account in place to try again.
-    loop {
-        let files = state.ports.index.list(user.user_id, None, 500).await?;
-        if files.is_empty() {
-            break;
-        }
-        for file in files {
-            let key = folio_core::jobs::names::object_key(user.user_id, file.id);
-            state.ports.store.delete(&key).await?;
-            if let Some(queue) = &state.embedded_queue {
-                let _ = queue.cancel(file.id).await;
-            }
-            state.ports.index.delete(user.user_id, file.id).await?;
-        }
-    }
+    // Files first, then the user row, whose removal cascades to sessions. A file that cannot
+    // be deleted stops it: the account stays, with what is left listed, to try again.
+    crate::library::delete_account_files(&state, user.user_id).await?;
     users::delete(&state.db, user.user_id).await?;
     tracing::info!(user_id = %user.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)

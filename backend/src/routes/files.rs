@@ -263,26 +263,14 @@ fn download_name(title: &str) -> String {
         (status = 204, description = "The PDF and its record are gone; a queued job is cancelled"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 404, description = "No such file among the caller's", body = ErrorResponse),
+        (status = 503, description = "The PDF could not be deleted; the file is kept, listed as before, to delete again", body = ErrorResponse),
     ))]
 async fn delete(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = file_id(&raw)?;
-    if !state.ports.index.delete(user.user_id, id).await? {
-        return Err(ApiError::NotFound);
-    }
-    state
-        .ports
-        .store
-        .delete(&names::object_key(user.user_id, id))
-        .await?;
-    if let Some(queue) = &state.embedded_queue {
-        // A job not yet started is dropped; one in flight finds its file gone and skips it.
-        let _ = queue.cancel(id).await;
-    }
-    tracing::info!(file = %id, "file deleted");
+    library::delete_file(&state, user.user_id, file_id(&raw)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

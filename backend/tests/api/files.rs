@@ -14,6 +14,7 @@ crate::on_both_databases!(
     status_changes_arrive_over_server_sent_events_for_their_owner_only,
     limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me,
     forty_requests_at_once_never_pass_the_queued_jobs_limit,
+    a_pdf_that_cannot_be_deleted_keeps_its_file_listed_to_delete_again,
     a_pdf_that_would_exceed_the_quota_when_stored_fails_and_is_not_kept,
     deleting_the_account_removes_every_file_and_session,
     a_requested_page_becomes_a_downloadable_pdf_and_can_be_deleted,
@@ -423,6 +424,81 @@ async fn deleting_the_account_removes_every_file_and_session(db: Database) {
     .await;
     // The address is free again.
     assert_eq!(app.sign_up(&email, crate::helpers::PASSWORD).await.status(), 201);
+}
+
+async fn a_pdf_that_cannot_be_deleted_keeps_its_file_listed_to_delete_again(db: Database) {
+    let site = serve_page().await;
+    let app = library_app(db, site).await;
+    let (_, token) = app.signed_in_user().await;
+    let article = json!({ "url": format!("http://{site}/article") });
+    let objects = app.data_dir.path().join("objects");
+    // The object store fails to delete a PDF: a folder where the file was cannot be removed as
+    // one, not even by root.
+    let jam = |id: &str| {
+        let pdf = find_file(&objects, &format!("{id}.pdf")).unwrap();
+        std::fs::remove_file(&pdf).unwrap();
+        std::fs::create_dir(&pdf).unwrap();
+        pdf
+    };
+    let unjam = |pdf: &std::path::Path| {
+        std::fs::remove_dir(pdf).unwrap();
+        std::fs::write(pdf, b"%PDF-1.4 stand-in").unwrap();
+    };
+    let listed = |files: Value| -> Vec<(String, String)> {
+        files["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_owned(),
+                    f["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    // One file.
+    let id = app.requested(&token, &article).await;
+    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
+    let pdf = jam(&id);
+    let delete = || {
+        app.client
+            .delete(app.url(&format!("/api/v1/file/{id}")))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_error(delete().await.unwrap(), 503, "unavailable").await;
+    assert_eq!(
+        listed(app.files(&token).await),
+        [(id.clone(), "done".to_owned())],
+        "kept as it was"
+    );
+    unjam(&pdf);
+    assert_eq!(delete().await.unwrap().status(), 204);
+    assert!(listed(app.files(&token).await).is_empty());
+    assert!(!pdf.exists(), "no orphaned PDF");
+
+    // A whole account.
+    let kept = app.requested(&token, &article).await;
+    assert_eq!(app.wait_until_final(&token, &kept).await["status"], "done");
+    let pdf = jam(&kept);
+    let delete_account = || {
+        app.client
+            .delete(app.url("/api/v1/auth/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_error(delete_account().await.unwrap(), 503, "unavailable").await;
+    assert_eq!(app.me(&token).await.status(), 200, "the account stays");
+    assert_eq!(
+        listed(app.files(&token).await),
+        [(kept.clone(), "done".to_owned())]
+    );
+    unjam(&pdf);
+    assert_eq!(delete_account().await.unwrap().status(), 204);
+    assert_eq!(app.me(&token).await.status(), 401);
+    assert_eq!(count_files(&objects), 0, "no orphaned PDF");
 }
 
 #[tokio::test]

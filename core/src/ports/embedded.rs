@@ -49,17 +49,6 @@ impl SqlQueue {
         }
     }
 
-    /// Removes a job that no worker has started on yet (its file was deleted); `false` if there
-    /// was none waiting.
-    pub async fn cancel(&self, job_id: uuid::Uuid) -> Result<bool, PortError> {
-        sqlx::query("DELETE FROM job_queue WHERE id = ?")
-            .bind(job_id.to_string())
-            .execute(&self.pool)
-            .await
-            .map(|done| done.rows_affected() > 0)
-            .map_err(unavailable)
-    }
-
     /// Makes every leased job visible again at once. Only for a database that a single process
     /// uses (SQLite): at start-up, any lease there belongs to a process that died, and waiting
     /// for it to run out would delay those jobs for nothing.
@@ -147,6 +136,15 @@ impl SqlQueue {
 
 #[async_trait]
 impl JobQueue for SqlQueue {
+    async fn cancel(&self, job_id: uuid::Uuid) -> Result<bool, PortError> {
+        sqlx::query("DELETE FROM job_queue WHERE id = ?")
+            .bind(job_id.to_string())
+            .execute(&self.pool)
+            .await
+            .map(|done| done.rows_affected() > 0)
+            .map_err(unavailable)
+    }
+
     async fn enqueue(&self, job: &RenderJob) -> Result<(), PortError> {
         let body = serde_json::to_vec(job).map_err(|e| PortError::Malformed(e.to_string()))?;
         let now = now_ms();

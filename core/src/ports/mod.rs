@@ -50,6 +50,13 @@ pub trait JobQueue: Send + Sync + 'static {
 
     /// Gives the job back to be retried after `delay`.
     async fn release(&self, delivery: &Delivery, delay: Duration) -> Result<(), PortError>;
+
+    /// Drops a job no worker has started on yet (its file was deleted); `false` if there was
+    /// none waiting, or the queue cannot take messages back (SQS: the worker then finds the
+    /// file gone and skips the job).
+    async fn cancel(&self, _job_id: Uuid) -> Result<bool, PortError> {
+        Ok(false)
+    }
 }
 
 /// Where PDFs are kept, by key (`users/{user_id}/{file_id}.pdf`, see [`crate::jobs::names`]).
