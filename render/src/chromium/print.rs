@@ -1,0 +1,355 @@
+//! One job in a tab: request settings, navigation, the wait strategies, and printing the PDF
+//! as a stream with a bound on its size.
+
+use super::*;
+
+/// Navigates, waits as asked and prints. Runs inside the job's timeout.
+pub(super) async fn print(
+    slot: &mut Slot,
+    default_user_agent: &str,
+    url: &PageUrl,
+    options: &RenderOptions,
+    budget: Duration,
+    max_pdf_bytes: u64,
+) -> Result<RenderedPdf, RenderError> {
+    let page = &slot.page.clone();
+    let cdp = |e: chromiumoxide::error::CdpError| RenderError::from_cdp(e);
+    let t0 = Instant::now();
+    let user_agent = options.user_agent.as_deref().unwrap_or(default_user_agent);
+    if slot.applied.user_agent != user_agent {
+        page.execute(SetUserAgentOverrideParams::new(user_agent))
+            .await
+            .map_err(cdp)?;
+        slot.applied.user_agent = user_agent.to_owned();
+    }
+    if slot.applied.headers != options.headers {
+        page.execute(SetExtraHttpHeadersParams::new(Headers::new(
+            serde_json::to_value(&options.headers).unwrap_or_default(),
+        )))
+        .await
+        .map_err(cdp)?;
+        slot.applied.headers = options.headers.clone();
+    }
+    if !options.cookies.is_empty() {
+        let cookies = options
+            .cookies
+            .iter()
+            .map(|cookie| {
+                let mut param = CookieParam::new(cookie.name.clone(), cookie.value.clone());
+                match &cookie.domain {
+                    Some(domain) => param.domain = Some(domain.clone()),
+                    None => param.url = Some(url.as_str().to_owned()),
+                }
+                param.path = cookie.path.clone();
+                param
+            })
+            .collect();
+        // Network.setCookies directly: chromiumoxide's helper refuses while the tab is blank.
+        page.execute(SetCookiesParams::new(cookies))
+            .await
+            .map_err(|e| refused_options(e, |_| "options.cookies"))?;
+    }
+    if slot.applied.media != Some(options.media) {
+        let media = match options.media {
+            MediaType::Print => "print",
+            MediaType::Screen => "screen",
+        };
+        page.execute(SetEmulatedMediaParams::builder().media(media).build())
+            .await
+            .map_err(cdp)?;
+        slot.applied.media = Some(options.media);
+    }
+
+    let lifecycle = if options.wait_until == WaitUntil::NetworkIdle {
+        Some(page.event_listener::<EventLifecycleEvent>().await.map_err(cdp)?)
+    } else {
+        None
+    };
+    let t_setup = t0.elapsed();
+    let navigation = page
+        .http_future(NavigateParams::new(url.as_str()))
+        .map_err(cdp)?
+        .await
+        .map_err(cdp)?;
+    let status = navigation
+        .as_ref()
+        .and_then(|request| request.response.as_ref())
+        .map(|response| response.status as u16);
+    let unreachable = |reason: String| RenderError::Unreachable(format!("{}: {reason}", url.as_str()));
+    if let Some(failure) = navigation
+        .as_ref()
+        .and_then(|request| request.failure_text.as_deref())
+    {
+        return Err(unreachable(describe_net_error(failure)));
+    }
+    // The guard proxy could not reach the site: its stand-in response is nobody's answer.
+    if let Some(reason) = navigation
+        .as_ref()
+        .and_then(|request| request.response.as_ref())
+        .and_then(|response| proxy_unreachable_reason(&response.headers))
+    {
+        return Err(unreachable(reason));
+    }
+    // Chromium shows its own error page for a navigation it could not make (a port it will not
+    // use, for one); that page is not the user's.
+    let frames = page.execute(GetFrameTreeParams::default()).await.map_err(cdp)?;
+    if frames.result.frame_tree.frame.unreachable_url.is_some() {
+        let code: Option<String> = page
+            .evaluate(NET_ERROR_CODE_JS)
+            .await
+            .ok()
+            .and_then(|value| value.into_value().ok());
+        return Err(unreachable(describe_net_error(
+            code.as_deref().unwrap_or("the page could not be loaded"),
+        )));
+    }
+    if let Some(mut events) = lifecycle {
+        let main_frame = page.mainframe().await.map_err(cdp)?;
+        let idle = async {
+            while let Some(event) = events.next().await {
+                if event.name == "networkIdle"
+                    && main_frame.as_ref().is_none_or(|frame| *frame == event.frame_id)
+                {
+                    return;
+                }
+            }
+            // The stream ended (tab gone): fall back to a short quiet period.
+            tokio::time::sleep(NETWORK_IDLE_FALLBACK).await;
+        };
+        idle.await;
+    }
+    if options.lazy_scroll {
+        page.evaluate(
+            EvaluateParams::builder()
+                .expression(LAZY_SCROLL_JS)
+                .await_promise(true)
+                .build()
+                .map_err(RenderError::Internal)?,
+        )
+        .await
+        .map_err(cdp)?;
+    }
+    if let Some(selector) = &options.wait_for_selector {
+        wait_for_selector(page, selector, t0 + budget.saturating_sub(SELECTOR_MARGIN)).await?;
+    }
+    if options.wait_delay_ms > 0 {
+        let delay = Duration::from_millis(options.wait_delay_ms).min(budget);
+        tokio::time::sleep(delay).await;
+    }
+
+    let t_nav = t0.elapsed();
+    let bytes = print_pdf(page, options, max_pdf_bytes).await?;
+    let t_pdf = t0.elapsed();
+    // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
+    let target = page
+        .execute(
+            GetTargetInfoParams::builder()
+                .target_id(page.target_id().clone())
+                .build(),
+        )
+        .await
+        .map_err(cdp)?
+        .result
+        .target_info;
+    let final_url = Some(target.url)
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| url.as_str().to_owned());
+    // Chromium shows a page without a title by its address: that is no title.
+    let title = Some(target.title.trim())
+        .filter(|t| !t.is_empty() && !final_url.ends_with(*t) && !url.as_str().ends_with(*t))
+        .map(|t| clip(t, MAX_NAME_CHARS));
+    let t_meta = t0.elapsed();
+    let pages = pdf::page_count(&bytes)
+        .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
+    tracing::debug!(
+        setup_ms = t_setup.as_millis() as u64,
+        navigate_ms = (t_nav - t_setup).as_millis() as u64,
+        print_ms = (t_pdf - t_nav).as_millis() as u64,
+        metadata_ms = (t_meta - t_pdf).as_millis() as u64,
+        count_ms = (t0.elapsed() - t_meta).as_millis() as u64,
+        "render stages"
+    );
+    Ok(RenderedPdf {
+        size_bytes: bytes.len() as u64,
+        bytes,
+        title,
+        final_url,
+        status,
+        pages,
+        render_ms: 0,
+        engine: Engine::Chromium,
+    })
+}
+
+/// Scrolls a viewport at a time so `loading="lazy"` images and scroll-triggered content load,
+/// then waits (bounded) for the images that started loading, and returns to the top.
+pub(super) const LAZY_SCROLL_JS: &str = r#"(async () => {
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const step = Math.max(200, Math.floor(window.innerHeight * 0.8));
+  for (let y = 0, rounds = 0; y < document.documentElement.scrollHeight && rounds < 200; y += step, rounds++) {
+    window.scrollTo(0, y);
+    await pause(60);
+  }
+  window.scrollTo(0, document.documentElement.scrollHeight);
+  await pause(60);
+  const pending = Array.from(document.images).filter((img) => !img.complete);
+  await Promise.race([
+    Promise.all(pending.map((img) => new Promise((resolve) => { img.addEventListener('load', resolve, { once: true }); img.addEventListener('error', resolve, { once: true }); }))),
+    pause(5000),
+  ]);
+  window.scrollTo(0, 0);
+  return true;
+})()"#;
+
+/// How long before the job's deadline the wait for a selector gives up, so that its failure
+/// names the selector rather than the timeout.
+pub(super) const SELECTOR_MARGIN: Duration = Duration::from_millis(300);
+
+/// Waits until `selector` matches in the page, or fails naming it at `deadline`. A selector the
+/// browser cannot parse fails at once: it would never match.
+pub(super) async fn wait_for_selector(
+    page: &Page,
+    selector: &str,
+    deadline: Instant,
+) -> Result<(), RenderError> {
+    let probe = format!(
+        "(() => {{ try {{ return document.querySelector({}) !== null; }} catch (e) {{ return 'invalid'; }} }})()",
+        serde_json::to_string(selector).unwrap_or_default()
+    );
+    let started = Instant::now();
+    loop {
+        let answer: serde_json::Value = page
+            .evaluate(probe.as_str())
+            .await
+            .map_err(RenderError::from_cdp)?
+            .into_value()
+            .unwrap_or_default();
+        match answer {
+            serde_json::Value::Bool(true) => return Ok(()),
+            serde_json::Value::String(_) => {
+                return Err(RenderError::InvalidOptions {
+                    field: "options.wait_for_selector",
+                    reason: format!("{selector:?} is not a valid CSS selector"),
+                })
+            }
+            _ => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(RenderError::SelectorNotFound {
+                selector: selector.to_owned(),
+                waited: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Chromium refused a command because of what the job asked for (a page range past the last
+/// page, a cookie it will not set): the same job would be refused again, so it is not retried.
+/// `field` names the option from Chromium's message.
+pub(super) fn refused_options(
+    error: chromiumoxide::error::CdpError,
+    field: impl FnOnce(&str) -> &'static str,
+) -> RenderError {
+    match error {
+        chromiumoxide::error::CdpError::Chrome(error) => RenderError::InvalidOptions {
+            field: field(&error.message),
+            reason: error.message,
+        },
+        other => RenderError::from_cdp(other),
+    }
+}
+
+/// Prints the page and reads the PDF as a stream, a chunk at a time, stopping as soon as it
+/// passes `max_bytes`: a page that prints gigabytes never has them all in memory (a plain
+/// `printToPDF` answers with the whole file, base64-encoded, in one message).
+pub(super) async fn print_pdf(
+    page: &Page,
+    options: &RenderOptions,
+    max_bytes: u64,
+) -> Result<Vec<u8>, RenderError> {
+    use base64::Engine as _;
+    use chromiumoxide::cdp::browser_protocol::io::{CloseParams, ReadParams};
+    pub(super) const CHUNK: i64 = 1 << 20;
+    let mut params = print_params(options);
+    params.transfer_mode = Some(PrintToPdfTransferMode::ReturnAsStream);
+    let printed = page.execute(params).await.map_err(|e| {
+        refused_options(e, |message| {
+            if message.to_ascii_lowercase().contains("page range") {
+                "options.page_ranges"
+            } else {
+                "options"
+            }
+        })
+    })?;
+    let Some(stream) = printed.result.stream.clone() else {
+        return Err(RenderError::Internal("Chromium printed no PDF stream".to_owned()));
+    };
+    let mut pdf = Vec::new();
+    let read = async {
+        loop {
+            let mut read = ReadParams::new(stream.clone());
+            read.size = Some(CHUNK);
+            let chunk = page.execute(read).await.map_err(RenderError::from_cdp)?.result;
+            if chunk.base64_encoded == Some(true) {
+                base64::engine::general_purpose::STANDARD
+                    .decode_vec(chunk.data.as_bytes(), &mut pdf)
+                    .map_err(|e| RenderError::Internal(format!("Chromium sent a garbled PDF: {e}")))?;
+            } else {
+                pdf.extend_from_slice(chunk.data.as_bytes());
+            }
+            if pdf.len() as u64 > max_bytes {
+                return Err(RenderError::TooLarge { limit: max_bytes });
+            }
+            if chunk.eof {
+                return Ok(());
+            }
+        }
+    };
+    let outcome = read.await;
+    // Closing frees Chromium's copy; a failure here changes nothing for the job.
+    let _ = page.execute(CloseParams::new(stream)).await;
+    outcome.map(|()| pdf)
+}
+
+pub(super) fn print_params(options: &RenderOptions) -> PrintToPdfParams {
+    let (width, height) = options.paper_size_inches();
+    let has_templates = options.header_template.is_some() || options.footer_template.is_some();
+    let mut params = PrintToPdfParams::builder()
+        .landscape(options.landscape)
+        .print_background(options.print_background)
+        .scale(options.scale)
+        .paper_width(width)
+        .paper_height(height)
+        .margin_top(options.margin.top.inches())
+        .margin_right(options.margin.right.inches())
+        .margin_bottom(options.margin.bottom.inches())
+        .margin_left(options.margin.left.inches())
+        .prefer_css_page_size(options.prefer_css_page_size)
+        .display_header_footer(has_templates)
+        // Left to Chromium, headless builds tag the PDF for accessibility, which makes printing
+        // markedly slower; Playwright also turns it off unless asked.
+        .generate_tagged_pdf(false)
+        .generate_document_outline(false)
+        .build();
+    if let Some(ranges) = &options.page_ranges {
+        params.page_ranges = Some(ranges.clone());
+    }
+    if has_templates {
+        // An absent template prints Chromium's default (date, title, URL); an empty span prints
+        // nothing, which is what someone who set only one of the two means.
+        params.header_template = Some(
+            options
+                .header_template
+                .clone()
+                .unwrap_or_else(|| "<span></span>".into()),
+        );
+        params.footer_template = Some(
+            options
+                .footer_template
+                .clone()
+                .unwrap_or_else(|| "<span></span>".into()),
+        );
+    }
+    params
+}
