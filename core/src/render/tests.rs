@@ -1,0 +1,139 @@
+//! Render options as every entry point parses and validates them.
+
+use super::*;
+use serde_json::json;
+
+fn parse(value: serde_json::Value) -> Result<RenderOptions, String> {
+    let options: RenderOptions = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    options.validate().map_err(|e| e.to_string())?;
+    Ok(options)
+}
+
+#[test]
+fn empty_object_gives_the_documented_defaults() {
+    let options = parse(json!({})).unwrap();
+    assert_eq!(options, RenderOptions::default());
+    assert_eq!(options.format, PaperFormat::A4);
+    assert!(!options.landscape && !options.lazy_scroll);
+    assert_eq!(options.wait_until, WaitUntil::Load);
+}
+
+#[test]
+fn accepts_every_documented_option() {
+    let options = parse(json!({
+        "format": "letter",
+        "margin": {"top": "1cm", "bottom": "10mm", "left": 0.5},
+        "landscape": true,
+        "scale": 0.8,
+        "print_background": true,
+        "page_ranges": "1-2, 4",
+        "prefer_css_page_size": true,
+        "header_template": "<span class=title></span>",
+        "footer_template": "<span class=pageNumber></span>/<span class=totalPages></span>",
+        "media": "screen",
+        "wait_until": "network_idle",
+        "wait_for_selector": "#ready",
+        "wait_delay_ms": 250,
+        "lazy_scroll": true,
+        "headers": {"Accept-Language": "fr"},
+        "cookies": [{"name": "session", "value": "abc"}],
+        "user_agent": "FolioBot/1.0",
+        "accept_error_status": true
+    }))
+    .unwrap();
+    assert_eq!(options.format, PaperFormat::Letter);
+    assert!((options.margin.top.0 - 1.0 / 2.54).abs() < 1e-9);
+    assert!((options.margin.left.0 - 0.5).abs() < 1e-9);
+    assert!(
+        (options.margin.right.0 - 0.4).abs() < 1e-9,
+        "unnamed sides keep the default"
+    );
+    let explicit = parse(json!({"width": "100mm", "height": "200mm", "margin": "0"})).unwrap();
+    let (w, h) = explicit.paper_size_inches();
+    assert!((w - 100.0 / 25.4).abs() < 1e-9 && (h - 200.0 / 25.4).abs() < 1e-9);
+}
+
+#[test]
+fn refuses_bad_options_with_a_reason() {
+    let cases = [
+        (json!({"landscpae": true}), "landscpae", "unknown field"),
+        (json!({"landscape": "yes"}), "boolean", "string for a boolean"),
+        (json!({"format": "B5"}), "B5", "unknown paper"),
+        (json!({"scale": 3}), "scale", "scale too large"),
+        (json!({"width": "10cm"}), "height", "width without height"),
+        (
+            json!({"width": "10furlongs", "height": "1in"}),
+            "unit",
+            "unknown unit",
+        ),
+        (json!({"width": "1000in", "height": "1in"}), "width", "huge paper"),
+        (json!({"margin": {"top": "-1cm"}}), "negative", "negative margin"),
+        (json!({"margin": "6in"}), "no room", "margins eat the page"),
+        (json!({"margin": {"middle": 1}}), "top, right", "unknown side"),
+        (json!({"page_ranges": "3-1"}), "page_ranges", "reversed range"),
+        (json!({"page_ranges": "0"}), "page_ranges", "page zero"),
+        (json!({"page_ranges": "one"}), "page_ranges", "not a number"),
+        (json!({"wait_until": "forever"}), "forever", "unknown wait"),
+        (
+            json!({"wait_delay_ms": 600000}),
+            "wait_delay_ms",
+            "delay too long",
+        ),
+        (
+            json!({"wait_for_selector": "  "}),
+            "wait_for_selector",
+            "blank selector",
+        ),
+        (json!({"headers": {"Host": "evil"}}), "Host", "forbidden header"),
+        (
+            json!({"headers": {"X-A": "b\r\nX-Injected: 1"}}),
+            "X-A",
+            "header injection",
+        ),
+        (
+            json!({"headers": {"bad name": "x"}}),
+            "bad name",
+            "invalid header name",
+        ),
+        (
+            json!({"cookies": [{"name": "a", "value": "b;c"}]}),
+            "cookie",
+            "cookie injection",
+        ),
+        (
+            json!({"cookies": [{"name": "a", "value": "b", "domain": "http://x/"}]}),
+            "domain of cookie a",
+            "cookie domain that is not a host",
+        ),
+        (
+            json!({"cookies": [{"name": "a", "value": "b", "path": "relative"}]}),
+            "path of cookie a",
+            "relative cookie path",
+        ),
+        (
+            json!({"user_agent": "a\nb"}),
+            "user_agent",
+            "control character in UA",
+        ),
+        (json!({"media": "tv"}), "`tv`", "unknown media"),
+    ];
+    for (value, expected, why) in cases {
+        let err = parse(value).expect_err(why);
+        assert!(err.contains(expected), "{why}: {err}");
+    }
+}
+
+#[test]
+fn options_round_trip_through_json() {
+    let options = parse(json!({"format": "A3", "margin": "1cm", "landscape": true})).unwrap();
+    let json = serde_json::to_value(&options).unwrap();
+    let again: RenderOptions = serde_json::from_value(json).unwrap();
+    assert_eq!(again, options);
+}
+
+#[test]
+fn engine_names() {
+    assert_eq!("Reader".parse::<Engine>().unwrap(), Engine::Reader);
+    assert!("webkit".parse::<Engine>().is_err());
+    assert_eq!(serde_json::to_string(&Engine::Chromium).unwrap(), "\"chromium\"");
+}
