@@ -25,9 +25,10 @@ use crate::events::{Events, NotifyingIndex};
 use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::store::{Db, Dialect};
-use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
-use folio_core::ports::{aws, FileIndex, JobQueue, ObjectStore};
+use folio_aws as aws;
+use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
 use folio_render::Renderer;
+use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
 use folio_worker::{Ports, Worker};
 
 /// What every handler can reach; cheap to clone.

@@ -71,11 +71,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let sdk = folio_core::ports::aws::sdk_config().await;
+    let sdk = folio_aws::sdk_config().await;
     let ports = Ports {
-        queue: Arc::new(folio_core::ports::aws::SqsQueue::new(&sdk, queue_url)),
-        store: Arc::new(folio_core::ports::aws::S3Store::new(&sdk, bucket)),
-        index: Arc::new(folio_core::ports::aws::DynamoFileIndex::new(&sdk, table)),
+        queue: Arc::new(folio_aws::SqsQueue::new(&sdk, queue_url)),
+        store: Arc::new(folio_aws::S3Store::new(&sdk, bucket)),
+        index: Arc::new(folio_aws::DynamoFileIndex::new(&sdk, table)),
     };
     let renderer = Arc::new(Renderer::new(&render));
     // Launched now, in Lambda's init phase, so the first job's timeout is not spent on it.
@@ -94,7 +94,7 @@ async fn main() -> ExitCode {
         tracing::info!(concurrency, "polling the job queue");
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let dead_letters = dead_letter_queue.map(|url| {
-            let queue = Arc::new(folio_core::ports::aws::SqsQueue::new(&sdk, url));
+            let queue = Arc::new(folio_aws::SqsQueue::new(&sdk, url));
             let mut stopped = stopped.clone();
             tokio::spawn(worker.clone().drain_dead_letters(queue, async move {
                 let _ = stopped.wait_for(|stop| *stop).await;

@@ -30,7 +30,7 @@ pub fn process_env() -> Vec<(&'static str, String)> {
 /// SDK configuration for moto, without touching the process environment.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(folio_core::ports::aws::http_client())
+        .http_client(folio_aws::http_client())
         .endpoint_url(endpoint())
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(

@@ -16,13 +16,9 @@ use std::time::Duration;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 use crate::config::Settings;
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static MYSQL_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/mysql");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -55,7 +51,7 @@ impl Db {
             (Some(database), _) => {
                 let sdk = match sdk {
                     Some(sdk) => sdk.clone(),
-                    None => folio_core::ports::aws::sdk_config().await,
+                    None => folio_aws::sdk_config().await,
                 };
                 let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
                 let credentials = managed::Credentials::read(&secrets, &database.secret_arn).await?;
@@ -100,8 +96,8 @@ impl Db {
             managed::keep_credentials_fresh(pool.clone(), database, secrets, credentials);
         }
         let migrator = match dialect {
-            Dialect::Sqlite => &SQLITE_MIGRATIONS,
-            Dialect::MySql => &MYSQL_MIGRATIONS,
+            Dialect::Sqlite => &folio_sql::SQLITE_MIGRATIONS,
+            Dialect::MySql => &folio_sql::MYSQL_MIGRATIONS,
         };
         migrator
             .run(&pool)

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use folio_aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::jobs::names;
-use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::ports::{FileIndex, FileUpdate, JobQueue, ObjectStore};
 use folio_core::{Engine, FileStatus, RenderJob, RenderOptions};
 use folio_e2e::moto;

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use folio_core::ports::embedded::SqlQueue;
 use folio_core::ports::JobQueue;
 use folio_core::{Engine, RenderJob, RenderOptions};
+use folio_sql::SqlQueue;
 
 use crate::helpers::{bare_db, Database};
 

@@ -1,5 +1,6 @@
-//! Ports: what the job pipeline needs from its surroundings, each with an embedded
-//! implementation for one machine and an AWS one (SQS, S3, DynamoDB) for many.
+//! Ports: what the job pipeline needs from its surroundings. The implementations live beside
+//! their infrastructure: `folio-sql` (the embedded queue and file index, local files) for one
+//! machine, `folio-aws` (SQS, S3, DynamoDB) for many.
 //!
 
 use std::pin::Pin;
@@ -11,11 +12,6 @@ use tokio::io::AsyncRead;
 use uuid::Uuid;
 
 use crate::{FileRecord, FileStatus, RenderJob};
-
-#[cfg(feature = "aws")]
-pub mod aws;
-#[cfg(feature = "embedded")]
-pub mod embedded;
 
 /// A job handed to a worker, leased to it until it completes or releases it. A lease that runs
 /// out (the worker crashed or was killed) makes the job available again: delivery is at least

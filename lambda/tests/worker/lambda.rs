@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsEvent;
+use folio_aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::jobs::names;
-use folio_core::ports::aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::ports::{FileIndex, JobQueue};
 use folio_core::FileStatus;
 use folio_e2e::sqs::record;

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use folio_core::jobs::names;
-use folio_core::ports::embedded::{LocalStore, SqlFileIndex, SqlQueue};
 use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
 use folio_render::{RenderSettings, Renderer};
+use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
 use folio_worker::{Outcome, Ports, Worker};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use uuid::Uuid;
@@ -59,10 +59,7 @@ async fn setup() -> Setup {
         .connect_with(AnyConnectOptions::from_str(&url).unwrap())
         .await
         .unwrap();
-    sqlx::migrate!("../backend/migrations/sqlite")
-        .run(&pool)
-        .await
-        .unwrap();
+    folio_sql::SQLITE_MIGRATIONS.run(&pool).await.unwrap();
     let owner = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO users (id, email, password_hash, created_at, updated_at) VALUES (?, ?, 'x', 0, 0)",

@@ -188,14 +188,11 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     // A worker whose browser cannot start gives its job back to be retried. It works on a
     // queue of its own: once it is killed, its unanswered long poll would swallow the next job.
     let retry = moto::Resources::create("iam-retry").await.unwrap();
-    let index = folio_core::ports::aws::DynamoFileIndex::new(&retry.sdk, &retry.table);
+    let index = folio_aws::DynamoFileIndex::new(&retry.sdk, &retry.table);
     let job = folio_e2e::record_queued_job(&index, uuid::Uuid::now_v7(), format!("http://{site}/page")).await;
-    folio_core::ports::JobQueue::enqueue(
-        &folio_core::ports::aws::SqsQueue::new(&retry.sdk, &retry.queue_url),
-        &job,
-    )
-    .await
-    .unwrap();
+    folio_core::ports::JobQueue::enqueue(&folio_aws::SqsQueue::new(&retry.sdk, &retry.queue_url), &job)
+        .await
+        .unwrap();
     let mut failing_env: Vec<(&str, String)> = as_role(&worker_key)
         .into_iter()
         .filter(|(name, _)| !name.starts_with("FOLIO_S") && !name.starts_with("FOLIO_D"))

@@ -1,0 +1,53 @@
+//! The AWS implementations of the ports: SQS for the queue, S3 for the PDFs, DynamoDB for the
+//! file index. Each is chosen when its setting is present (see `folio_core::settings`); the SDK's
+//! own `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`, …) points them elsewhere, e.g. at moto.
+
+mod dynamodb;
+mod s3;
+mod sqs;
+
+pub use dynamodb::DynamoFileIndex;
+pub use s3::S3Store;
+pub use sqs::SqsQueue;
+
+use aws_smithy_http_client::tls;
+
+use folio_core::ports::PortError;
+
+/// The shared SDK configuration: region, credentials and endpoints from the usual AWS sources
+/// (environment, profile, IAM role for the service account, instance metadata).
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .load()
+        .await
+}
+
+/// HTTPS (and plain HTTP, for local endpoints) through rustls on ring.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
+}
+
+pub(crate) fn unavailable(port: &'static str, e: impl std::fmt::Display) -> PortError {
+    PortError::Unavailable {
+        port,
+        reason: e.to_string(),
+    }
+}
+
+/// The full error chain: the SDK's `Display` alone says only "service error".
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQS

@@ -1,0 +1,195 @@
+//! File records in the SQL database, each user's newest first.
+
+use async_trait::async_trait;
+use folio_core::ports::PortError;
+use sqlx::AnyPool;
+
+/// File records in the SQL database (table `files`, created by this crate's migrations).
+#[derive(Clone)]
+pub struct SqlFileIndex {
+    pool: AnyPool,
+}
+
+type FileRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    String,
+    i64,
+    i64,
+);
+
+const FILE_COLUMNS: &str =
+    "id, name, source_url, status, error, size_bytes, pages, engine, created_at, updated_at";
+
+fn index_error(e: sqlx::Error) -> PortError {
+    PortError::Unavailable {
+        port: "file index",
+        reason: e.to_string(),
+    }
+}
+
+fn from_ms(ms: i64) -> Result<time::OffsetDateTime, PortError> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map_err(|e| PortError::Malformed(e.to_string()))
+}
+
+fn to_ms(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
+    let (id, name, source_url, status, error, size_bytes, pages, engine, created_at, updated_at) = row;
+    let malformed = |e: String| PortError::Malformed(e);
+    Ok(folio_core::FileRecord {
+        id: id.parse().map_err(|e: uuid::Error| malformed(e.to_string()))?,
+        name,
+        source_url,
+        status: status.parse().map_err(malformed)?,
+        error,
+        size_bytes: size_bytes.map(|n| n.max(0) as u64),
+        pages: pages.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32),
+        engine: engine
+            .parse()
+            .map_err(|e: folio_core::InvalidInput| malformed(e.to_string()))?,
+        created_at: from_ms(created_at)?,
+        updated_at: from_ms(updated_at)?,
+    })
+}
+
+impl SqlFileIndex {
+    pub fn new(pool: AnyPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl folio_core::ports::FileIndex for SqlFileIndex {
+    async fn insert(&self, owner: uuid::Uuid, file: &folio_core::FileRecord) -> Result<(), PortError> {
+        let result = sqlx::query(
+            "INSERT INTO files (id, owner, name, source_url, status, error, size_bytes, pages, engine, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(file.id.to_string())
+        .bind(owner.to_string())
+        .bind(&file.name)
+        .bind(&file.source_url)
+        .bind(file.status.as_str())
+        .bind(file.error.clone())
+        .bind(file.size_bytes.map(|n| n as i64))
+        .bind(file.pages.map(i64::from))
+        .bind(file.engine.as_str())
+        .bind(to_ms(file.created_at))
+        .bind(to_ms(file.updated_at))
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(()),
+            Err(e) => Err(index_error(e)),
+        }
+    }
+
+    async fn get(
+        &self,
+        owner: uuid::Uuid,
+        id: uuid::Uuid,
+    ) -> Result<Option<folio_core::FileRecord>, PortError> {
+        let row: Option<FileRow> = sqlx::query_as(&format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE owner = ? AND id = ?"
+        ))
+        .bind(owner.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(index_error)?;
+        row.map(record).transpose()
+    }
+
+    async fn list(
+        &self,
+        owner: uuid::Uuid,
+        before: Option<uuid::Uuid>,
+        limit: usize,
+    ) -> Result<Vec<folio_core::FileRecord>, PortError> {
+        // UUIDv7 ids sort by creation time as text, so the id is the cursor.
+        let before = before.map_or_else(|| "~".to_owned(), |id| id.to_string());
+        let rows: Vec<FileRow> = sqlx::query_as(&format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(owner.to_string())
+        .bind(before)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(index_error)?;
+        rows.into_iter().map(record).collect()
+    }
+
+    async fn transition(
+        &self,
+        owner: uuid::Uuid,
+        id: uuid::Uuid,
+        from: &[folio_core::FileStatus],
+        update: folio_core::ports::FileUpdate,
+    ) -> Result<Option<folio_core::FileRecord>, PortError> {
+        if from.is_empty() {
+            return Ok(None);
+        }
+        let placeholders = vec!["?"; from.len()].join(", ");
+        let sql = format!(
+            "UPDATE files SET status = COALESCE(?, status), name = COALESCE(?, name), error = COALESCE(?, error), \
+             size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), engine = COALESCE(?, engine), updated_at = ? \
+             WHERE owner = ? AND id = ? AND status IN ({placeholders})"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(update.status.map(|s| s.as_str().to_owned()))
+            .bind(update.name)
+            .bind(update.error)
+            .bind(update.size_bytes.map(|n| n as i64))
+            .bind(update.pages.map(i64::from))
+            .bind(update.engine.map(|e| e.as_str().to_owned()))
+            .bind(to_ms(time::OffsetDateTime::now_utc()))
+            .bind(owner.to_string())
+            .bind(id.to_string());
+        for status in from {
+            query = query.bind(status.as_str());
+        }
+        let done = query.execute(&self.pool).await.map_err(index_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.get(owner, id).await
+    }
+
+    async fn delete(&self, owner: uuid::Uuid, id: uuid::Uuid) -> Result<bool, PortError> {
+        sqlx::query("DELETE FROM files WHERE owner = ? AND id = ?")
+            .bind(owner.to_string())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .map(|done| done.rows_affected() > 0)
+            .map_err(index_error)
+    }
+
+    async fn usage(&self, owner: uuid::Uuid) -> Result<folio_core::ports::Usage, PortError> {
+        // MySQL sums to DECIMAL; the casts keep both dialects on 64-bit integers.
+        let (pending, stored): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN status IN ('queued', 'rendering') THEN 1 ELSE 0 END), 0) AS SIGNED), \
+             CAST(COALESCE(SUM(CASE WHEN status = 'done' THEN size_bytes ELSE 0 END), 0) AS SIGNED) \
+             FROM files WHERE owner = ?",
+        )
+        .bind(owner.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(index_error)?;
+        Ok(folio_core::ports::Usage {
+            pending_jobs: pending.max(0) as u64,
+            stored_bytes: stored.max(0) as u64,
+        })
+    }
+}
