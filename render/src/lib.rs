@@ -11,6 +11,7 @@ pub mod chromium;
 pub mod guard;
 pub mod pdf;
 pub mod peer;
+pub mod procfs;
 pub mod proxy;
 pub mod reader;
 mod settings;

@@ -5,10 +5,11 @@
 //! the command line, so a proxy instead checks who connected: the socket's inode from
 //! `/proc/net/tcp`, then whether one of the allowed processes holds it.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+
+use crate::procfs::{descendants, is_below};
 
 /// The processes a proxy serves: a root process, and everything it started if so told.
 #[derive(Debug, Clone, Default)]
@@ -112,47 +113,6 @@ fn holds(pid: u32, inode: u64) -> bool {
         .flatten()
         .flatten()
         .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == wanted.as_str()))
-}
-
-/// Whether `pid` is `root` or below it, walking up its parents.
-fn is_below(mut pid: u32, root: u32) -> bool {
-    for _ in 0..64 {
-        if pid == root {
-            return true;
-        }
-        match parent_of(pid) {
-            Some(parent) if parent > 1 => pid = parent,
-            _ => return false,
-        }
-    }
-    false
-}
-
-/// Every process below `root`, at any depth.
-pub(crate) fn descendants(root: u32) -> HashSet<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| Some((pid, parent_of(pid)?)))
-        .collect();
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
-        i += 1;
-    }
-    found.into_iter().skip(1).collect()
-}
-
-/// The parent of `pid`, from `/proc/<pid>/stat`.
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]

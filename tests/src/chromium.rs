@@ -26,43 +26,7 @@ pub fn argv(pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name is in parentheses and may itself hold spaces or parentheses.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The resident memory of process `pid` (0 once it is gone).
-pub fn resident_bytes(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            let kib = status.lines().find_map(|line| line.strip_prefix("VmRSS:"))?;
-            kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
-        })
-        .map_or(0, |kib| kib * 1024)
-}
-
-/// Every process below `root`, at any depth.
-pub fn descendants(root: u32) -> Vec<u32> {
-    let all: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| Some((pid, parent_of(pid)?)))
-        .collect();
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(all.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
+pub use folio_render::procfs::{descendants, resident_bytes};
 
 /// Whether `argv` is a Chromium browser process (not one of its helpers, which carry `--type=`).
 pub fn is_browser(argv: &[String]) -> bool {

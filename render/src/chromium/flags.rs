@@ -64,7 +64,7 @@ const SERVER_SWITCHES: &[&str] = &[
 ];
 
 /// Where the browser runs, which decides the few switches that differ between a server and
-/// AWS Lambda. See `docs/decisions/0006-chromium-on-lambda.md`.
+/// AWS Lambda. See `docs/decisions/0003-chromium-on-lambda.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LaunchMode {
     /// A process on a machine or in a container: Chromium's usual process model.

@@ -30,7 +30,7 @@ pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) -> 
                 return; // The browser is gone.
             }
             for pid in renderers_below(browser) {
-                let resident = resident_bytes(pid);
+                let resident = crate::procfs::resident_bytes(pid);
                 if resident > limit_bytes {
                     tracing::warn!(
                         pid,
@@ -52,7 +52,7 @@ pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) -> 
 /// Renderer processes at any depth below `root` (a zygote sits between them unless
 /// `--no-zygote`).
 fn renderers_below(root: u32) -> Vec<u32> {
-    crate::peer::descendants(root)
+    crate::procfs::descendants(root)
         .into_iter()
         .filter(|pid| is_renderer(*pid))
         .collect()
@@ -66,14 +66,4 @@ fn is_renderer(pid: u32) -> bool {
                 .any(|arg| arg == b"--type=renderer")
         })
         .unwrap_or(false)
-}
-
-fn resident_bytes(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            let kib = status.lines().find_map(|line| line.strip_prefix("VmRSS:"))?;
-            kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
-        })
-        .map_or(0, |kib| kib * 1024)
 }

@@ -123,6 +123,17 @@ async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
     }
 }
 
+/// Waits until the process signing with `key` has called `action`.
+async fn wait_until_called(key: &str, action: &str, what: &str) {
+    wait_for(what, async || {
+        recorded_actions(&[key])
+            .await
+            .get(key)
+            .is_some_and(|called| called.contains(action))
+    })
+    .await;
+}
+
 /// The actions each role's policy grants, in the rendered prod overlay.
 fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
     let rendered = std::process::Command::new("kustomize")
@@ -205,13 +216,7 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     ]);
     let logs = tempfile::tempdir().unwrap();
     let failing = start("bootstrap", &["--poll"], &failing_env, logs.path());
-    wait_for("a retried render", async || {
-        recorded_actions(&[&worker_key])
-            .await
-            .get(&worker_key)
-            .is_some_and(|called| called.contains("sqs:ChangeMessageVisibility"))
-    })
-    .await;
+    wait_until_called(&worker_key, "sqs:ChangeMessageVisibility", "a retried render").await;
     drop::<ChildGuard>(failing);
 
     let port = free_port();
@@ -315,12 +320,11 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    wait_for("the worker to drop the deleted file's PDF", async || {
-        recorded_actions(&[&worker_key])
-            .await
-            .get(&worker_key)
-            .is_some_and(|called| called.contains("s3:DeleteObject"))
-    })
+    wait_until_called(
+        &worker_key,
+        "s3:DeleteObject",
+        "the worker to drop the deleted file's PDF",
+    )
     .await;
 
     // The account goes, with its files.
