@@ -137,7 +137,7 @@ async fn round(
         accepted_at.insert(id, Instant::now());
     }
     let mut latencies = Vec::with_capacity(jobs);
-    let mut stream = folio_e2e::sse::ServerEvents::new(events);
+    let mut stream = folio_testkit::sse::ServerEvents::new(events);
     let deadline = Duration::from_secs(600);
     while latencies.len() < jobs {
         let change = tokio::time::timeout(deadline, stream.next_file_change())

@@ -18,5 +18,5 @@ pub mod store;
 pub mod telemetry;
 
 pub use config::Settings;
-pub use folio_worker::process::shutdown_signal;
+pub use folio_lambda::process::shutdown_signal;
 pub use startup::Application;

@@ -27,9 +27,9 @@ use crate::routes;
 use crate::store::{Db, Dialect};
 use folio_aws as aws;
 use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
+use folio_lambda::{Ports, Worker};
 use folio_render::Renderer;
 use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
-use folio_worker::{Ports, Worker};
 
 /// What every handler can reach; cheap to clone.
 #[derive(Clone)]
@@ -214,7 +214,7 @@ impl Application {
                 self.state.renderer.clone(),
                 settings.render.concurrency,
             )
-            .with_limits(folio_worker::StoreLimits {
+            .with_limits(folio_lambda::StoreLimits {
                 max_file_bytes: settings.max_file_bytes,
                 max_stored_bytes: Some(settings.max_stored_bytes),
             });

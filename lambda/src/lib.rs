@@ -6,7 +6,7 @@
 //! failed or deleted is acknowledged and skipped; a job whose worker died mid-render is picked
 //! up again from `rendering`.
 
-pub mod lambda;
+pub mod events;
 pub mod process;
 
 use std::sync::Arc;
@@ -248,7 +248,7 @@ impl Worker {
 
     /// Takes jobs from the dead-letter queue until `shutdown` completes, ending each one's file
     /// as failed. A poll-mode worker runs this beside [`Worker::run`]; under Lambda an event
-    /// source mapping on the dead-letter queue delivers them to [`lambda::handle_batch`].
+    /// source mapping on the dead-letter queue delivers them to [`events::handle_batch`].
     pub async fn drain_dead_letters(
         self: Arc<Self>,
         dead_letters: Arc<dyn JobQueue>,

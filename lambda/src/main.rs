@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use folio_core::settings::{self, AwsTargets};
+use folio_lambda::process::{self, LogFormat};
+use folio_lambda::{events, Ports, Worker};
 use folio_render::{RenderSettings, Renderer};
-use folio_worker::process::{self, LogFormat};
-use folio_worker::{lambda, Ports, Worker};
 
 const USAGE: &str = "usage: bootstrap [--poll]
 
@@ -64,7 +64,7 @@ async fn main() -> ExitCode {
     };
     let concurrency = render.concurrency;
     let dead_letter_queue = lookup(settings::SQS_DLQ_URL);
-    let limits = match folio_worker::StoreLimits::from_lookup(lookup) {
+    let limits = match folio_lambda::StoreLimits::from_lookup(lookup) {
         Ok(limits) => limits,
         Err(e) => {
             eprintln!("bootstrap: {e}");
@@ -113,7 +113,7 @@ async fn main() -> ExitCode {
             let dead_letter_queue = dead_letter_queue.clone();
             async move {
                 Ok::<_, lambda_runtime::Error>(
-                    lambda::handle_batch(&worker, event.payload, concurrency, dead_letter_queue.as_deref())
+                    events::handle_batch(&worker, event.payload, concurrency, dead_letter_queue.as_deref())
                         .await,
                 )
             }

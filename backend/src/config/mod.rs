@@ -25,7 +25,7 @@ pub enum SignupPolicy {
     Closed,
 }
 
-pub use folio_worker::process::LogFormat;
+pub use folio_lambda::process::LogFormat;
 
 #[derive(Clone)]
 pub struct Settings {
@@ -86,7 +86,7 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_queued_jobs: 200,
             max_stored_bytes: 1024 * 1024 * 1024,
-            max_file_bytes: folio_worker::DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: folio_lambda::DEFAULT_MAX_FILE_BYTES,
             max_event_streams: 10,
             header_read_timeout: Duration::from_secs(30),
             log_format: LogFormat::Pretty,

@@ -8,7 +8,7 @@ use folio_aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::jobs::names;
 use folio_core::ports::{FileIndex, FileUpdate, JobQueue, ObjectStore};
 use folio_core::{Engine, FileStatus, RenderJob, RenderOptions};
-use folio_e2e::moto;
+use folio_testkit::moto;
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -32,7 +32,7 @@ async fn folio_render(allowed: Option<SocketAddr>, args: &[&str]) -> Output {
 }
 
 fn pdf_text(path: &std::path::Path) -> String {
-    folio_e2e::pdf_text(&std::fs::read(path).expect("the PDF was written"))
+    folio_testkit::pdf_text(&std::fs::read(path).expect("the PDF was written"))
 }
 
 #[tokio::test]

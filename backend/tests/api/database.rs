@@ -11,7 +11,7 @@ use crate::helpers::{fresh_mysql_database, spawn_app_with, Database};
 /// A fresh MariaDB database, and a secret in moto holding its credentials the way RDS does.
 async fn managed_database(ca_file: Option<&str>) -> (ManagedDatabase, String) {
     let url = url::Url::parse(&fresh_mysql_database().await).unwrap();
-    let secrets = aws_sdk_secretsmanager::Client::new(&folio_e2e::moto::sdk_config().await);
+    let secrets = aws_sdk_secretsmanager::Client::new(&folio_testkit::moto::sdk_config().await);
     let secret = secrets
         .create_secret()
         .name(format!("rds!db-{}", uuid::Uuid::new_v4()))
@@ -58,7 +58,7 @@ async fn a_ca_bundle_means_verified_tls_or_no_connection_and_a_bad_secret_says_w
         managed_database: Some(database),
         ..Settings::default()
     };
-    let sdk = Some(folio_e2e::moto::sdk_config().await);
+    let sdk = Some(folio_testkit::moto::sdk_config().await);
     let err = Application::build_with_sdk(settings(database.clone()), sdk.clone())
         .await
         .err()

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use folio_aws::DynamoFileIndex;
 use folio_core::ports::{FileIndex, FileUpdate};
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
-use folio_e2e::moto;
 use folio_sql::SqlFileIndex;
+use folio_testkit::moto;
 use serde_json::Value;
 use uuid::Uuid;
 

@@ -583,7 +583,7 @@ pub(crate) async fn read_events(
     response: reqwest::Response,
     mut until: impl FnMut(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let mut stream = folio_e2e::sse::ServerEvents::new(response);
+    let mut stream = folio_testkit::sse::ServerEvents::new(response);
     let mut events = Vec::new();
     while let Some(change) = stream.next_file_change().await.unwrap() {
         events.push(change);

@@ -77,7 +77,7 @@ pub async fn spawn_app_with(database: Database, configure: impl FnOnce(&mut Sett
 
     // AWS mode in tests only ever talks to moto, never to the SDK's default endpoints.
     let sdk = match settings.aws.any() || settings.managed_database.is_some() {
-        true => Some(folio_e2e::moto::sdk_config().await),
+        true => Some(folio_testkit::moto::sdk_config().await),
         false => None,
     };
     let app = Application::build_with_sdk(settings.clone(), sdk)

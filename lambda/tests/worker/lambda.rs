@@ -9,9 +9,9 @@ use folio_aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::jobs::names;
 use folio_core::ports::{FileIndex, JobQueue};
 use folio_core::FileStatus;
-use folio_e2e::sqs::record;
-use folio_e2e::{moto, record_queued_job};
-use folio_worker::{Ports, Worker};
+use folio_lambda::{Ports, Worker};
+use folio_testkit::sqs::record;
+use folio_testkit::{moto, record_queued_job};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -46,7 +46,7 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
     }))
     .unwrap();
 
-    let response = folio_worker::lambda::handle_batch(&worker, event, 2, None).await;
+    let response = folio_lambda::events::handle_batch(&worker, event, 2, None).await;
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
         json!({"batchItemFailures": [{"itemIdentifier": "22222222-bad"}]}),
@@ -73,7 +73,7 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
 async fn jobs_in_the_dead_letter_queue_end_failed_in_poll_mode_and_under_lambda() {
     let aws = moto::Resources::create("dlq").await.unwrap();
     let dead_letter_url = aws
-        .add_dead_letter_queue(folio_worker::MAX_ATTEMPTS)
+        .add_dead_letter_queue(folio_lambda::MAX_ATTEMPTS)
         .await
         .unwrap();
     let site = serve_site().await;
@@ -91,7 +91,7 @@ async fn jobs_in_the_dead_letter_queue_end_failed_in_poll_mode_and_under_lambda(
 
     // Five deliveries that never settle (a worker killed each time); SQS's redrive policy then
     // moves the message to the dead-letter queue.
-    for _ in 0..folio_worker::MAX_ATTEMPTS {
+    for _ in 0..folio_lambda::MAX_ATTEMPTS {
         let delivery = queue
             .receive(Duration::from_secs(2), Duration::ZERO)
             .await
@@ -143,7 +143,7 @@ async fn jobs_in_the_dead_letter_queue_end_failed_in_poll_mode_and_under_lambda(
     }))
     .unwrap();
     let response =
-        folio_worker::lambda::handle_batch(&worker, event, 2, Some(dead_letter_url.as_str())).await;
+        folio_lambda::events::handle_batch(&worker, event, 2, Some(dead_letter_url.as_str())).await;
     assert!(response.batch_item_failures.is_empty());
     let file = index.get(owner, other.job_id).await.unwrap().unwrap();
     assert_eq!(file.status, FileStatus::Failed, "not rendered: ended");

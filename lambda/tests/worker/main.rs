@@ -11,9 +11,9 @@ use axum::routing::get;
 use folio_core::jobs::names;
 use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
 use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_lambda::{Outcome, Ports, Worker};
 use folio_render::{RenderSettings, Renderer};
 use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
-use folio_worker::{Outcome, Ports, Worker};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use uuid::Uuid;
 
@@ -97,7 +97,7 @@ impl Setup {
     /// Whether the queue has nothing left to hand out.
     async fn queue_is_empty(&self) -> bool {
         self.queue
-            .receive(Duration::ZERO, folio_worker::LEASE)
+            .receive(Duration::ZERO, folio_lambda::LEASE)
             .await
             .unwrap()
             .is_none()
@@ -121,7 +121,7 @@ impl Setup {
 
     async fn next(&self) -> folio_core::ports::Delivery {
         self.queue
-            .receive(Duration::from_secs(5), folio_worker::LEASE)
+            .receive(Duration::from_secs(5), folio_lambda::LEASE)
             .await
             .unwrap()
             .expect("a job")
@@ -229,7 +229,7 @@ async fn a_job_that_used_up_its_attempts_ends_failed_and_stops_counting_as_queue
     let s = setup().await;
     let job = s.request(&format!("http://{}/page", s.site)).await;
     // Five deliveries whose worker died without a word: their leases simply run out.
-    for attempt in 1..=folio_worker::MAX_ATTEMPTS {
+    for attempt in 1..=folio_lambda::MAX_ATTEMPTS {
         let delivery = s
             .queue
             .receive(Duration::from_secs(1), Duration::ZERO)
@@ -254,15 +254,15 @@ async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why
     let limited = |limits| Worker::new(s.ports.clone(), renderer_for(s.site), 1).with_limits(limits);
     let cases = [
         (
-            folio_worker::StoreLimits {
+            folio_lambda::StoreLimits {
                 max_file_bytes: 100,
                 max_stored_bytes: None,
             },
             "file too large",
         ),
         (
-            folio_worker::StoreLimits {
-                max_file_bytes: folio_worker::DEFAULT_MAX_FILE_BYTES,
+            folio_lambda::StoreLimits {
+                max_file_bytes: folio_lambda::DEFAULT_MAX_FILE_BYTES,
                 max_stored_bytes: Some(100),
             },
             "storage quota exceeded",
@@ -289,7 +289,7 @@ async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why
 
 #[test]
 fn store_limits_default_and_refuse_what_is_not_a_number() {
-    use folio_worker::StoreLimits;
+    use folio_lambda::StoreLimits;
     assert_eq!(
         StoreLimits::from_lookup(|_| None).unwrap(),
         StoreLimits::default()

@@ -89,10 +89,10 @@ async fn a_page_that_hoards_memory_is_stopped_at_a_bound_and_the_next_job_works(
         .unwrap();
     let browser = engine.browser_pid().await.unwrap();
     let chromium_resident = move || -> u64 {
-        folio_e2e::chromium::descendants(browser)
+        folio_testkit::chromium::descendants(browser)
             .into_iter()
             .chain([browser])
-            .map(folio_e2e::chromium::resident_bytes)
+            .map(folio_testkit::chromium::resident_bytes)
             .sum()
     };
     let before = chromium_resident();
@@ -392,9 +392,9 @@ async fn every_switch_reaches_chromium_as_written() {
         .await
         .unwrap();
     let pid = engine.browser_pid().await.expect("a running browser");
-    let argv = folio_e2e::chromium::argv(pid);
-    assert!(folio_e2e::chromium::is_browser(&argv), "{argv:?}");
-    folio_e2e::chromium::assert_switches_arrived(&argv);
+    let argv = folio_testkit::chromium::argv(pid);
+    assert!(folio_testkit::chromium::is_browser(&argv), "{argv:?}");
+    folio_testkit::chromium::assert_switches_arrived(&argv);
     assert!(
         !argv.iter().any(|arg| arg == "--no-zygote"),
         "outside Lambda Chromium keeps its zygote: {argv:?}"

@@ -238,7 +238,7 @@ async fn the_guard_proxy_serves_chromium_and_no_other_local_process() {
     let site = serve().await;
     let engine = engine(site.guard(), 20);
     assert_article_renders(&engine, &site).await;
-    let argv = folio_e2e::chromium::argv(engine.browser_pid().await.unwrap());
+    let argv = folio_testkit::chromium::argv(engine.browser_pid().await.unwrap());
     let proxy = argv
         .iter()
         .find_map(|arg| arg.strip_prefix("--proxy-server=http://"))

@@ -35,7 +35,7 @@ impl Site {
 
 /// A page of `tests/fixtures/hostile`, the attack pages every defence is tested against.
 async fn hostile(Path(name): Path<String>) -> Response {
-    let file = folio_e2e::hostile_fixture(&name);
+    let file = folio_testkit::hostile_fixture(&name);
     match std::fs::read_to_string(&file) {
         Ok(script) if name.ends_with(".js") => {
             ([("content-type", "text/javascript")], script).into_response()
@@ -241,7 +241,7 @@ pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
     })
 }
 
-pub use folio_e2e::pdf_text;
+pub use folio_testkit::pdf_text;
 
 /// Points, for comparing page boxes.
 pub fn assert_page_size(bytes: &[u8], width_pt: f64, height_pt: f64) {

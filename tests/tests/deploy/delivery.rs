@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use folio_e2e::workspace_root;
+use folio_testkit::workspace_root;
 use serde_json::Value;
 
 use super::{all, kustomize, text, OVERLAYS};

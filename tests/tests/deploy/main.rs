@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use folio_core::jobs::names;
 use folio_core::settings;
-use folio_e2e::{binary, workspace_root, ChildGuard};
+use folio_testkit::{binary, workspace_root, ChildGuard};
 use serde_json::Value;
 
 mod delivery;
@@ -241,7 +241,7 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
             all(&objects, "Queue").any(|q| dlq_arn.ends_with(&format!(":{}", text(&q["spec"]["queueName"])))),
             "{overlay}: the dead-letter queue is declared"
         );
-        assert_eq!(redrive["maxReceiveCount"], folio_worker::MAX_ATTEMPTS);
+        assert_eq!(redrive["maxReceiveCount"], folio_lambda::MAX_ATTEMPTS);
 
         let function = all(&objects, "Function").next().unwrap();
         assert_eq!(function["spec"]["packageType"], "Image");

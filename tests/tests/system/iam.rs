@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::response::Html;
 use axum::routing::get;
-use folio_e2e::{moto, ChildGuard};
+use folio_testkit::{moto, ChildGuard};
 use serde_json::{json, Value};
 
 use crate::journey::{fresh_mysql_database, start};
@@ -138,7 +138,7 @@ async fn wait_until_called(key: &str, action: &str, what: &str) {
 fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
     let rendered = std::process::Command::new("kustomize")
         .arg("build")
-        .arg(folio_e2e::workspace_root().join("manifests/overlays/prod"))
+        .arg(folio_testkit::workspace_root().join("manifests/overlays/prod"))
         .output()
         .expect("kustomize (scripts/deploy-tools.sh installs it)");
     assert!(
@@ -200,7 +200,8 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     // queue of its own: once it is killed, its unanswered long poll would swallow the next job.
     let retry = moto::Resources::create("iam-retry").await.unwrap();
     let index = folio_aws::DynamoFileIndex::new(&retry.sdk, &retry.table);
-    let job = folio_e2e::record_queued_job(&index, uuid::Uuid::now_v7(), format!("http://{site}/page")).await;
+    let job =
+        folio_testkit::record_queued_job(&index, uuid::Uuid::now_v7(), format!("http://{site}/page")).await;
     folio_core::ports::JobQueue::enqueue(&folio_aws::SqsQueue::new(&retry.sdk, &retry.queue_url), &job)
         .await
         .unwrap();

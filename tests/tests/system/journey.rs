@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use axum::response::Html;
 use axum::routing::get;
-use folio_e2e::sse::ServerEvents;
-use folio_e2e::{binary, chromium, moto, pdf_text, ChildGuard};
+use folio_testkit::sse::ServerEvents;
+use folio_testkit::{binary, chromium, moto, pdf_text, ChildGuard};
 
 use crate::user::{free_port, sign_up_and_in, wait_ready};
 use serde_json::{json, Value};

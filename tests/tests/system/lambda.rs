@@ -16,8 +16,8 @@ use folio_aws::DynamoFileIndex;
 use folio_core::jobs::names;
 use folio_core::ports::FileIndex;
 use folio_core::{Engine, FileStatus};
-use folio_e2e::sqs::record;
-use folio_e2e::{binary, chromium, moto, pdf_text, record_queued_job, workspace_root, ChildGuard};
+use folio_testkit::sqs::record;
+use folio_testkit::{binary, chromium, moto, pdf_text, record_queued_job, workspace_root, ChildGuard};
 use serde_json::{json, Value};
 
 use crate::user::free_port;

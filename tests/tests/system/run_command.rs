@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use folio_e2e::{binary, ChildGuard};
+use folio_testkit::{binary, ChildGuard};
 
 #[tokio::test]
 async fn folio_with_no_environment_serves_healthz_on_8080_and_creates_data_dir() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::response::Html;
 use axum::routing::get;
-use folio_e2e::{binary, ChildGuard};
+use folio_testkit::{binary, ChildGuard};
 
 use crate::user::{free_port, sign_up_and_in, wait_ready};
 use serde_json::{json, Value};
