@@ -1,5 +1,6 @@
 //! Helpers for whole-system tests: find Folio's binaries and run them as child processes.
 
+pub mod api;
 pub mod chromium;
 pub mod moto;
 pub mod sqs;

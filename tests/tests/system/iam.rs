@@ -15,7 +15,7 @@ use folio_testkit::{moto, ChildGuard};
 use serde_json::{json, Value};
 
 use crate::journey::{fresh_mysql_database, start};
-use crate::user::{free_port, sign_up_and_in, wait_ready};
+use folio_testkit::api::{free_port, serve_pages, Api};
 
 /// Granted for AWS's own use, never called by Folio's code: Lambda's event source mappings
 /// read the queues' attributes with the function's role, and Lambda writes the function's logs.
@@ -26,23 +26,22 @@ const PLATFORM_NEEDS: &[(&str, &str)] = &[
     ("folio-worker", "logs:PutLogEvents"),
 ];
 
-async fn serve_pages() -> SocketAddr {
-    let app = axum::Router::new()
-        .route(
-            "/page",
-            get(|| async { Html("<title>Page</title><p>IAM page</p>") }),
-        )
-        .route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_secs(4)).await;
-                Html("<title>Slow</title><p>slow</p>")
-            }),
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+async fn serve_site() -> SocketAddr {
+    serve_pages(
+        axum::Router::new()
+            .route(
+                "/page",
+                get(|| async { Html("<title>Page</title><p>IAM page</p>") }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(4)).await;
+                    Html("<title>Slow</title><p>slow</p>")
+                }),
+            ),
+    )
+    .await
 }
 
 fn header<'a>(record: &'a Value, name: &str) -> Option<&'a str> {
@@ -169,7 +168,7 @@ fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
 
 #[tokio::test]
 async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
-    let site = serve_pages().await;
+    let site = serve_site().await;
     let aws = moto::Resources::create("iam").await.unwrap();
     let unique = uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase();
     let (backend_key, worker_key) = (format!("AKIABACKEND{unique}"), format!("AKIAWORKER{unique}"));
@@ -221,7 +220,6 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     drop::<ChildGuard>(failing);
 
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     let mut backend_env = as_role(&backend_key);
     backend_env.extend([
         ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
@@ -240,57 +238,16 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
         ("FOLIO_S3_PRESIGN_TTL", "60".to_owned()),
     ]);
     let _folio = start("folio", &["serve"], &backend_env, logs.path());
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
-    wait_ready(&client, &base).await;
-    let token = sign_up_and_in(&client, &base, "iam@example.com").await;
-    let request = |path: &str| {
-        client
-            .post(format!("{base}/api/v1/request"))
-            .bearer_auth(&token)
-            .json(&json!({ "url": format!("http://{site}{path}") }))
-            .send()
-    };
-    let file = |id: String| {
-        let (client, base, token) = (client.clone(), base.clone(), token.clone());
-        async move {
-            let files: Value = client
-                .get(format!("{base}/api/v1/files"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            files["files"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|f| f["id"] == id.as_str())
-                .cloned()
-        }
-    };
-    let id_of = |response: reqwest::Response| async move {
-        assert_eq!(response.status(), 202);
-        response.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let api = Api::new(format!("http://127.0.0.1:{port}"));
+    api.wait_ready().await;
+    let api = api.sign_up_and_in("iam@example.com").await;
 
     // A working worker renders it; the PDF downloads through a presigned link.
     let _worker = start("bootstrap", &["--poll"], &as_role(&worker_key), logs.path());
-    let page = id_of(request("/page").await.unwrap()).await;
-    wait_for("the page rendered", async || {
-        file(page.clone()).await.is_some_and(|f| f["status"] == "done")
-    })
-    .await;
-    let link: Value = client
-        .get(format!("{base}/api/v1/file/{page}"))
-        .bearer_auth(&token)
+    let page = api.requested(&format!("http://{site}/page")).await;
+    assert_eq!(api.wait_until_final(&page).await["status"], "done");
+    let link: Value = api
+        .get(&format!("/api/v1/file/{page}"))
         .header("accept", "application/json")
         .send()
         .await
@@ -302,25 +259,16 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     assert_eq!(pdf.status(), 200);
 
     // A file deleted while it renders: the worker removes the PDF it then stores.
-    let slow = id_of(request("/slow").await.unwrap()).await;
-    wait_for("the slow page rendering", async || {
-        let found = file(slow.clone()).await;
+    let slow = api.requested(&format!("http://{site}/slow")).await;
+    api.wait_for_file(&slow, "started rendering", |f| {
         assert!(
-            found
-                .as_ref()
-                .is_some_and(|f| f["status"] == "queued" || f["status"] == "rendering"),
-            "{found:?}"
+            f.is_some_and(|f| f["status"] == "queued" || f["status"] == "rendering"),
+            "{f:?}"
         );
-        found.is_some_and(|f| f["status"] == "rendering")
+        f.is_some_and(|f| f["status"] == "rendering")
     })
     .await;
-    let deleted = client
-        .delete(format!("{base}/api/v1/file/{slow}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(api.delete_file(&slow).await.status(), 204);
     wait_until_called(
         &worker_key,
         "s3:DeleteObject",
@@ -329,13 +277,7 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     .await;
 
     // The account goes, with its files.
-    let gone = client
-        .delete(format!("{base}/api/v1/auth/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), 204);
+    assert_eq!(api.delete_account().await.status(), 204);
     assert!(aws.object_keys().await.unwrap().is_empty());
 
     let called = recorded_actions(&[&backend_key, &worker_key]).await;

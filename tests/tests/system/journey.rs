@@ -15,20 +15,17 @@ use axum::routing::get;
 use folio_testkit::sse::ServerEvents;
 use folio_testkit::{binary, chromium, moto, pdf_text, ChildGuard};
 
-use crate::user::{free_port, sign_up_and_in, wait_ready};
-use serde_json::{json, Value};
+use folio_testkit::api::{free_port, serve_pages, Api};
+use serde_json::Value;
 
 const PAGE_TEXT: &str = "Folio whole system journey";
 
 async fn serve_page() -> SocketAddr {
-    let app = axum::Router::new().route(
+    serve_pages(axum::Router::new().route(
         "/journey",
         get(|| async { Html(format!("<title>Journey Page</title><h1>{PAGE_TEXT}</h1>")) }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    ))
+    .await
 }
 
 /// Starts one of Folio's binaries with exactly `env` (plus `PATH`), logs kept for failures.
@@ -55,28 +52,14 @@ pub(crate) fn start(name: &str, args: &[&str], env: &[(&str, String)], logs: &st
 
 /// The journey itself; returns the id of the file it made and deleted.
 async fn journey(base: &str, site: SocketAddr) -> String {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap();
-    wait_ready(&client, base).await;
-    let token = sign_up_and_in(&client, base, "journey@example.com").await;
+    let api = Api::new(base);
+    api.wait_ready().await;
+    let api = api.sign_up_and_in("journey@example.com").await;
 
-    let events = reqwest::Client::new()
-        .get(format!("{base}/api/v1/events"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let events = api.events().await;
     assert_eq!(events.status(), 200);
 
-    let queued = client
-        .post(format!("{base}/api/v1/request"))
-        .bearer_auth(&token)
-        .json(&json!({ "url": format!("http://{site}/journey") }))
-        .send()
-        .await
-        .unwrap();
+    let queued = api.request(&format!("http://{site}/journey")).await;
     assert_eq!(queued.status(), 202);
     let queued: Value = queued.json().await.unwrap();
     assert_eq!(queued["status"], "queued");
@@ -92,26 +75,12 @@ async fn journey(base: &str, site: SocketAddr) -> String {
     );
     assert_eq!(statuses.last().map(String::as_str), Some("done"), "{statuses:?}");
 
-    let files: Value = client
-        .get(format!("{base}/api/v1/files"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let file = &files["files"][0];
+    let file = &api.files().await[0];
     assert_eq!(file["id"], id.as_str());
     assert_eq!(file["status"], "done");
     assert_eq!(file["name"], "Journey Page");
 
-    let download = client
-        .get(format!("{base}/api/v1/file/{id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let download = api.download(&id).await;
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/pdf");
     let pdf = download.bytes().await.unwrap();
@@ -121,21 +90,9 @@ async fn journey(base: &str, site: SocketAddr) -> String {
         "the page's text is in the PDF"
     );
 
-    let delete = |client: &reqwest::Client| {
-        client
-            .delete(format!("{base}/api/v1/file/{id}"))
-            .bearer_auth(&token)
-            .send()
-    };
-    assert_eq!(delete(&client).await.unwrap().status(), 204);
-    assert_eq!(delete(&client).await.unwrap().status(), 404);
-    let gone = client
-        .get(format!("{base}/api/v1/file/{id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), 404);
+    assert_eq!(api.delete_file(&id).await.status(), 204);
+    assert_eq!(api.delete_file(&id).await.status(), 404);
+    assert_eq!(api.download(&id).await.status(), 404);
     id
 }
 

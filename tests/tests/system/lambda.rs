@@ -20,7 +20,7 @@ use folio_testkit::sqs::record;
 use folio_testkit::{binary, chromium, moto, pdf_text, record_queued_job, workspace_root, ChildGuard};
 use serde_json::{json, Value};
 
-use crate::user::free_port;
+use folio_testkit::api::free_port;
 
 const PAGE_TEXT: &str = "Rendered inside a Lambda sandbox";
 

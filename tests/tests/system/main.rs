@@ -5,4 +5,3 @@ mod journey;
 mod lambda;
 mod run_command;
 mod survival;
-mod user;

@@ -7,25 +7,20 @@ use std::time::{Duration, Instant};
 
 use axum::response::Html;
 use axum::routing::get;
+use folio_testkit::api::{free_port, serve_pages, Api};
 use folio_testkit::{binary, ChildGuard};
-
-use crate::user::{free_port, sign_up_and_in, wait_ready};
-use serde_json::{json, Value};
 
 const JOBS: usize = 4;
 
 async fn serve_slow_page() -> SocketAddr {
-    let app = axum::Router::new().route(
+    serve_pages(axum::Router::new().route(
         "/slow",
         get(|| async {
             tokio::time::sleep(Duration::from_secs(3)).await;
             Html("<title>Survivor</title><p>rendered after a restart</p>")
         }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    ))
+    .await
 }
 
 fn start_folio(data_dir: &std::path::Path, port: u16, site: SocketAddr) -> Child {
@@ -42,19 +37,9 @@ fn start_folio(data_dir: &std::path::Path, port: u16, site: SocketAddr) -> Child
         .expect("spawn folio")
 }
 
-async fn statuses(client: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
-    let files: Value = client
-        .get(format!("{base}/api/v1/files"))
-        .bearer_auth(token)
-        .send()
+async fn statuses(api: &Api) -> Vec<String> {
+    api.files()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    files["files"]
-        .as_array()
-        .unwrap()
         .iter()
         .map(|f| f["status"].as_str().unwrap().to_owned())
         .collect()
@@ -65,30 +50,18 @@ async fn queued_jobs_survive_a_sigkill_mid_render_and_complete_after_restart() {
     let site = serve_slow_page().await;
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let api = Api::new(format!("http://127.0.0.1:{port}"));
 
     let mut first = ChildGuard(start_folio(data.path(), port, site));
-    wait_ready(&client, &base).await;
-    let token = sign_up_and_in(&client, &base, "survivor@example.com").await;
+    api.wait_ready().await;
+    let api = api.sign_up_and_in("survivor@example.com").await;
     for _ in 0..JOBS {
-        let queued = client
-            .post(format!("{base}/api/v1/request"))
-            .bearer_auth(&token)
-            .json(&json!({ "url": format!("http://{site}/slow") }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(queued.status(), 202);
+        api.requested(&format!("http://{site}/slow")).await;
     }
 
     // Kill it while pages are rendering.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !statuses(&client, &base, &token)
-        .await
-        .iter()
-        .any(|s| s == "rendering")
-    {
+    while !statuses(&api).await.iter().any(|s| s == "rendering") {
         assert!(Instant::now() < deadline, "no job started rendering");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -96,15 +69,15 @@ async fn queued_jobs_survive_a_sigkill_mid_render_and_complete_after_restart() {
     first.0.wait().unwrap();
     drop(first);
     assert!(
-        client.get(format!("{base}/healthz")).send().await.is_err(),
+        api.client.get(api.url("/healthz")).send().await.is_err(),
         "the server is gone"
     );
 
     let _second = ChildGuard(start_folio(data.path(), port, site));
-    wait_ready(&client, &base).await;
+    api.wait_ready().await;
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let now = statuses(&client, &base, &token).await;
+        let now = statuses(&api).await;
         assert_eq!(now.len(), JOBS, "no file lost or duplicated");
         if now.iter().all(|s| s == "done") {
             break;
