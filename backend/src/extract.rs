@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A JSON body. Unlike `axum::Json` it names the offending field in a 422 and answers 400 for
 /// broken syntax, 413 past the body limit and 415 for a body that says it is something else.

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 

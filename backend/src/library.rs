@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How many locks the users share. A user always takes the same one, so two of one user's
 /// requests are counted one after the other; unrelated users rarely wait on each other.

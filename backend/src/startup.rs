@@ -2,66 +2,23 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::ops::Deref;
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderName, Response, StatusCode};
-use axum::response::IntoResponse;
-use axum::{Extension, Router};
+use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{load_or_create_secret, PasswordHasher, TokenKeys, WindowLimiter};
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::events::{Events, NotifyingIndex};
-use crate::openapi::ApiDoc;
 use crate::routes;
+use crate::state::{AppState, AppStateInner};
 use crate::store::{Db, Dialect};
 use folio_aws as aws;
 use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
 use folio_lambda::{Ports, Worker};
 use folio_render::Renderer;
 use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
-
-/// What every handler can reach; cheap to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<AppStateInner>);
-
-pub struct AppStateInner {
-    pub settings: Settings,
-    pub db: Db,
-    pub hasher: PasswordHasher,
-    pub tokens: TokenKeys,
-    /// Failed sign-ins (and password checks), per client address and per account and address.
-    pub limiter: WindowLimiter,
-    /// Accounts created, per client address.
-    pub signups: WindowLimiter,
-    pub ports: Ports,
-    /// Whether jobs are rendered in this process (no SQS queue configured).
-    pub renders_in_process: bool,
-    /// Whether file changes can happen outside this process, so event streams poll the index.
-    pub watch_index: bool,
-    pub renderer: Arc<Renderer>,
-    pub events: Events,
-    pub request_locks: crate::library::RequestLocks,
-    /// The built SPA, when there is one to serve.
-    pub spa: Option<routes::spa::Spa>,
-}
-
-impl Deref for AppState {
-    type Target = AppStateInner;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
 
 pub struct Application {
     listener: TcpListener,
@@ -151,7 +108,7 @@ impl Application {
             index: Arc::new(NotifyingIndex::new(index, events.clone())),
         };
         let renderer = Arc::new(Renderer::new(&settings.render));
-        let state = AppState(Arc::new(AppStateInner {
+        let state = AppState::new(AppStateInner {
             ports,
             renders_in_process: embedded_queue.is_some(),
             watch_index,
@@ -165,11 +122,11 @@ impl Application {
             signups: WindowLimiter::new(settings.signup_max_per_ip, settings.signup_window),
             db,
             settings,
-        }));
+        });
         let listener = TcpListener::bind(state.settings.addr)
             .await
             .with_context(|| format!("could not listen on {}", state.settings.addr))?;
-        let router = router(state.clone());
+        let router = routes::router(state.clone());
         Ok(Self {
             listener,
             router,
@@ -237,69 +194,4 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
-}
-
-/// Paths no route matched: the SPA's files and pages when it is built, else a JSON 404.
-async fn fallback(State(state): State<AppState>, request: Request) -> axum::response::Response {
-    match &state.spa {
-        Some(spa) => spa.serve(request).await,
-        None => routes::not_found(request.uri().clone()).await.into_response(),
-    }
-}
-
-fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
-    let max_body = state.settings.max_body_bytes;
-
-    let api = OpenApiRouter::new()
-        .merge(routes::auth::router())
-        .merge(routes::files::router())
-        .merge(routes::events::router())
-        .routes(utoipa_axum::routes!(crate::openapi::document));
-    let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", api)
-        .split_for_parts();
-    let api = api
-        .layer(Extension(Arc::new(document)))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let route = request
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or("unmatched", MatchedPath::as_str);
-            let request_id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), route, request_id)
-        }));
-    // Probes run every few seconds; at info level they would drown everything else.
-    let probes = routes::health::router().layer(
-        TraceLayer::new_for_http()
-            .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
-            .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
-    );
-
-    Router::new()
-        .merge(api)
-        .merge(probes)
-        .fallback(fallback)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
-}
-
-/// A bug must not take the connection down or leak a backtrace; it is logged and answered 500.
-fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<axum::body::Body> {
-    let detail = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("unknown panic");
-    let response = ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response();
-    debug_assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    response
 }

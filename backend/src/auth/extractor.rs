@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{now, sessions};
 
 #[derive(Debug, Clone)]

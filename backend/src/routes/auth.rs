@@ -21,7 +21,7 @@ use crate::config::{SessionPolicy, SignupPolicy};
 use crate::error::{ApiError, ResultExt};
 use crate::extract::{parse_json, ApiJson, ClientIp};
 use crate::openapi::ErrorResponse;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::store::{now, sessions, users};
 
 pub fn router() -> OpenApiRouter<AppState> {

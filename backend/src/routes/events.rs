@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::events::{FileEvent, StreamSlot};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How often the index is read while one of the user's files is queued or rendering.
 const WATCH_PENDING: Duration = Duration::from_secs(1);

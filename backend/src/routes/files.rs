@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::library;
 use crate::openapi::ErrorResponse;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const DEFAULT_PAGE_SIZE: usize = 100;
 const MAX_PAGE_SIZE: usize = 1000;

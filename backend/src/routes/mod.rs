@@ -6,9 +6,22 @@ pub mod files;
 pub mod health;
 pub mod spa;
 
-use axum::http::{Method, Uri};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, Method, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::{Extension, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
 
 /// Unknown paths get the same JSON error body as everything else.
 pub async fn not_found(uri: Uri) -> ApiError {
@@ -18,4 +31,70 @@ pub async fn not_found(uri: Uri) -> ApiError {
 
 pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
+}
+
+/// Paths no route matched: the SPA's files and pages when it is built, else a JSON 404.
+async fn fallback(State(state): State<AppState>, request: Request) -> axum::response::Response {
+    match &state.spa {
+        Some(spa) => spa.serve(request).await,
+        None => not_found(request.uri().clone()).await.into_response(),
+    }
+}
+
+/// The whole HTTP surface: the API under `/api/v1`, the probes, the SPA.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let max_body = state.settings.max_body_bytes;
+
+    let api = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(files::router())
+        .merge(events::router())
+        .routes(utoipa_axum::routes!(crate::openapi::document));
+    let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .split_for_parts();
+    let api = api
+        .layer(Extension(Arc::new(document)))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), route, request_id)
+        }));
+    // Probes run every few seconds; at info level they would drown everything else.
+    let probes = health::router().layer(
+        TraceLayer::new_for_http()
+            .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+            .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
+    );
+
+    Router::new()
+        .merge(api)
+        .merge(probes)
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// A bug must not take the connection down or leak a backtrace; it is logged and answered 500.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<axum::body::Body> {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    let response = ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response();
+    debug_assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    response
 }

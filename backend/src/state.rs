@@ -1,0 +1,51 @@
+//! What every handler can reach: settings, the database, the ports, the renderer, limits.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use folio_lambda::Ports;
+use folio_render::Renderer;
+
+use crate::auth::{PasswordHasher, TokenKeys, WindowLimiter};
+use crate::config::Settings;
+use crate::events::Events;
+use crate::routes;
+use crate::store::Db;
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+pub struct AppStateInner {
+    pub settings: Settings,
+    pub db: Db,
+    pub hasher: PasswordHasher,
+    pub tokens: TokenKeys,
+    /// Failed sign-ins (and password checks), per client address and per account and address.
+    pub limiter: WindowLimiter,
+    /// Accounts created, per client address.
+    pub signups: WindowLimiter,
+    pub ports: Ports,
+    /// Whether jobs are rendered in this process (no SQS queue configured).
+    pub renders_in_process: bool,
+    /// Whether file changes can happen outside this process, so event streams poll the index.
+    pub watch_index: bool,
+    pub renderer: Arc<Renderer>,
+    pub events: Events,
+    pub request_locks: crate::library::RequestLocks,
+    /// The built SPA, when there is one to serve.
+    pub spa: Option<routes::spa::Spa>,
+}
+
+impl Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
