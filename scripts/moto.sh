@@ -16,7 +16,9 @@ up() { python3 -c "import urllib.request,sys; urllib.request.urlopen('$endpoint/
 
 if ! up; then
     log="${TMPDIR:-/tmp}/folio-moto.log"
-    nohup python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    # Its request recorder (the IAM test reads it) writes a file; never into the checkout.
+    export MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/folio-moto-recording"
+    (cd "${TMPDIR:-/tmp}" && nohup python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &)
     for _ in $(seq 1 100); do
         up && break
         sleep 0.2
