@@ -63,15 +63,6 @@ impl SqlQueue {
             .map_err(unavailable)
     }
 
-    /// Jobs waiting or leased.
-    pub async fn pending_count(&self) -> Result<u64, PortError> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM job_queue")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(count.max(0) as u64)
-    }
-
     /// One attempt to lease the oldest visible job. Two statements keep it portable across
     /// SQLite and MySQL; the conditional update makes the claim race-free: of two workers that
     /// picked the same row, only one changes it.

@@ -126,10 +126,6 @@ impl Guard {
         self
     }
 
-    pub fn allows_private(&self) -> bool {
-        self.allow_private
-    }
-
     /// Checks one address; `host` is only for the message.
     pub fn check(&self, host: &str, addr: SocketAddr) -> Result<(), Refused> {
         if self.allow_private || self.allowed.contains(&addr) {
