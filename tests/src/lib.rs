@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod chromium;
+pub mod manifests;
 pub mod moto;
 pub mod sqs;
 pub mod sse;

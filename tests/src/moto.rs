@@ -176,3 +176,18 @@ impl Resources {
         Ok(scanned.items().len())
     }
 }
+
+/// A Secrets Manager secret named `name` holding the user and password of the MySQL `database`
+/// URL, the way RDS keeps a managed master password (`{"username", "password"}`); its ARN.
+pub async fn rds_secret(sdk: &aws_config::SdkConfig, name: &str, database: &url::Url) -> String {
+    let secret = aws_sdk_secretsmanager::Client::new(sdk)
+        .create_secret()
+        .name(name)
+        .secret_string(
+            serde_json::json!({"username": database.username(), "password": database.password()}).to_string(),
+        )
+        .send()
+        .await
+        .expect("moto creates the secret");
+    secret.arn().unwrap().to_owned()
+}

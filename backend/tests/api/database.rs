@@ -11,21 +11,17 @@ use crate::helpers::{fresh_mysql_database, spawn_app_with, Database};
 /// A fresh MariaDB database, and a secret in moto holding its credentials the way RDS does.
 async fn managed_database(ca_file: Option<&str>) -> (ManagedDatabase, String) {
     let url = url::Url::parse(&fresh_mysql_database().await).unwrap();
-    let secrets = aws_sdk_secretsmanager::Client::new(&folio_testkit::moto::sdk_config().await);
-    let secret = secrets
-        .create_secret()
-        .name(format!("rds!db-{}", uuid::Uuid::new_v4()))
-        .secret_string(
-            serde_json::json!({"username": url.username(), "password": url.password().unwrap()}).to_string(),
-        )
-        .send()
-        .await
-        .expect("moto creates the secret");
+    let secret_arn = folio_testkit::moto::rds_secret(
+        &folio_testkit::moto::sdk_config().await,
+        &format!("rds!db-{}", uuid::Uuid::new_v4()),
+        &url,
+    )
+    .await;
     let database = ManagedDatabase {
         host: url.host_str().unwrap().to_owned(),
         port: url.port().unwrap_or(3306),
         name: url.path().trim_start_matches('/').to_owned(),
-        secret_arn: secret.arn().unwrap().to_owned(),
+        secret_arn,
         ca_file: ca_file.map(Into::into),
     };
     (database, url.to_string())

@@ -107,6 +107,14 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Requests a render that must be accepted and finish `done`; the file's id.
+    async fn rendered(&self, token: &str, body: &Value) -> String {
+        let id = self.requested(token, body).await;
+        let file = self.wait_until_final(token, &id).await;
+        assert_eq!(file["status"], "done", "{file}");
+        id
+    }
+
     async fn download(&self, token: &str, id: &str) -> reqwest::Response {
         self.client
             .get(self.url(&format!("/api/v1/file/{id}")))
@@ -335,8 +343,7 @@ async fn limits_on_queued_jobs_and_stored_bytes_answer_429_and_show_in_me(db: Da
         .unwrap();
     let app = library_app_with(db, site, |s| s.max_stored_bytes = one_pdf).await;
     let (_, token) = app.signed_in_user().await;
-    let id = app.requested(&token, &article).await;
-    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
+    app.rendered(&token, &article).await;
     let body = assert_error(app.request_render(&token, &article).await, 429, "quota_exceeded").await;
     assert!(
         body["error"]["message"].as_str().unwrap().contains("delete"),
@@ -459,8 +466,7 @@ async fn a_pdf_that_cannot_be_deleted_keeps_its_file_listed_to_delete_again(db: 
     };
 
     // One file.
-    let id = app.requested(&token, &article).await;
-    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
+    let id = app.rendered(&token, &article).await;
     let pdf = jam(&id);
     let delete = || {
         app.client
@@ -480,8 +486,7 @@ async fn a_pdf_that_cannot_be_deleted_keeps_its_file_listed_to_delete_again(db: 
     assert!(!pdf.exists(), "no orphaned PDF");
 
     // A whole account.
-    let kept = app.requested(&token, &article).await;
-    assert_eq!(app.wait_until_final(&token, &kept).await["status"], "done");
+    let kept = app.rendered(&token, &article).await;
     let pdf = jam(&kept);
     let delete_account = || {
         app.client
@@ -507,9 +512,8 @@ async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
     let app = library_app(Database::Sqlite, site).await;
     let (_, token) = app.signed_in_user().await;
     let id = app
-        .requested(&token, &json!({ "url": format!("http://{site}/article") }))
+        .rendered(&token, &json!({ "url": format!("http://{site}/article") }))
         .await;
-    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
     // The stored PDF grows to 256 MiB (sparse: no disk or memory spent making it).
     let stored = find_file(&app.data_dir.path().join("objects"), &format!("{id}.pdf")).unwrap();
     const SIZE: u64 = 256 * 1024 * 1024;
@@ -520,7 +524,7 @@ async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
         .set_len(SIZE)
         .unwrap();
 
-    let before = resident_bytes();
+    let before = folio_render::procfs::resident_bytes(std::process::id());
     let response = app.download(&token, &id).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-length"], SIZE.to_string().as_str());
@@ -528,7 +532,7 @@ async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
     let (mut received, mut peak) = (0u64, before);
     while let Some(chunk) = futures::StreamExt::next(&mut body).await {
         received += chunk.unwrap().len() as u64;
-        peak = peak.max(resident_bytes());
+        peak = peak.max(folio_render::procfs::resident_bytes(std::process::id()));
     }
     assert_eq!(received, SIZE);
     // Read whole, the file alone would add 256 MiB; other tests in this process add a little.
@@ -538,16 +542,6 @@ async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
         "the process grew by {} MiB",
         grown >> 20
     );
-}
-
-fn resident_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let kib = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap();
-    kib * 1024
 }
 
 fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
@@ -657,10 +651,8 @@ async fn the_data_folder_and_everything_in_it_are_private() {
     let site = serve_page().await;
     let app = library_app(Database::Sqlite, site).await;
     let (_, token) = app.signed_in_user().await;
-    let id = app
-        .requested(&token, &json!({ "url": format!("http://{site}/article") }))
+    app.rendered(&token, &json!({ "url": format!("http://{site}/article") }))
         .await;
-    assert_eq!(app.wait_until_final(&token, &id).await["status"], "done");
     let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     let mut seen = 0;
     let mut pending = vec![app.data_dir.path().to_path_buf()];

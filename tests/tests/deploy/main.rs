@@ -3,8 +3,7 @@
 //! is set, ports and probe paths are the app's (checked against the real `folio`), and the
 //! DynamoDB keys, S3 prefix and SQS wiring are the ones the code uses.
 //!
-//! Renders each overlay with kustomize (`FOLIO_KUSTOMIZE`, else `kustomize build`, else
-//! `kubectl kustomize`; `scripts/deploy-tools.sh` installs it).
+//! Renders each overlay with [`kustomize`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -12,39 +11,13 @@ use std::time::{Duration, Instant};
 
 use folio_core::jobs::names;
 use folio_core::settings;
-use folio_testkit::{binary, workspace_root, ChildGuard};
+use folio_testkit::manifests::kustomize;
+use folio_testkit::{binary, ChildGuard};
 use serde_json::Value;
 
 mod delivery;
 
 const OVERLAYS: &[&str] = &["dev", "prod"];
-
-fn kustomize(dir: &str) -> Vec<Value> {
-    let path = workspace_root().join(dir);
-    let candidates: Vec<Vec<String>> = match std::env::var("FOLIO_KUSTOMIZE") {
-        Ok(command) => vec![command.split_whitespace().map(str::to_owned).collect()],
-        Err(_) => vec![
-            vec!["kustomize".into(), "build".into()],
-            vec!["kubectl".into(), "kustomize".into()],
-        ],
-    };
-    for command in candidates {
-        let Ok(output) = Command::new(&command[0]).args(&command[1..]).arg(&path).output() else {
-            continue;
-        };
-        assert!(
-            output.status.success(),
-            "{} {dir} failed: {}",
-            command.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        return serde_yaml::Deserializer::from_slice(&output.stdout)
-            .map(|doc| serde::Deserialize::deserialize(doc).expect("YAML"))
-            .filter(|doc: &Value| !doc.is_null())
-            .collect();
-    }
-    panic!("no kustomize found: run scripts/deploy-tools.sh (or set FOLIO_KUSTOMIZE)");
-}
 
 fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objects

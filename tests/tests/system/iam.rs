@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::response::Html;
 use axum::routing::get;
 use folio_testkit::{moto, ChildGuard};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::journey::{fresh_mysql_database, start};
 use folio_testkit::api::{free_port, serve_pages, Api};
@@ -135,19 +135,8 @@ async fn wait_until_called(key: &str, action: &str, what: &str) {
 
 /// The actions each role's policy grants, in the rendered prod overlay.
 fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
-    let rendered = std::process::Command::new("kustomize")
-        .arg("build")
-        .arg(folio_testkit::workspace_root().join("manifests/overlays/prod"))
-        .output()
-        .expect("kustomize (scripts/deploy-tools.sh installs it)");
-    assert!(
-        rendered.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rendered.stderr)
-    );
     let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for doc in serde_yaml::Deserializer::from_slice(&rendered.stdout) {
-        let object: Value = serde::Deserialize::deserialize(doc).unwrap();
+    for object in folio_testkit::manifests::kustomize("manifests/overlays/prod") {
         if object["kind"] != "Policy" {
             continue;
         }
@@ -186,13 +175,7 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
 
     // The database as deployed: found through its host and the secret RDS manages.
     let database = url::Url::parse(&fresh_mysql_database().await).unwrap();
-    let secret = aws_sdk_secretsmanager::Client::new(&aws.sdk)
-        .create_secret()
-        .name(format!("rds!db-{unique}"))
-        .secret_string(json!({"username": database.username(), "password": database.password()}).to_string())
-        .send()
-        .await
-        .unwrap();
+    let secret_arn = moto::rds_secret(&aws.sdk, &format!("rds!db-{unique}"), &database).await;
     recorder("start-recording").await;
 
     // A worker whose browser cannot start gives its job back to be retried. It works on a
@@ -230,7 +213,7 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
             "FOLIO_DATABASE_NAME",
             database.path().trim_start_matches('/').to_owned(),
         ),
-        ("FOLIO_DATABASE_SECRET_ARN", secret.arn().unwrap().to_owned()),
+        ("FOLIO_DATABASE_SECRET_ARN", secret_arn),
         (
             "FOLIO_JWT_SECRET",
             "iam-secret-iam-secret-iam-secret-iam".to_owned(),
