@@ -20,8 +20,9 @@ impl MemoryKills {
     }
 }
 
-/// Watches the renderers below `browser` until the returned task is aborted.
-pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) -> tokio::task::JoinHandle<()> {
+/// Watches the renderers below `browser` for as long as anyone else holds `kills` (the browser's
+/// handle): when the handle is dropped, the watch ends by itself.
+pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) {
     tokio::task::spawn_blocking(move || {
         // A blocking loop on its own thread: reading /proc is file I/O, and the watch must keep
         // running while the async workers are busy with the very page it is watching.
@@ -46,7 +47,7 @@ pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) -> 
             }
             std::thread::sleep(INTERVAL);
         }
-    })
+    });
 }
 
 /// Renderer processes at any depth below `root` (a zygote sits between them unless
