@@ -506,44 +506,6 @@ async fn a_pdf_that_cannot_be_deleted_keeps_its_file_listed_to_delete_again(db: 
     assert_eq!(count_files(&objects), 0, "no orphaned PDF");
 }
 
-#[tokio::test]
-async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
-    let site = serve_page().await;
-    let app = library_app(Database::Sqlite, site).await;
-    let (_, token) = app.signed_in_user().await;
-    let id = app
-        .rendered(&token, &json!({ "url": format!("http://{site}/article") }))
-        .await;
-    // The stored PDF grows to 256 MiB (sparse: no disk or memory spent making it).
-    let stored = find_file(&app.data_dir.path().join("objects"), &format!("{id}.pdf")).unwrap();
-    const SIZE: u64 = 256 * 1024 * 1024;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&stored)
-        .unwrap()
-        .set_len(SIZE)
-        .unwrap();
-
-    let before = folio_render::procfs::resident_bytes(std::process::id());
-    let response = app.download(&token, &id).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-length"], SIZE.to_string().as_str());
-    let mut body = response.bytes_stream();
-    let (mut received, mut peak) = (0u64, before);
-    while let Some(chunk) = futures::StreamExt::next(&mut body).await {
-        received += chunk.unwrap().len() as u64;
-        peak = peak.max(folio_render::procfs::resident_bytes(std::process::id()));
-    }
-    assert_eq!(received, SIZE);
-    // Read whole, the file alone would add 256 MiB; other tests in this process add a little.
-    let grown = peak.saturating_sub(before);
-    assert!(
-        grown < 128 * 1024 * 1024,
-        "the process grew by {} MiB",
-        grown >> 20
-    );
-}
-
 fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
     std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
         let path = entry.path();

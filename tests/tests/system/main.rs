@@ -1,5 +1,6 @@
 //! Whole-system tests, one binary: each module runs Folio's real executables.
 
+mod download;
 mod iam;
 mod journey;
 mod lambda;

@@ -1,0 +1,84 @@
+//! A large PDF downloads as a stream: the server never holds the whole file in memory. The
+//! server is the real `folio`, in a process of its own, so what is measured is its memory alone
+//! and not whatever other tests do beside it.
+
+use std::time::Duration;
+
+use axum::response::Html;
+use axum::routing::get;
+use folio_testkit::api::{free_port, serve_pages, Api};
+
+use crate::journey::start;
+
+fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            find_file(&path, name)
+        } else {
+            (entry.file_name() == name).then_some(path)
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
+    let site = serve_pages(axum::Router::new().route(
+        "/article",
+        get(|| async { Html("<title>Large</title><p>A page whose PDF will grow</p>") }),
+    ))
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let folio = start(
+        "folio",
+        &["serve"],
+        &[
+            ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
+            ("FOLIO_DATA_DIR", data.path().display().to_string()),
+            ("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()),
+        ],
+        data.path(),
+    );
+    let api = Api::new(format!("http://127.0.0.1:{port}"));
+    api.wait_ready().await;
+    let api = api.sign_up_and_in("large@example.com").await;
+    let id = api.requested(&format!("http://{site}/article")).await;
+    assert_eq!(api.wait_until_final(&id).await["status"], "done");
+
+    // The stored PDF grows to 256 MiB (sparse: no disk or memory spent making it).
+    let stored = find_file(&data.path().join("objects"), &format!("{id}.pdf")).unwrap();
+    const SIZE: u64 = 256 * 1024 * 1024;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&stored)
+        .unwrap()
+        .set_len(SIZE)
+        .unwrap();
+
+    let server = folio.0.id();
+    let resident = || folio_render::procfs::resident_bytes(server);
+    let before = resident();
+    let response = api.download(&id).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-length"], SIZE.to_string().as_str());
+    let mut body = response.bytes_stream();
+    let (mut received, mut peak) = (0u64, before);
+    let read = async {
+        while let Some(chunk) = futures::StreamExt::next(&mut body).await {
+            received += chunk.unwrap().len() as u64;
+            peak = peak.max(resident());
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(120), read)
+        .await
+        .expect("the download finishes");
+    assert_eq!(received, SIZE);
+    // Read whole, the file alone would add 256 MiB to the server.
+    let grown = peak.saturating_sub(before);
+    assert!(
+        grown < 128 * 1024 * 1024,
+        "the server grew by {} MiB",
+        grown >> 20
+    );
+}
