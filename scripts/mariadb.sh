@@ -14,17 +14,17 @@ if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
 fi
 
-if ! mariadb-admin ping --silent >/dev/null 2>&1; then
+if ! mariadb-admin --connect-timeout=2 ping --silent >/dev/null 2>&1; then
     echo "mariadb.sh: starting mariadbd" >&2
     mkdir -p /run/mysqld
     chown mysql:mysql /run/mysqld
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- \
         --user=mysql --bind-address=127.0.0.1 --max-connections=500
     for _ in $(seq 1 60); do
-        mariadb-admin ping --silent >/dev/null 2>&1 && break
+        mariadb-admin --connect-timeout=2 ping --silent >/dev/null 2>&1 && break
         sleep 0.5
     done
-    mariadb-admin ping --silent >/dev/null 2>&1 || { echo "mariadb.sh: mariadbd did not start" >&2; exit 1; }
+    mariadb-admin --connect-timeout=2 ping --silent >/dev/null 2>&1 || { echo "mariadb.sh: mariadbd did not start" >&2; exit 1; }
 fi
 
 # Root logs in over the unix socket; the app user works over TCP from either loopback name.

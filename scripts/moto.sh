@@ -18,7 +18,11 @@ if ! up; then
     log="${TMPDIR:-/tmp}/folio-moto.log"
     # Its request recorder (the IAM test reads it) writes a file; never into the checkout.
     export MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/folio-moto-recording"
-    (cd "${TMPDIR:-/tmp}" && nohup python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &)
+    # A daemon holding none of this script's descriptors: `$(bash scripts/moto.sh)` returns only
+    # once every holder of its stdout is gone, and CI's own output must not stay open either.
+    start-stop-daemon --start --background --chdir "${TMPDIR:-/tmp}" --output "$log" \
+        --exec "$(python3 -c 'import sys; print(sys.executable)')" -- \
+        -m moto.server -H 127.0.0.1 -p "$port"
     for _ in $(seq 1 100); do
         up && break
         sleep 0.2

@@ -4,33 +4,46 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/system-deps.sh
-bash scripts/lambda-tools.sh
-FOLIO_TEST_MYSQL_URL=$(bash scripts/mariadb.sh)
+# Every step has a time limit well inside CI's 90 minutes, so a step that hangs fails under its
+# own name instead of silently eating the whole run.
+step() { # seconds, command...
+    local limit=$1
+    shift
+    timeout --kill-after=30 "$limit" "$@" || {
+        local status=$?
+        [ "$status" -eq 124 ] && echo "test.sh: '$*' did not finish within ${limit}s" >&2
+        return "$status"
+    }
+}
+
+step 600 bash scripts/system-deps.sh
+step 600 bash scripts/lambda-tools.sh
+FOLIO_TEST_MYSQL_URL=$(step 300 bash scripts/mariadb.sh)
 export FOLIO_TEST_MYSQL_URL
-FOLIO_TEST_MOTO_URL=$(bash scripts/moto.sh)
+FOLIO_TEST_MOTO_URL=$(step 600 bash scripts/moto.sh)
 export FOLIO_TEST_MOTO_URL
-FOLIO_KUSTOMIZE=$(bash scripts/deploy-tools.sh)
+FOLIO_KUSTOMIZE=$(step 600 bash scripts/deploy-tools.sh)
 export FOLIO_KUSTOMIZE
 
 timings=()
-# Runs one suite under a heading and records how long it took; the table is printed at the end.
-suite() {
-    local name=$1
-    shift
+# Runs one suite under a heading, within its time limit, and records how long it took; the
+# table is printed at the end. The limits leave room for a build from an empty cache.
+suite() { # name, seconds, command...
+    local name=$1 limit=$2
+    shift 2
     echo "== $name"
     local started=$SECONDS
-    "$@"
+    step "$limit" "$@"
     timings+=("$(printf '%5ds  %s' $((SECONDS - started)) "$name")")
 }
 
-suite "lint" bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings'
-suite "deployment: kustomize, schemas, workflows, Dockerfiles" bash scripts/check-deploy.sh
+suite "lint" 900 bash -c 'cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings'
+suite "deployment: kustomize, schemas, workflows, Dockerfiles" 300 bash scripts/check-deploy.sh
 # The Lambda-shaped test runs on its own, so its time is its own.
-suite "tests" cargo test --workspace -- --skip lambda_sandbox
-suite "lambda: bootstrap under a Lambda runtime API, in a Lambda-like sandbox" \
+suite "tests" 1800 cargo test --workspace -- --skip lambda_sandbox
+suite "lambda: bootstrap under a Lambda runtime API, in a Lambda-like sandbox" 600 \
     cargo test --workspace --test system lambda_sandbox
-suite "frontend: types, component tests, build, browser test" bash scripts/frontend.sh
+suite "frontend: types, component tests, build, browser test" 600 bash scripts/frontend.sh
 
 echo "== timings"
 printf '%s\n' "${timings[@]}"
