@@ -8,11 +8,51 @@ mod sqs;
 
 pub use dynamodb::DynamoFileIndex;
 pub use s3::S3Store;
-pub use sqs::SqsQueue;
+pub use sqs::{decode_message, JobMessage, SqsQueue};
 
 use aws_smithy_http_client::tls;
 
-use folio_core::ports::PortError;
+use std::sync::Arc;
+
+use folio_core::ports::{FileIndex, JobQueue, ObjectStore, PortError, Ports};
+use folio_core::settings::AwsTargets;
+
+/// The AWS adapter of each port whose setting is present: where settings become adapters, for
+/// the backend (which puts the rest on this machine) and for `bootstrap` (which needs all three).
+#[derive(Default)]
+pub struct AwsPorts {
+    pub queue: Option<Arc<dyn JobQueue>>,
+    pub store: Option<Arc<dyn ObjectStore>>,
+    pub index: Option<Arc<dyn FileIndex>>,
+}
+
+impl AwsPorts {
+    pub fn new(sdk: &aws_config::SdkConfig, targets: &AwsTargets) -> Self {
+        Self {
+            queue: targets
+                .sqs_queue_url
+                .as_ref()
+                .map(|url| Arc::new(SqsQueue::new(sdk, url)) as Arc<dyn JobQueue>),
+            store: targets
+                .s3_bucket
+                .as_ref()
+                .map(|bucket| Arc::new(S3Store::new(sdk, bucket)) as Arc<dyn ObjectStore>),
+            index: targets
+                .dynamodb_table
+                .as_ref()
+                .map(|table| Arc::new(DynamoFileIndex::new(sdk, table)) as Arc<dyn FileIndex>),
+        }
+    }
+
+    /// Every port on AWS, when all three are set.
+    pub fn all(self) -> Option<Ports> {
+        Some(Ports {
+            queue: self.queue?,
+            store: self.store?,
+            index: self.index?,
+        })
+    }
+}
 
 /// The shared SDK configuration: region, credentials and endpoints from the usual AWS sources
 /// (environment, profile, IAM role for the service account, instance metadata).
@@ -48,6 +88,3 @@ pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
-
-// ---------------------------------------------------------------------------------------------
-// SQS

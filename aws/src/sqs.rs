@@ -24,9 +24,11 @@ impl SqsQueue {
     }
 }
 
-/// SQS counts visibility timeouts and waits in whole seconds, within its limits.
+/// SQS counts visibility timeouts and waits in whole seconds, within its limits. Rounded up:
+/// a lease or a delay cut short would hand a job out again before its time.
 fn whole_seconds(duration: Duration, max: u64) -> i32 {
-    duration.as_secs().min(max) as i32
+    let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+    seconds.min(max) as i32
 }
 
 #[async_trait]
@@ -58,26 +60,19 @@ impl JobQueue for SqsQueue {
         let Some(message) = received.messages.unwrap_or_default().into_iter().next() else {
             return Ok(None);
         };
-        let receipt = message.receipt_handle.unwrap_or_default();
         let receive_count = message
             .attributes
             .as_ref()
-            .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-            .and_then(|count| count.parse().ok())
-            .unwrap_or(1);
-        match serde_json::from_str::<RenderJob>(message.body.as_deref().unwrap_or_default()) {
-            Ok(job) => Ok(Some(Delivery {
-                job,
-                receipt,
-                receive_count,
-            })),
-            // Left invisible until its lease runs out: the queue's redrive policy moves it to
-            // the dead-letter queue, where an operator can read it. Nothing is silently lost.
-            Err(e) => Err(PortError::Malformed(format!(
-                "message {}: {e}",
-                message.message_id.unwrap_or_default()
-            ))),
-        }
+            .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount));
+        // An unreadable message is left invisible until its lease runs out: the queue's redrive
+        // policy moves it to the dead-letter queue, where an operator can read it.
+        decode_message(JobMessage {
+            message_id: message.message_id.as_deref(),
+            body: message.body.as_deref(),
+            receipt: message.receipt_handle.as_deref(),
+            receive_count: receive_count.map(String::as_str),
+        })
+        .map(Some)
     }
 
     async fn complete(&self, delivery: &Delivery) -> Result<bool, PortError> {
@@ -113,5 +108,26 @@ impl JobQueue for SqsQueue {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// S3
+/// A job message as SQS hands it over, through `ReceiveMessage` or in a Lambda event.
+pub struct JobMessage<'a> {
+    pub message_id: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub receipt: Option<&'a str>,
+    /// The `ApproximateReceiveCount` attribute.
+    pub receive_count: Option<&'a str>,
+}
+
+/// The one reading of a job message, for the poller and the Lambda handler alike.
+pub fn decode_message(message: JobMessage<'_>) -> Result<Delivery, PortError> {
+    let job = serde_json::from_str::<RenderJob>(message.body.unwrap_or_default()).map_err(|e| {
+        PortError::Malformed(format!("message {}: {e}", message.message_id.unwrap_or_default()))
+    })?;
+    Ok(Delivery {
+        job,
+        receipt: message.receipt.unwrap_or_default().to_owned(),
+        receive_count: message
+            .receive_count
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(1),
+    })
+}

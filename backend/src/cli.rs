@@ -95,7 +95,7 @@ pub async fn render(args: RenderArgs) -> ExitCode {
         Ok(options) => options,
         Err(message) => return usage(message),
     };
-    let settings = match RenderSettings::from_env() {
+    let settings = match RenderSettings::read(&folio_core::settings::Env::process()) {
         Ok(settings) => settings,
         Err(e) => return usage(e.to_string()),
     };

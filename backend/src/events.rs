@@ -17,14 +17,30 @@ use uuid::Uuid;
 /// Changes buffered per listener before a slow one is told to reload instead.
 const BUFFER: usize = 1024;
 
+/// What became of a file: a new status, or gone from the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileChange {
+    Status(FileStatus),
+    Deleted,
+}
+
+/// A stream shows either as the file's `status`: one of [`FileStatus`]'s, or `deleted`.
+impl Serialize for FileChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Status(status) => status.serialize(serializer),
+            Self::Deleted => serializer.serialize_str("deleted"),
+        }
+    }
+}
+
 /// One change to one file, as a stream shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileEvent {
     #[serde(skip)]
     pub owner: Uuid,
     pub id: Uuid,
-    /// A [`FileStatus`], or `deleted`.
-    pub status: &'static str,
+    pub status: FileChange,
 }
 
 #[derive(Clone)]
@@ -82,7 +98,7 @@ impl Events {
         self.sender.subscribe()
     }
 
-    fn publish(&self, owner: Uuid, id: Uuid, status: &'static str) {
+    fn publish(&self, owner: Uuid, id: Uuid, status: FileChange) {
         // No listener is not an error: nobody is watching.
         let _ = self.sender.send(FileEvent { owner, id, status });
     }
@@ -104,7 +120,8 @@ impl NotifyingIndex {
 impl FileIndex for NotifyingIndex {
     async fn insert(&self, owner: Uuid, record: &FileRecord) -> Result<(), PortError> {
         self.inner.insert(owner, record).await?;
-        self.events.publish(owner, record.id, record.status.as_str());
+        self.events
+            .publish(owner, record.id, FileChange::Status(record.status));
         Ok(())
     }
 
@@ -130,7 +147,7 @@ impl FileIndex for NotifyingIndex {
     ) -> Result<Option<FileRecord>, PortError> {
         let changed = self.inner.transition(owner, id, from, update).await?;
         if let Some(record) = &changed {
-            self.events.publish(owner, id, record.status.as_str());
+            self.events.publish(owner, id, FileChange::Status(record.status));
         }
         Ok(changed)
     }
@@ -138,7 +155,7 @@ impl FileIndex for NotifyingIndex {
     async fn delete(&self, owner: Uuid, id: Uuid) -> Result<bool, PortError> {
         let deleted = self.inner.delete(owner, id).await?;
         if deleted {
-            self.events.publish(owner, id, "deleted");
+            self.events.publish(owner, id, FileChange::Deleted);
         }
         Ok(deleted)
     }

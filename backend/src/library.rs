@@ -58,7 +58,7 @@ pub async fn request_render(
     {
         return Err(ApiError::invalid("url", refused.to_string()));
     }
-    let job = RenderJob::new(owner, url.as_str().to_owned(), options, engine);
+    let job = RenderJob::new(owner, url, options, engine);
     {
         let _counting = state.request_locks.of(owner).lock().await;
         let usage = state.ports.index.usage(owner).await?;

@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve() -> ExitCode {
-    let settings = match Settings::from_env() {
+    let settings = match Settings::read(&folio_core::settings::Env::process()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("folio: {e}");

@@ -15,7 +15,7 @@ use crate::routes;
 use crate::state::{AppState, AppStateInner};
 use crate::store::{Db, Dialect};
 use folio_aws as aws;
-use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
+use folio_core::ports::JobQueue;
 use folio_lambda::{Ports, Worker};
 use folio_render::Renderer;
 use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
@@ -59,9 +59,21 @@ impl Application {
             (None, false) => None,
         };
         let db = Db::connect(&settings, sdk.as_ref()).await?;
-        let (queue, embedded_queue): (Arc<dyn JobQueue>, _) = match (&aws.sqs_queue_url, &sdk) {
-            (Some(url), Some(sdk)) => (Arc::new(aws::SqsQueue::new(sdk, url)), None),
-            _ => {
+        let on_aws = sdk
+            .as_ref()
+            .map_or_else(aws::AwsPorts::default, |sdk| aws::AwsPorts::new(sdk, aws));
+        // Changes made elsewhere (a worker process, another replica) reach event streams only
+        // by watching the index.
+        let watch_index = on_aws.queue.is_some() || on_aws.index.is_some();
+        tracing::info!(
+            queue = if on_aws.queue.is_some() { "sqs" } else { "embedded" },
+            store = if on_aws.store.is_some() { "s3" } else { "local" },
+            index = if on_aws.index.is_some() { "dynamodb" } else { "sql" },
+            "ports"
+        );
+        let (queue, embedded_queue): (Arc<dyn JobQueue>, _) = match on_aws.queue {
+            Some(queue) => (queue, None),
+            None => {
                 let queue = SqlQueue::new(db.pool.clone());
                 (Arc::new(queue.clone()), Some(queue))
             }
@@ -76,31 +88,12 @@ impl Application {
                 tracing::info!(reclaimed, "jobs interrupted by the last stop are queued again");
             }
         }
-        let store: Arc<dyn ObjectStore> = match (&aws.s3_bucket, &sdk) {
-            (Some(bucket), Some(sdk)) => Arc::new(aws::S3Store::new(sdk, bucket)),
-            _ => Arc::new(LocalStore::new(settings.data_dir.join("objects"))),
-        };
-        let index: Arc<dyn FileIndex> = match (&aws.dynamodb_table, &sdk) {
-            (Some(table), Some(sdk)) => Arc::new(aws::DynamoFileIndex::new(sdk, table)),
-            _ => Arc::new(SqlFileIndex::new(db.pool.clone())),
-        };
-        // Changes made elsewhere (a worker process, another replica) reach event streams only
-        // by watching the index.
-        let watch_index = aws.sqs_queue_url.is_some() || aws.dynamodb_table.is_some();
-        tracing::info!(
-            queue = if aws.sqs_queue_url.is_some() {
-                "sqs"
-            } else {
-                "embedded"
-            },
-            store = if aws.s3_bucket.is_some() { "s3" } else { "local" },
-            index = if aws.dynamodb_table.is_some() {
-                "dynamodb"
-            } else {
-                "sql"
-            },
-            "ports"
-        );
+        let store = on_aws
+            .store
+            .unwrap_or_else(|| Arc::new(LocalStore::new(settings.data_dir.join("objects"))));
+        let index = on_aws
+            .index
+            .unwrap_or_else(|| Arc::new(SqlFileIndex::new(db.pool.clone())));
         let events = Events::default();
         let ports = Ports {
             queue,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Engine, RenderOptions};
+use crate::{Engine, PageUrl, RenderOptions};
 
 /// Version of [`RenderJob`]'s shape; bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -24,7 +24,7 @@ pub struct RenderJob {
     pub job_id: Uuid,
     /// The user the file belongs to.
     pub owner: Uuid,
-    pub url: String,
+    pub url: PageUrl,
     pub options: RenderOptions,
     pub engine: Engine,
     #[serde(with = "time::serde::rfc3339")]
@@ -32,7 +32,7 @@ pub struct RenderJob {
 }
 
 impl RenderJob {
-    pub fn new(owner: Uuid, url: String, options: RenderOptions, engine: Engine) -> Self {
+    pub fn new(owner: Uuid, url: PageUrl, options: RenderOptions, engine: Engine) -> Self {
         Self {
             schema_version: SCHEMA_VERSION,
             job_id: Uuid::now_v7(),
@@ -73,14 +73,17 @@ impl FileStatus {
 }
 
 impl std::str::FromStr for FileStatus {
-    type Err = String;
+    type Err = crate::InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "queued" => Ok(Self::Queued),
             "rendering" => Ok(Self::Rendering),
             "done" => Ok(Self::Done),
             "failed" => Ok(Self::Failed),
-            other => Err(format!("unknown file status {other:?}")),
+            other => Err(crate::InvalidInput::new(
+                "status",
+                format!("unknown file status {other:?}"),
+            )),
         }
     }
 }
@@ -112,8 +115,8 @@ impl FileRecord {
         Self {
             id: job.job_id,
             // Named after its address until it has a title; names are short, addresses not.
-            name: crate::domain::text::clip(&job.url, crate::domain::text::MAX_NAME_CHARS),
-            source_url: job.url.clone(),
+            name: crate::domain::text::clip(job.url.as_str(), crate::domain::text::MAX_NAME_CHARS),
+            source_url: job.url.to_string(),
             status: FileStatus::Queued,
             error: None,
             size_bytes: None,
@@ -151,7 +154,7 @@ mod tests {
     fn job_message_has_the_documented_shape_and_round_trips() {
         let job = RenderJob::new(
             Uuid::now_v7(),
-            "https://example.com/".into(),
+            PageUrl::parse("https://example.com/").unwrap(),
             RenderOptions::default(),
             Engine::Reader,
         );
@@ -180,7 +183,7 @@ mod tests {
     fn file_record_has_exactly_the_api_fields() {
         let job = RenderJob::new(
             Uuid::now_v7(),
-            "https://example.com/".into(),
+            PageUrl::parse("https://example.com/").unwrap(),
             RenderOptions::default(),
             Engine::Chromium,
         );

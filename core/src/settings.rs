@@ -104,16 +104,11 @@ pub struct AwsTargets {
 }
 
 impl AwsTargets {
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let get = |name| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+    pub fn read(env: &Env) -> Self {
         Self {
-            sqs_queue_url: get(SQS_QUEUE_URL),
-            s3_bucket: get(S3_BUCKET),
-            dynamodb_table: get(DYNAMODB_TABLE),
+            sqs_queue_url: env.text(SQS_QUEUE_URL),
+            s3_bucket: env.text(S3_BUCKET),
+            dynamodb_table: env.text(DYNAMODB_TABLE),
         }
     }
 
@@ -134,6 +129,23 @@ impl AwsTargets {
     }
 }
 
+/// How logs are written: for a terminal, or one JSON object per line for a log collector.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+impl LogFormat {
+    /// `FOLIO_LOG_FORMAT`, the same in every binary.
+    pub fn read(env: &Env) -> Result<Self, SettingError> {
+        Ok(env
+            .one_of(LOG_FORMAT, &[("pretty", Self::Pretty), ("json", Self::Json)])?
+            .unwrap_or_default())
+    }
+}
+
 /// A setting that is present but unusable; start-up stops with this message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {name}={value:?}: {reason}")]
@@ -150,6 +162,137 @@ impl SettingError {
             value: value.to_owned(),
             reason: reason.into(),
         }
+    }
+}
+
+/// The one reader of settings every binary uses: values come from a lookup (the process
+/// environment, or a map in tests), a blank value counts as unset, and every unusable value
+/// fails with its setting's name and what was expected.
+pub struct Env<'a> {
+    lookup: Box<Lookup<'a>>,
+}
+
+type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+impl Env<'static> {
+    /// The process environment.
+    pub fn process() -> Self {
+        Self::new(|name| std::env::var(name).ok())
+    }
+}
+
+impl<'a> Env<'a> {
+    pub fn new(lookup: impl Fn(&str) -> Option<String> + 'a) -> Self {
+        Self {
+            lookup: Box::new(lookup),
+        }
+    }
+
+    /// The value, trimmed; `None` when unset or blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// The value parsed as `T`; `expected` says what a good value looks like.
+    pub fn parse<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        expected: &str,
+    ) -> Result<Option<T>, SettingError> {
+        self.parse_with(name, |value| value.parse::<T>().map_err(|_| expected.to_owned()))
+    }
+
+    /// The value read by `parse`, whose error is the reason it is unusable.
+    pub fn parse_with<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, SettingError> {
+        self.text(name)
+            .map(|value| parse(&value).map_err(|reason| SettingError::new(name, &value, reason)))
+            .transpose()
+    }
+
+    /// As [`Self::parse_with`], for a value holding a secret: an error shows `redact(value)`.
+    pub fn parse_secret<T>(
+        &self,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+        redact: impl FnOnce(&str) -> String,
+    ) -> Result<Option<T>, SettingError> {
+        self.text(name)
+            .map(|value| parse(&value).map_err(|reason| SettingError::new(name, &redact(&value), reason)))
+            .transpose()
+    }
+
+    /// A whole number (what fits in `T`).
+    pub fn number<T: std::str::FromStr>(&self, name: &'static str) -> Result<Option<T>, SettingError> {
+        self.parse(name, "expected a whole number")
+    }
+
+    /// A whole number above zero.
+    pub fn positive(&self, name: &'static str) -> Result<Option<u64>, SettingError> {
+        self.parse_with(name, |value| match value.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err("expected a whole number above zero".into()),
+        })
+    }
+
+    /// A whole number of seconds, at least one.
+    pub fn seconds(&self, name: &'static str) -> Result<Option<std::time::Duration>, SettingError> {
+        self.parse_with(name, |value| match value.parse::<u64>() {
+            Ok(0) => Err("must be at least 1 second".into()),
+            Ok(secs) => Ok(std::time::Duration::from_secs(secs)),
+            Err(_) => Err("expected a whole number of seconds".into()),
+        })
+    }
+
+    /// `true`/`false` (or `1`/`0`, `yes`/`no`).
+    pub fn flag(&self, name: &'static str) -> Result<Option<bool>, SettingError> {
+        self.parse_with(name, |value| match value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(true),
+            "false" | "0" | "no" => Ok(false),
+            _ => Err("expected true or false".into()),
+        })
+    }
+
+    /// One of `choices`' labels, in any case.
+    pub fn one_of<T: Copy>(
+        &self,
+        name: &'static str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, SettingError> {
+        self.parse_with(name, |value| {
+            let wanted = value.to_ascii_lowercase();
+            choices
+                .iter()
+                .find(|(label, _)| *label == wanted)
+                .map(|(_, choice)| *choice)
+                .ok_or_else(|| {
+                    let labels: Vec<_> = choices.iter().map(|(label, _)| *label).collect();
+                    format!("expected one of {}", labels.join(", "))
+                })
+        })
+    }
+
+    /// A comma-separated list, each entry read by `parse`; empty when unset.
+    pub fn list<T>(
+        &self,
+        name: &'static str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, SettingError> {
+        Ok(self
+            .parse_with(name, |value| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(&parse)
+                    .collect::<Result<Vec<_>, _>>()
+            })?
+            .unwrap_or_default())
     }
 }
 

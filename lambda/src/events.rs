@@ -10,8 +10,8 @@
 //! that used up its attempts, and its file is ended as failed instead of rendered again.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use folio_core::ports::Delivery;
-use folio_core::RenderJob;
+use folio_aws::{decode_message, JobMessage};
+use folio_core::ports::{Delivery, PortError};
 use futures::StreamExt;
 
 use crate::{Outcome, Worker};
@@ -60,18 +60,25 @@ fn queue_name_of_arn(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
-/// The job a record carries.
-fn job_of(record: &SqsMessage) -> Result<RenderJob, serde_json::Error> {
-    serde_json::from_str(record.body.as_deref().unwrap_or_default())
+/// The delivery a record carries.
+fn delivery_of(record: &SqsMessage) -> Result<Delivery, PortError> {
+    decode_message(JobMessage {
+        message_id: record.message_id.as_deref(),
+        body: record.body.as_deref(),
+        receipt: record.receipt_handle.as_deref(),
+        receive_count: record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .map(String::as_str),
+    })
 }
 
 /// `true` when the dead letter may be deleted: its file is failed (or already final).
 async fn handle_dead_letter(worker: &Worker, record: SqsMessage) -> bool {
-    let job = match job_of(&record) {
-        Ok(job) => job,
+    let job = match delivery_of(&record) {
+        Ok(delivery) => delivery.job,
         Err(e) => {
-            let message = record.message_id.unwrap_or_default();
-            tracing::error!(%message, error = %e, "unreadable dead letter; left for an operator");
+            tracing::error!(error = %e, "unreadable dead letter; left for an operator");
             return false;
         }
     };
@@ -86,23 +93,12 @@ async fn handle_dead_letter(worker: &Worker, record: SqsMessage) -> bool {
 
 /// `true` when the message may be deleted.
 async fn handle_record(worker: &Worker, record: SqsMessage) -> bool {
-    let job = match job_of(&record) {
-        Ok(job) => job,
+    let delivery = match delivery_of(&record) {
+        Ok(delivery) => delivery,
         Err(e) => {
-            let message = record.message_id.unwrap_or_default();
-            tracing::error!(%message, error = %e, "unreadable job message; leaving it to the dead-letter queue");
+            tracing::error!(error = %e, "unreadable job message; leaving it to the dead-letter queue");
             return false;
         }
-    };
-    let receive_count = record
-        .attributes
-        .get("ApproximateReceiveCount")
-        .and_then(|count| count.parse().ok())
-        .unwrap_or(1);
-    let delivery = Delivery {
-        job,
-        receipt: record.receipt_handle.unwrap_or_default(),
-        receive_count,
     };
     match worker.process(&delivery).await {
         Ok(Outcome::Done | Outcome::Failed(_) | Outcome::Skipped) => true,

@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use folio_core::domain::text::{clip, MAX_ERROR_CHARS, MAX_NAME_CHARS};
 use folio_core::jobs::{names, SCHEMA_VERSION};
-use folio_core::ports::{Delivery, FileIndex, FileUpdate, JobQueue, ObjectStore, PortError};
-use folio_core::settings::{self, SettingError};
-use folio_core::{FileStatus, PageUrl, RenderJob};
-use folio_render::Renderer;
+use folio_core::ports::{Delivery, FileUpdate, JobQueue, PortError};
+use folio_core::settings::{self, Env, SettingError};
+use folio_core::{FileStatus, RenderJob};
+use folio_render::{Owner, Renderer};
 use uuid::Uuid;
 
 /// How long a claimed job stays invisible to other workers: longer than any render may take.
@@ -25,13 +25,7 @@ pub const LEASE: Duration = Duration::from_secs(120);
 /// After this many deliveries a job that keeps failing for retryable reasons is failed for good.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// The three ports a job touches.
-#[derive(Clone)]
-pub struct Ports {
-    pub queue: Arc<dyn JobQueue>,
-    pub store: Arc<dyn ObjectStore>,
-    pub index: Arc<dyn FileIndex>,
-}
+pub use folio_core::ports::Ports;
 
 /// What became of one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,17 +64,8 @@ pub use folio_core::settings::DEFAULT_MAX_FILE_BYTES;
 impl StoreLimits {
     /// `FOLIO_MAX_FILE_BYTES` (default [`DEFAULT_MAX_FILE_BYTES`]) and, when set,
     /// `FOLIO_MAX_STORED_BYTES`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
-        let bytes = |name: &'static str| {
-            lookup(name)
-                .map(|value| {
-                    value
-                        .trim()
-                        .parse::<u64>()
-                        .map_err(|_| SettingError::new(name, &value, "expected a number of bytes"))
-                })
-                .transpose()
-        };
+    pub fn read(env: &Env) -> Result<Self, SettingError> {
+        let bytes = |name| env.parse::<u64>(name, "expected a number of bytes");
         Ok(Self {
             max_file_bytes: bytes(settings::MAX_FILE_BYTES)?.unwrap_or(DEFAULT_MAX_FILE_BYTES),
             max_stored_bytes: bytes(settings::MAX_STORED_BYTES)?,
@@ -156,13 +141,9 @@ impl Worker {
             tracing::info!(job = %id, "file already final or deleted; skipping");
             return Ok(Outcome::Skipped);
         }
-        let url = match PageUrl::parse(&job.url) {
-            Ok(url) => url,
-            Err(e) => return self.fail(owner, id, e.to_string()).await,
-        };
         let rendered = self
             .renderer
-            .render_for(&owner.to_string(), &url, &job.options, job.engine)
+            .render_for(Owner::User(owner), &job.url, &job.options, job.engine)
             .await;
         let pdf = match rendered {
             Ok(pdf) => pdf,
@@ -204,7 +185,10 @@ impl Worker {
                 &[FileStatus::Rendering],
                 FileUpdate {
                     status: Some(FileStatus::Done),
-                    name: Some(clip(pdf.title.as_deref().unwrap_or(&job.url), MAX_NAME_CHARS)),
+                    name: Some(clip(
+                        pdf.title.as_deref().unwrap_or(job.url.as_str()),
+                        MAX_NAME_CHARS,
+                    )),
                     size_bytes: Some(pdf.size_bytes),
                     pages: Some(pdf.pages),
                     engine: Some(pdf.engine),

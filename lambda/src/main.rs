@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use folio_core::settings::{self, AwsTargets};
+use folio_core::settings::{self, AwsTargets, Env};
 use folio_lambda::process::{self, LogFormat};
-use folio_lambda::{events, Ports, Worker};
+use folio_lambda::{events, Worker};
 use folio_render::{RenderSettings, Renderer};
 
 const USAGE: &str = "usage: bootstrap [--poll]
@@ -39,43 +39,34 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let json_logs = lookup(settings::LOG_FORMAT).is_some_and(|f| f.eq_ignore_ascii_case("json"));
-    process::init(if json_logs {
-        LogFormat::Json
-    } else {
-        LogFormat::Pretty
+    let env = Env::process();
+    let log_format = LogFormat::read(&env);
+    process::init(log_format.clone().unwrap_or_default());
+    let settings = log_format.and_then(|_| {
+        let render = RenderSettings::read(&env)?;
+        let limits = folio_lambda::StoreLimits::read(&env)?;
+        Ok((render, limits))
     });
-
-    let targets = AwsTargets::from_lookup(lookup);
+    let (render, limits) = match settings {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("bootstrap: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let targets = AwsTargets::read(&env);
+    // Checked before the AWS SDK loads, which may look for a region for a while.
     let missing = targets.missing().join(", ");
-    let (Some(queue_url), Some(bucket), Some(table)) =
-        (targets.sqs_queue_url, targets.s3_bucket, targets.dynamodb_table)
-    else {
+    if !missing.is_empty() {
         eprintln!("bootstrap: {missing} must be set");
         return ExitCode::from(2);
-    };
-    let render = match RenderSettings::from_lookup(lookup) {
-        Ok(render) => render,
-        Err(e) => {
-            eprintln!("bootstrap: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    }
     let concurrency = render.concurrency;
-    let dead_letter_queue = lookup(settings::SQS_DLQ_URL);
-    let limits = match folio_lambda::StoreLimits::from_lookup(lookup) {
-        Ok(limits) => limits,
-        Err(e) => {
-            eprintln!("bootstrap: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let dead_letter_queue = env.text(settings::SQS_DLQ_URL);
     let sdk = folio_aws::sdk_config().await;
-    let ports = Ports {
-        queue: Arc::new(folio_aws::SqsQueue::new(&sdk, queue_url)),
-        store: Arc::new(folio_aws::S3Store::new(&sdk, bucket)),
-        index: Arc::new(folio_aws::DynamoFileIndex::new(&sdk, table)),
+    let Some(ports) = folio_aws::AwsPorts::new(&sdk, &targets).all() else {
+        eprintln!("bootstrap: {missing} must be set");
+        return ExitCode::from(2);
     };
     let renderer = Arc::new(Renderer::new(&render));
     // Launched now, in Lambda's init phase, so the first job's timeout is not spent on it.

@@ -4,11 +4,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
-    Pretty,
-    Json,
-}
+pub use folio_core::settings::LogFormat;
 
 /// chromiumoxide warns about every DevTools event newer than its protocol definitions.
 const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=info,chromiumoxide=error";

@@ -9,6 +9,7 @@
 
 pub mod chromium;
 pub mod guard;
+mod owner;
 pub mod pdf;
 pub mod peer;
 pub mod procfs;
@@ -23,6 +24,7 @@ use folio_core::{Engine, PageUrl, RenderOptions};
 
 pub use chromium::{ChromiumConfig, ChromiumEngine, LaunchMode};
 pub use guard::Guard;
+pub use owner::Owner;
 pub use reader::ReaderEngine;
 pub use settings::RenderSettings;
 
@@ -187,13 +189,13 @@ impl Renderer {
         options: &RenderOptions,
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
-        self.render_for("", url, options, engine).await
+        self.render_for(Owner::Anonymous, url, options, engine).await
     }
 
-    /// Renders on behalf of `owner` (a user id), whose browser state no other owner ever sees.
+    /// Renders on behalf of `owner`, whose browser state no other owner ever sees.
     pub async fn render_for(
         &self,
-        owner: &str,
+        owner: Owner,
         url: &PageUrl,
         options: &RenderOptions,
         engine: Engine,

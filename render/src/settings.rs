@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use folio_core::settings::{self as names, SettingError};
+use folio_core::settings::{self as names, Env, SettingError};
 
 use crate::chromium::LaunchMode;
 use crate::Guard;
@@ -46,67 +46,32 @@ impl Default for RenderSettings {
 }
 
 impl RenderSettings {
-    pub fn from_env() -> Result<Self, SettingError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+    pub fn read(env: &Env) -> Result<Self, SettingError> {
         let defaults = Self::default();
-        let positive = |name: &'static str| -> Result<Option<u64>, SettingError> {
-            lookup(name)
-                .map(|value| match value.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(n),
-                    _ => Err(SettingError::new(
-                        name,
-                        &value,
-                        "expected a whole number above zero",
-                    )),
-                })
-                .transpose()
-        };
-        let allow_private = match lookup(names::RENDER_ALLOW_PRIVATE) {
-            None => false,
-            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" => true,
-                "false" | "0" | "no" => false,
-                _ => {
-                    return Err(SettingError::new(
-                        names::RENDER_ALLOW_PRIVATE,
-                        &value,
-                        "expected true or false",
-                    ))
-                }
-            },
-        };
-        let allowed_addrs = match lookup(names::RENDER_ALLOW_ADDRS) {
-            None => Vec::new(),
-            Some(value) => value
-                .split(',')
-                .map(str::trim)
-                .filter(|entry| !entry.is_empty())
-                .map(|entry| {
-                    entry.parse::<SocketAddr>().map_err(|_| {
-                        SettingError::new(
-                            names::RENDER_ALLOW_ADDRS,
-                            &value,
-                            format!("{entry:?} is not ip:port"),
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-        };
+        let allowed_addrs = env.list(names::RENDER_ALLOW_ADDRS, |entry| {
+            entry
+                .parse::<SocketAddr>()
+                .map_err(|_| format!("{entry:?} is not ip:port"))
+        })?;
         Ok(Self {
-            chrome_path: lookup(names::CHROME_PATH)
-                .map(PathBuf::from)
-                .unwrap_or(defaults.chrome_path),
-            concurrency: positive(names::RENDER_CONCURRENCY)?.map_or(defaults.concurrency, |n| n as usize),
-            timeout: positive(names::RENDER_TIMEOUT)?.map_or(defaults.timeout, Duration::from_secs),
-            recycle_after: positive(names::RENDER_RECYCLE_AFTER)?.unwrap_or(defaults.recycle_after),
-            allow_private,
+            chrome_path: env
+                .text(names::CHROME_PATH)
+                .map_or(defaults.chrome_path, PathBuf::from),
+            concurrency: env
+                .positive(names::RENDER_CONCURRENCY)?
+                .map_or(defaults.concurrency, |n| n as usize),
+            timeout: env.seconds(names::RENDER_TIMEOUT)?.unwrap_or(defaults.timeout),
+            recycle_after: env
+                .positive(names::RENDER_RECYCLE_AFTER)?
+                .unwrap_or(defaults.recycle_after),
+            allow_private: env.flag(names::RENDER_ALLOW_PRIVATE)?.unwrap_or(false),
             allowed_addrs,
-            launch_mode: LaunchMode::detect(&lookup),
-            max_pdf_bytes: positive(names::MAX_FILE_BYTES)?.unwrap_or(defaults.max_pdf_bytes),
-            max_page_memory_mib: positive(names::RENDER_MAX_MEMORY_MB)?
+            launch_mode: LaunchMode::detect(env),
+            max_pdf_bytes: env
+                .positive(names::MAX_FILE_BYTES)?
+                .unwrap_or(defaults.max_pdf_bytes),
+            max_page_memory_mib: env
+                .positive(names::RENDER_MAX_MEMORY_MB)?
                 .unwrap_or(defaults.max_page_memory_mib),
         })
     }
@@ -129,16 +94,16 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        let defaults = RenderSettings::from_lookup(|_| None).unwrap();
+        let defaults = RenderSettings::read(&Env::new(|_| None)).unwrap();
         assert_eq!(defaults.timeout, Duration::from_secs(30));
         assert!(!defaults.allow_private && defaults.concurrency >= 1);
-        let set = RenderSettings::from_lookup(|name| match name {
+        let set = RenderSettings::read(&Env::new(|name| match name {
             "FOLIO_RENDER_TIMEOUT" => Some("5".into()),
             "FOLIO_RENDER_CONCURRENCY" => Some("4".into()),
             "FOLIO_RENDER_ALLOW_PRIVATE" => Some("true".into()),
             "FOLIO_RENDER_ALLOW_ADDRS" => Some("127.0.0.1:8000, [::1]:9000".into()),
             _ => None,
-        })
+        }))
         .unwrap();
         assert_eq!(set.timeout, Duration::from_secs(5));
         assert_eq!(set.concurrency, 4);
@@ -150,7 +115,7 @@ mod tests {
             ("FOLIO_RENDER_ALLOW_PRIVATE", "maybe"),
             ("FOLIO_RENDER_ALLOW_ADDRS", "localhost"),
         ] {
-            let err = RenderSettings::from_lookup(|n| (n == name).then(|| value.to_owned())).unwrap_err();
+            let err = RenderSettings::read(&Env::new(|n| (n == name).then(|| value.to_owned()))).unwrap_err();
             assert_eq!(err.name, name);
         }
     }

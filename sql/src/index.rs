@@ -49,7 +49,9 @@ fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
         id: id.parse().map_err(|e: uuid::Error| malformed(e.to_string()))?,
         name,
         source_url,
-        status: status.parse().map_err(malformed)?,
+        status: status
+            .parse()
+            .map_err(|e: folio_core::InvalidInput| malformed(e.to_string()))?,
         error,
         size_bytes: size_bytes.map(|n| n.max(0) as u64),
         pages: pages.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32),

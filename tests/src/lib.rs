@@ -50,16 +50,27 @@ fn build_workspace_binaries() -> anyhow::Result<Vec<PathBuf>> {
     Ok(binaries)
 }
 
+/// A job for `url` with default options, as the API would queue it for `owner`.
+pub fn job_for(owner: uuid::Uuid, url: &str) -> folio_core::RenderJob {
+    use folio_core::{Engine, PageUrl, RenderJob, RenderOptions};
+    let url = PageUrl::parse(url).expect("a valid page URL");
+    RenderJob::new(owner, url, RenderOptions::default(), Engine::Chromium)
+}
+
+/// The `n`th of some distinct jobs, for tests of the ports that never render them.
+pub fn numbered_job(owner: uuid::Uuid, n: usize) -> folio_core::RenderJob {
+    job_for(owner, &format!("https://example.com/{n}"))
+}
+
 /// What the API does before it queues a job: the file is recorded as queued. The job.
 pub async fn record_queued_job(
     index: &dyn folio_core::ports::FileIndex,
     owner: uuid::Uuid,
     url: String,
 ) -> folio_core::RenderJob {
-    use folio_core::{Engine, FileRecord, RenderJob, RenderOptions};
-    let job = RenderJob::new(owner, url, RenderOptions::default(), Engine::Chromium);
+    let job = job_for(owner, &url);
     index
-        .insert(owner, &FileRecord::queued(&job))
+        .insert(owner, &folio_core::FileRecord::queued(&job))
         .await
         .expect("the file is recorded");
     job

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use folio_core::settings as names;
+use folio_core::settings::{self as names, Env};
 use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub enum SessionPolicy {
     /// Any number of concurrent sessions (the default).
     Multi,
-    /// A new sign-in revokes every older token of that user, as the system we replace did.
+    /// A new sign-in revokes every older token of that user: one device at a time.
     Single,
 }
 
@@ -25,7 +25,7 @@ pub enum SignupPolicy {
     Closed,
 }
 
-pub use folio_lambda::process::LogFormat;
+pub use folio_core::settings::LogFormat;
 
 #[derive(Clone)]
 pub struct Settings {
@@ -104,102 +104,66 @@ mod parse;
 use parse::*;
 
 impl Settings {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-    }
-
-    /// Reads settings through `lookup`, so tests need not touch the process environment.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    /// Reads every setting through `env` (the process environment, or a map in tests).
+    pub fn read(env: &Env) -> Result<Self, SettingsError> {
         let defaults = Self::default();
-        let get = |name: &'static str| lookup(name).map(|value| (name, value));
         Ok(Self {
-            addr: get(names::ADDR)
-                .map(parse_with(|v| v.parse::<SocketAddr>()))
-                .transpose()?
+            addr: env
+                .parse(names::ADDR, "expected host:port, such as 127.0.0.1:8080")?
                 .unwrap_or(defaults.addr),
-            data_dir: get(names::DATA_DIR)
-                .map(|(_, v)| PathBuf::from(v))
-                .unwrap_or(defaults.data_dir),
-            database_url: get(names::DATABASE_URL)
-                .map(|(name, v)| check_database_url(name, v))
-                .transpose()?,
-            managed_database: crate::store::managed::ManagedDatabase::from_lookup(&lookup)?,
-            jwt_secret: get(names::JWT_SECRET)
-                .map(|(name, v)| check_jwt_secret(name, v))
-                .transpose()?,
-            token_ttl: get(names::TOKEN_TTL)
-                .map(seconds)
-                .transpose()?
-                .unwrap_or(defaults.token_ttl),
-            session_policy: get(names::SESSION_POLICY)
-                .map(one_of(&[
-                    ("multi", SessionPolicy::Multi),
-                    ("single", SessionPolicy::Single),
-                ]))
-                .transpose()?
+            data_dir: env.text(names::DATA_DIR).map_or(defaults.data_dir, PathBuf::from),
+            database_url: env.parse_secret(names::DATABASE_URL, database_url, redact_dsn)?,
+            managed_database: crate::store::managed::ManagedDatabase::read(env)?,
+            jwt_secret: env.parse_secret(names::JWT_SECRET, jwt_secret, |_| "[REDACTED]".into())?,
+            token_ttl: env.seconds(names::TOKEN_TTL)?.unwrap_or(defaults.token_ttl),
+            session_policy: env
+                .one_of(
+                    names::SESSION_POLICY,
+                    &[("multi", SessionPolicy::Multi), ("single", SessionPolicy::Single)],
+                )?
                 .unwrap_or(defaults.session_policy),
-            signup: get(names::SIGNUP)
-                .map(one_of(&[
-                    ("open", SignupPolicy::Open),
-                    ("closed", SignupPolicy::Closed),
-                ]))
-                .transpose()?
+            signup: env
+                .one_of(
+                    names::SIGNUP,
+                    &[("open", SignupPolicy::Open), ("closed", SignupPolicy::Closed)],
+                )?
                 .unwrap_or(defaults.signup),
-            signup_max_per_ip: get(names::SIGNUP_MAX_PER_IP)
-                .map(parse_with(|v| v.parse::<u32>()))
-                .transpose()?
+            signup_max_per_ip: env
+                .number(names::SIGNUP_MAX_PER_IP)?
                 .unwrap_or(defaults.signup_max_per_ip),
-            signup_window: get(names::SIGNUP_WINDOW)
-                .map(seconds)
-                .transpose()?
+            signup_window: env
+                .seconds(names::SIGNUP_WINDOW)?
                 .unwrap_or(defaults.signup_window),
-            signin_max_failures: get(names::SIGNIN_MAX_FAILURES)
-                .map(parse_with(|v| v.parse::<u32>()))
-                .transpose()?
+            signin_max_failures: env
+                .number(names::SIGNIN_MAX_FAILURES)?
                 .unwrap_or(defaults.signin_max_failures),
-            signin_window: get(names::SIGNIN_WINDOW)
-                .map(seconds)
-                .transpose()?
+            signin_window: env
+                .seconds(names::SIGNIN_WINDOW)?
                 .unwrap_or(defaults.signin_window),
-            trusted_proxies: get(names::TRUSTED_PROXIES)
-                .map(proxies)
-                .transpose()?
-                .unwrap_or_default(),
-            max_body_bytes: get(names::MAX_BODY_BYTES)
-                .map(parse_with(|v| v.parse::<usize>()))
-                .transpose()?
+            trusted_proxies: env.list(names::TRUSTED_PROXIES, proxy)?,
+            max_body_bytes: env
+                .parse(names::MAX_BODY_BYTES, "expected a number of bytes")?
                 .unwrap_or(defaults.max_body_bytes),
-            max_queued_jobs: get(names::MAX_QUEUED_JOBS)
-                .map(parse_with(|v| v.parse::<u64>()))
-                .transpose()?
+            max_queued_jobs: env
+                .number(names::MAX_QUEUED_JOBS)?
                 .unwrap_or(defaults.max_queued_jobs),
-            max_stored_bytes: get(names::MAX_STORED_BYTES)
-                .map(parse_with(|v| v.parse::<u64>()))
-                .transpose()?
+            max_stored_bytes: env
+                .parse(names::MAX_STORED_BYTES, "expected a number of bytes")?
                 .unwrap_or(defaults.max_stored_bytes),
-            max_file_bytes: get(names::MAX_FILE_BYTES)
-                .map(parse_with(|v| v.parse::<u64>()))
-                .transpose()?
+            max_file_bytes: env
+                .parse(names::MAX_FILE_BYTES, "expected a number of bytes")?
                 .unwrap_or(defaults.max_file_bytes),
-            max_event_streams: get(names::MAX_EVENT_STREAMS)
-                .map(parse_with(|v| v.parse::<usize>()))
-                .transpose()?
+            max_event_streams: env
+                .number(names::MAX_EVENT_STREAMS)?
                 .unwrap_or(defaults.max_event_streams),
             header_read_timeout: defaults.header_read_timeout,
-            log_format: get(names::LOG_FORMAT)
-                .map(one_of(&[
-                    ("pretty", LogFormat::Pretty),
-                    ("json", LogFormat::Json),
-                ]))
-                .transpose()?
-                .unwrap_or(defaults.log_format),
-            render: folio_render::RenderSettings::from_lookup(&lookup)?,
-            aws: folio_core::settings::AwsTargets::from_lookup(&lookup),
-            s3_presign_ttl: get(names::S3_PRESIGN_TTL).map(presign_ttl).transpose()?,
-            static_dir: get(names::STATIC_DIR)
-                .map(|(_, v)| PathBuf::from(v))
-                .unwrap_or(defaults.static_dir),
+            log_format: LogFormat::read(env)?,
+            render: folio_render::RenderSettings::read(env)?,
+            aws: names::AwsTargets::read(env),
+            s3_presign_ttl: presign_ttl(env)?,
+            static_dir: env
+                .text(names::STATIC_DIR)
+                .map_or(defaults.static_dir, PathBuf::from),
         })
     }
 
@@ -270,7 +234,7 @@ mod tests {
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let vars: HashMap<String, String> =
             vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::from_lookup(|name| vars.get(name).cloned())
+        Settings::read(&Env::new(move |name| vars.get(name).cloned()))
     }
 
     #[test]

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::events::{FileEvent, StreamSlot};
+use crate::events::{FileChange, FileEvent, StreamSlot};
 use crate::state::AppState;
 
 /// How often the index is read while one of the user's files is queued or rendering.
@@ -40,7 +40,7 @@ struct Watcher {
     owner: Uuid,
     receiver: broadcast::Receiver<FileEvent>,
     /// The last status each watched file was reported in (`None` before the first look).
-    known: Option<HashMap<Uuid, &'static str>>,
+    known: Option<HashMap<Uuid, FileChange>>,
     next_look: tokio::time::Instant,
     ready: VecDeque<Event>,
 }
@@ -58,7 +58,7 @@ fn resync() -> Event {
 
 impl Watcher {
     /// Reports `status` for `id` unless it was the last one reported.
-    fn report(&mut self, id: Uuid, status: &'static str) {
+    fn report(&mut self, id: Uuid, status: FileChange) {
         if let Some(known) = &mut self.known {
             if known.insert(id, status) == Some(status) {
                 return;
@@ -86,7 +86,7 @@ impl Watcher {
         let mut previous = self.known.take().unwrap_or_default();
         let mut now = HashMap::with_capacity(files.len());
         for file in &files {
-            let status = file.status.as_str();
+            let status = FileChange::Status(file.status);
             if !first && previous.get(&file.id) != Some(&status) {
                 self.ready.push_back(file_event(&FileEvent {
                     owner: self.owner,
@@ -101,11 +101,11 @@ impl Watcher {
         let oldest_watched = files.last().map(|f| f.id);
         for (id, status) in previous {
             let surely_gone = files.len() < WATCHED_FILES || oldest_watched.is_some_and(|oldest| id > oldest);
-            if status != "deleted" && surely_gone {
+            if status != FileChange::Deleted && surely_gone {
                 self.ready.push_back(file_event(&FileEvent {
                     owner: self.owner,
                     id,
-                    status: "deleted",
+                    status: FileChange::Deleted,
                 }));
             }
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use folio_core::settings::{self as names, SettingError};
+use folio_core::settings::{self as names, Env, SettingError};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::AnyConnectOptions;
 use sqlx::AnyPool;
@@ -27,39 +27,39 @@ pub struct ManagedDatabase {
 
 impl ManagedDatabase {
     /// `None` unless `FOLIO_DATABASE_HOST` is set; then the secret is required.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, SettingError> {
-        let Some(host) = lookup(names::DATABASE_HOST) else {
+    pub fn read(env: &Env) -> Result<Option<Self>, SettingError> {
+        let Some(host) = env.text(names::DATABASE_HOST) else {
             return Ok(None);
         };
-        if lookup(names::DATABASE_URL).is_some() {
+        if env.text(names::DATABASE_URL).is_some() {
             return Err(SettingError::new(
                 names::DATABASE_HOST,
                 &host,
                 "set either DATABASE_URL or FOLIO_DATABASE_HOST, not both",
             ));
         }
-        let secret_arn = lookup(names::DATABASE_SECRET_ARN).ok_or_else(|| {
+        let secret_arn = env.text(names::DATABASE_SECRET_ARN).ok_or_else(|| {
             SettingError::new(
                 names::DATABASE_SECRET_ARN,
                 "",
                 "required with FOLIO_DATABASE_HOST: the Secrets Manager secret with the credentials",
             )
         })?;
-        let port = match lookup(names::DATABASE_PORT) {
-            None => 3306,
-            Some(value) => value
-                .trim()
+        let port = env.parse_with(names::DATABASE_PORT, |value| {
+            value
                 .parse::<u16>()
                 .ok()
                 .filter(|port| *port > 0)
-                .ok_or_else(|| SettingError::new(names::DATABASE_PORT, &value, "expected a port number"))?,
-        };
+                .ok_or_else(|| "expected a port number".to_owned())
+        })?;
         Ok(Some(Self {
-            host: host.trim().to_owned(),
-            port,
-            name: lookup(names::DATABASE_NAME).unwrap_or_else(|| "folio".to_owned()),
-            secret_arn: secret_arn.trim().to_owned(),
-            ca_file: lookup(names::DATABASE_CA_FILE).map(PathBuf::from),
+            host,
+            port: port.unwrap_or(3306),
+            name: env
+                .text(names::DATABASE_NAME)
+                .unwrap_or_else(|| "folio".to_owned()),
+            secret_arn,
+            ca_file: env.text(names::DATABASE_CA_FILE).map(PathBuf::from),
         }))
     }
 
@@ -156,28 +156,28 @@ pub fn keep_credentials_fresh(
 mod tests {
     use super::*;
 
-    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> Env<'a> {
+        Env::new(move |name| {
             pairs
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| (*v).to_owned())
-        }
+        })
     }
 
     #[test]
     fn settings_are_read_checked_and_composed_into_a_verified_tls_connection() {
-        assert_eq!(ManagedDatabase::from_lookup(lookup(&[])).unwrap(), None);
+        assert_eq!(ManagedDatabase::read(&lookup(&[])).unwrap(), None);
         let host = [(names::DATABASE_HOST, "db.example.com")];
-        let err = ManagedDatabase::from_lookup(lookup(&host)).unwrap_err();
+        let err = ManagedDatabase::read(&lookup(&host)).unwrap_err();
         assert_eq!(err.name, names::DATABASE_SECRET_ARN);
         let both = [host[0], (names::DATABASE_URL, "mysql://x")];
         assert_eq!(
-            ManagedDatabase::from_lookup(lookup(&both)).unwrap_err().name,
+            ManagedDatabase::read(&lookup(&both)).unwrap_err().name,
             names::DATABASE_HOST
         );
 
-        let database = ManagedDatabase::from_lookup(lookup(&[
+        let database = ManagedDatabase::read(&lookup(&[
             host[0],
             (
                 names::DATABASE_SECRET_ARN,

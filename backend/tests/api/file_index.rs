@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use folio_aws::DynamoFileIndex;
 use folio_core::ports::{FileIndex, FileUpdate};
-use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_core::{FileRecord, FileStatus};
 use folio_sql::SqlFileIndex;
 use folio_testkit::moto;
 use serde_json::Value;
@@ -77,13 +77,7 @@ async fn user(app: &TestApp) -> Uuid {
 }
 
 fn queued(owner: Uuid, n: usize) -> FileRecord {
-    let job = RenderJob::new(
-        owner,
-        format!("https://example.com/{n}"),
-        RenderOptions::default(),
-        Engine::Chromium,
-    );
-    FileRecord::queued(&job)
+    FileRecord::queued(&folio_testkit::numbered_job(owner, n))
 }
 
 async fn records_are_per_user_and_listed_newest_first_with_a_cursor(backend: Backend) {

@@ -16,3 +16,4 @@ mod openapi;
 mod queue;
 mod sessions;
 mod spa;
+mod store;

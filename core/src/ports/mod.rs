@@ -4,6 +4,7 @@
 //!
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,6 +13,14 @@ use tokio::io::AsyncRead;
 use uuid::Uuid;
 
 use crate::{FileRecord, FileStatus, RenderJob};
+
+/// The three ports a job touches, as a process wires them.
+#[derive(Clone)]
+pub struct Ports {
+    pub queue: Arc<dyn JobQueue>,
+    pub store: Arc<dyn ObjectStore>,
+    pub index: Arc<dyn FileIndex>,
+}
 
 /// A job handed to a worker, leased to it until it completes or releases it. A lease that runs
 /// out (the worker crashed or was killed) makes the job available again: delivery is at least

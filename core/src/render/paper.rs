@@ -28,7 +28,7 @@ impl PaperFormat {
 }
 
 impl std::str::FromStr for PaperFormat {
-    type Err = String;
+    type Err = InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "a4" => Ok(Self::A4),
@@ -36,9 +36,9 @@ impl std::str::FromStr for PaperFormat {
             "letter" => Ok(Self::Letter),
             "legal" => Ok(Self::Legal),
             "tabloid" => Ok(Self::Tabloid),
-            _ => Err(format!(
-                "{:?} is not one of A4, A3, Letter, Legal, Tabloid",
-                s.trim()
+            _ => Err(InvalidInput::new(
+                "format",
+                format!("{:?} is not one of A4, A3, Letter, Legal, Tabloid", s.trim()),
             )),
         }
     }
@@ -47,7 +47,8 @@ impl std::str::FromStr for PaperFormat {
 impl<'de> Deserialize<'de> for PaperFormat {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        text.parse()
+            .map_err(|e: InvalidInput| serde::de::Error::custom(e.reason))
     }
 }
 
@@ -70,25 +71,32 @@ impl From<Length> for String {
 }
 
 impl std::str::FromStr for Length {
-    type Err = String;
+    type Err = InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase();
         let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
         let (number, unit) = s.split_at(split);
-        let value: f64 = number
-            .trim()
-            .parse()
-            .map_err(|_| format!("{s:?} is not a length such as \"1cm\", \"10mm\", \"0.5in\" or \"72pt\""))?;
+        let value: f64 = number.trim().parse().map_err(|_| {
+            InvalidInput::new(
+                "length",
+                format!("{s:?} is not a length such as \"1cm\", \"10mm\", \"0.5in\" or \"72pt\""),
+            )
+        })?;
         let per_inch = match unit.trim() {
             "" | "in" => 1.0,
             "cm" => 2.54,
             "mm" => 25.4,
             "px" => 96.0,
             "pt" => 72.0,
-            other => return Err(format!("unknown unit {other:?}; use in, cm, mm, px or pt")),
+            other => {
+                return Err(InvalidInput::new(
+                    "length",
+                    format!("unknown unit {other:?}; use in, cm, mm, px or pt"),
+                ))
+            }
         };
         if !value.is_finite() {
-            return Err("must be a finite number".to_owned());
+            return Err(InvalidInput::new("length", "must be a finite number"));
         }
         Ok(Self(value / per_inch))
     }
@@ -107,7 +115,9 @@ impl<'de> Deserialize<'de> for Length {
         })? {
             Raw::Number(n) if n.is_finite() => Ok(Self(n)),
             Raw::Number(_) => Err(serde::de::Error::custom("must be a finite number")),
-            Raw::Text(text) => text.parse().map_err(serde::de::Error::custom),
+            Raw::Text(text) => text
+                .parse()
+                .map_err(|e: InvalidInput| serde::de::Error::custom(e.reason)),
         }
     }
 }

@@ -10,7 +10,7 @@ use axum::response::Html;
 use axum::routing::get;
 use folio_core::jobs::names;
 use folio_core::ports::{FileIndex, JobQueue, ObjectStore};
-use folio_core::{Engine, FileRecord, FileStatus, RenderJob, RenderOptions};
+use folio_core::{FileStatus, RenderJob};
 use folio_lambda::{Outcome, Ports, Worker};
 use folio_render::{RenderSettings, Renderer};
 use folio_sql::{LocalStore, SqlFileIndex, SqlQueue};
@@ -105,16 +105,7 @@ impl Setup {
 
     /// What the API does for a request: record the file, then queue the job.
     async fn request(&self, url: &str) -> RenderJob {
-        let job = RenderJob::new(
-            self.owner,
-            url.to_owned(),
-            RenderOptions::default(),
-            Engine::Chromium,
-        );
-        self.index
-            .insert(self.owner, &FileRecord::queued(&job))
-            .await
-            .unwrap();
+        let job = folio_testkit::record_queued_job(&self.index, self.owner, url.to_owned()).await;
         self.queue.enqueue(&job).await.unwrap();
         job
     }
@@ -289,19 +280,22 @@ async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why
 
 #[test]
 fn store_limits_default_and_refuse_what_is_not_a_number() {
+    use folio_core::settings::Env;
     use folio_lambda::StoreLimits;
     assert_eq!(
-        StoreLimits::from_lookup(|_| None).unwrap(),
+        StoreLimits::read(&Env::new(|_| None)).unwrap(),
         StoreLimits::default()
     );
-    let set = StoreLimits::from_lookup(|name| match name {
+    let set = StoreLimits::read(&Env::new(|name| match name {
         "FOLIO_MAX_FILE_BYTES" => Some("1000".into()),
         "FOLIO_MAX_STORED_BYTES" => Some(" 5000 ".into()),
         _ => None,
-    })
+    }))
     .unwrap();
     assert_eq!((set.max_file_bytes, set.max_stored_bytes), (1000, Some(5000)));
-    let err =
-        StoreLimits::from_lookup(|name| (name == "FOLIO_MAX_FILE_BYTES").then(|| "lots".into())).unwrap_err();
+    let err = StoreLimits::read(&Env::new(|name| {
+        (name == "FOLIO_MAX_FILE_BYTES").then(|| "lots".into())
+    }))
+    .unwrap_err();
     assert_eq!(err.name, "FOLIO_MAX_FILE_BYTES");
 }

@@ -38,7 +38,7 @@ pub(super) struct BrowserHandle {
     /// Chromium's processes: the only clients its guard proxies serve.
     pub(super) peers: AllowedPeers,
     /// One browser context per owner with tabs open, shared by that owner's tabs.
-    pub(super) contexts: AsyncMutex<HashMap<String, Arc<OwnerContext>>>,
+    pub(super) contexts: AsyncMutex<HashMap<Owner, Arc<OwnerContext>>>,
     /// Guards the default context, which no job uses but which must not be an open door either.
     pub(super) _default_proxy: GuardProxy,
     pub(super) _profile: tempfile::TempDir,
@@ -195,7 +195,7 @@ impl BrowserHandle {
 
     /// An idle tab of `owner`'s. Idle tabs of other owners beyond `keep` are closed, oldest
     /// first, so that tabs follow the users who are active.
-    pub(super) fn take_idle_slot(self: &Arc<Self>, owner: &str, keep: usize) -> Option<Slot> {
+    pub(super) fn take_idle_slot(self: &Arc<Self>, owner: Owner, keep: usize) -> Option<Slot> {
         let mut idle = self.idle_slots();
         let mine = idle
             .iter()
@@ -211,11 +211,11 @@ impl BrowserHandle {
     /// The owner's browser context, created with its own guard proxy on first use.
     pub(super) async fn context_for(
         &self,
-        owner: &str,
+        owner: Owner,
         guard: &Guard,
     ) -> Result<Arc<OwnerContext>, chromiumoxide::error::CdpError> {
         let mut contexts = self.contexts.lock().await;
-        if let Some(context) = contexts.get(owner) {
+        if let Some(context) = contexts.get(&owner) {
             return Ok(context.clone());
         }
         let proxy = GuardProxy::start(guard.clone(), self.peers.clone())
@@ -233,7 +233,7 @@ impl BrowserHandle {
             )
             .await?;
         let context = Arc::new(OwnerContext { id, proxy });
-        contexts.insert(owner.to_owned(), context.clone());
+        contexts.insert(owner, context.clone());
         Ok(context)
     }
 

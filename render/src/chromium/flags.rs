@@ -81,8 +81,8 @@ impl LaunchMode {
     pub const LAMBDA_RUNTIME_API: &'static str = "AWS_LAMBDA_RUNTIME_API";
 
     /// `Lambda` when the Lambda runtime API is set, and only then.
-    pub fn detect(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        if lookup(Self::LAMBDA_RUNTIME_API).is_some() {
+    pub fn detect(env: &folio_core::settings::Env) -> Self {
+        if env.text(Self::LAMBDA_RUNTIME_API).is_some() {
             Self::Lambda
         } else {
             Self::Server
@@ -195,9 +195,11 @@ mod tests {
 
     #[test]
     fn lambda_mode_only_with_the_runtime_api() {
-        assert_eq!(LaunchMode::detect(|_| None), LaunchMode::Server);
-        let lambda =
-            LaunchMode::detect(|name| (name == "AWS_LAMBDA_RUNTIME_API").then(|| "127.0.0.1:9001".into()));
+        use folio_core::settings::Env;
+        assert_eq!(LaunchMode::detect(&Env::new(|_| None)), LaunchMode::Server);
+        let lambda = LaunchMode::detect(&Env::new(|name| {
+            (name == "AWS_LAMBDA_RUNTIME_API").then(|| "127.0.0.1:9001".into())
+        }));
         assert_eq!(lambda, LaunchMode::Lambda);
         let profile = Path::new("/tmp/p");
         let server = switches(LaunchMode::Server, "http://x", profile, None);

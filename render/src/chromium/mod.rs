@@ -58,7 +58,7 @@ pub use flags::LaunchMode;
 use crate::guard::Guard;
 use crate::peer::AllowedPeers;
 use crate::proxy::GuardProxy;
-use crate::{pdf, RenderError, RenderedPdf};
+use crate::{pdf, Owner, RenderError, RenderedPdf};
 
 /// Jobs one slot serves before its context is replaced: bounds what any leak could carry over.
 const SLOT_JOBS: u32 = 100;
@@ -146,14 +146,14 @@ impl ChromiumEngine {
 
     /// Renders for an anonymous caller (the command line, benchmarks).
     pub async fn render(&self, url: &PageUrl, options: &RenderOptions) -> Result<RenderedPdf, RenderError> {
-        self.render_for("", url, options).await
+        self.render_for(Owner::Anonymous, url, options).await
     }
 
-    /// Renders on behalf of `owner` (a user id). A tab only ever goes from one owner to another
-    /// through a reset that clears its cookies, storage and request settings.
+    /// Renders on behalf of `owner`. A tab only ever goes from one owner to another through a
+    /// reset that clears its cookies, storage and request settings.
     pub async fn render_for(
         &self,
-        owner: &str,
+        owner: Owner,
         url: &PageUrl,
         options: &RenderOptions,
     ) -> Result<RenderedPdf, RenderError> {

@@ -13,7 +13,7 @@ pub(super) struct Slot {
     /// Tells this tab apart in the idle pool.
     pub(super) id: u64,
     pub(super) context: Arc<OwnerContext>,
-    pub(super) owner: String,
+    pub(super) owner: Owner,
     pub(super) page: Page,
     pub(super) jobs: u32,
     /// Cookies given with the last job are that job's alone, even for the same owner.
@@ -33,7 +33,7 @@ impl ChromiumEngine {
     pub(super) async fn new_slot(
         &self,
         handle: &Arc<BrowserHandle>,
-        owner: &str,
+        owner: Owner,
     ) -> Result<Slot, RenderError> {
         let create = async {
             let context = handle.context_for(owner, &self.config.guard).await?;
@@ -65,7 +65,7 @@ impl ChromiumEngine {
             Ok(Ok((context, page))) => Ok(Slot {
                 id: NEXT_SLOT_ID.fetch_add(1, Ordering::Relaxed),
                 context,
-                owner: owner.to_owned(),
+                owner,
                 page,
                 jobs: 0,
                 carries_job_cookies: false,

@@ -2,7 +2,7 @@
 
 use folio_core::render::{Margins, PaperFormat, WaitUntil};
 use folio_core::RenderOptions;
-use folio_render::RenderError;
+use folio_render::{Owner, RenderError};
 
 use crate::site::{assert_page_size, engine, page_url, pdf_text, serve};
 
@@ -369,14 +369,18 @@ async fn one_users_storage_never_reaches_another_users_render() {
     });
     let url = page_url(&site.url("/storage"));
     let options = RenderOptions::default();
-    let first = pdf_text(&engine.render_for("alice", &url, &options).await.unwrap().bytes);
+    let (alice, bob) = (
+        Owner::User(uuid::Uuid::now_v7()),
+        Owner::User(uuid::Uuid::now_v7()),
+    );
+    let first = pdf_text(&engine.render_for(alice, &url, &options).await.unwrap().bytes);
     assert!(first.contains("STORED nothing"), "{first}");
-    let again = pdf_text(&engine.render_for("alice", &url, &options).await.unwrap().bytes);
+    let again = pdf_text(&engine.render_for(alice, &url, &options).await.unwrap().bytes);
     assert!(
         again.contains("STORED private-data"),
         "the same user keeps the site's state: {again}"
     );
-    let other = pdf_text(&engine.render_for("bob", &url, &options).await.unwrap().bytes);
+    let other = pdf_text(&engine.render_for(bob, &url, &options).await.unwrap().bytes);
     assert!(
         other.contains("STORED nothing"),
         "another user starts clean: {other}"
