@@ -21,11 +21,11 @@ pub enum ApiError {
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ErrorCode, message: String },
     #[error("not found")]
     NotFound,
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("request body is larger than this server accepts")]
     PayloadTooLarge,
     #[error("{0}")]
@@ -48,17 +48,43 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+/// Every error the API returns has this shape.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    code: ErrorCode,
+    /// For people: what went wrong and what to do.
     message: String,
+    /// The request field at fault, for 422s.
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
+    field: Option<String>,
+}
+
+/// Stable and machine-readable: what a client may branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidInput,
+    Unauthorized,
+    InvalidCredentials,
+    SignupClosed,
+    WrongPassword,
+    NotFound,
+    EmailTaken,
+    NotReady,
+    PayloadTooLarge,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    RateLimited,
+    QuotaExceeded,
+    TooManyStreams,
+    Unavailable,
+    Internal,
 }
 
 impl ApiError {
@@ -83,23 +109,22 @@ impl ApiError {
         }
     }
 
-    fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadRequest(_) => "bad_request",
-            Self::Invalid { .. } => "invalid_input",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::Forbidden { code, .. } | Self::Conflict { code, .. } => code,
-            Self::NotFound => "not_found",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::MethodNotAllowed(_) => "method_not_allowed",
-            Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::RateLimited { .. } | Self::TooManySignUps { .. } => "rate_limited",
-            Self::Busy => "unavailable",
-            Self::QuotaExceeded(_) => "quota_exceeded",
-            Self::TooManyStreams { .. } => "too_many_streams",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal",
+            Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::Invalid { .. } => ErrorCode::InvalidInput,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::Forbidden { code, .. } | Self::Conflict { code, .. } => *code,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::RateLimited { .. } | Self::TooManySignUps { .. } => ErrorCode::RateLimited,
+            Self::Busy | Self::Unavailable(_) => ErrorCode::Unavailable,
+            Self::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+            Self::TooManyStreams { .. } => ErrorCode::TooManyStreams,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -123,10 +148,10 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let field = match &self {
-            Self::Invalid { field, .. } => Some(field.as_str()),
+            Self::Invalid { field, .. } => Some(field.clone()),
             _ => None,
         };
-        let body = ErrorBody {
+        let body = ErrorResponse {
             error: ErrorDetail {
                 code: self.code(),
                 message: self.client_message(),

@@ -30,8 +30,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Clients that omit the header (the old CLI did) are still understood; a body that declares a
-/// different type is not second-guessed.
+/// Scripts that omit the header (`curl -d` with no `-H`) are still understood; a body that
+/// declares a different type is not second-guessed.
 fn content_type_allows_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(CONTENT_TYPE) else {
         return true;

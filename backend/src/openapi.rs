@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::{Extension, Json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,23 +48,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every error the API returns has this shape.
-#[derive(ToSchema)]
-#[allow(dead_code)] // Describes `crate::error::ApiError`'s body; never built.
-pub struct ErrorResponse {
-    error: ErrorDetail,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorDetail {
-    /// Stable, machine-readable: `invalid`, `email_taken`, `not_found`, `rate_limited`, …
-    code: String,
-    /// For people: what went wrong and what to do.
-    message: String,
-    /// The request field at fault, for 422s.
-    field: Option<String>,
-}
+pub use crate::error::ErrorResponse;
 
 /// This document: every route, its parameters, bodies, responses and errors. Public.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta",

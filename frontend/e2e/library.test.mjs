@@ -22,17 +22,26 @@ const chromePath = process.env.FOLIO_CHROME_PATH || '/usr/bin/chromium';
 const PAGE_TITLE = 'Library E2E Page';
 const PAGE_TEXT = 'Rendered for the browser test';
 
-let site; let folio; let browser; let base;
+let site;
+let folio;
+let browser;
+let base;
 const logs = [];
 
 function folioBinary() {
   if (process.env.FOLIO_BIN) return process.env.FOLIO_BIN;
-  const out = execFileSync('cargo', ['build', '-q', '-p', 'folio-backend', '--bin', 'folio', '--message-format=json'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync('cargo', ['build', '-q', '-p', 'folio-backend', '--bin', 'folio', '--message-format=json'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   for (const line of out.split('\n')) {
     try {
       const message = JSON.parse(line);
       if (message.executable && message.target?.name === 'folio') return message.executable;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
   }
   throw new Error('cargo did not report the folio binary');
 }
@@ -46,7 +55,9 @@ async function waitReady(url) {
   for (;;) {
     try {
       if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error(`folio did not start:\n${logs.join('')}`);
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -80,7 +91,15 @@ before(async () => {
   await waitReady(base);
   browser = await chromium.launch({
     executablePath: chromePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   globalThis.siteUrl = `http://127.0.0.1:${sitePort}/article`;
 });
@@ -96,7 +115,9 @@ async function newPage() {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(String(e)));
   return { context, page, problems };
 }
@@ -144,7 +165,9 @@ test('a user converts a page, downloads it, deletes it; another user never sees 
 
   // Live: the row becomes done and takes the page's title, with no reload.
   let reloads = 0;
-  page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) reloads += 1; });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) reloads += 1;
+  });
   const row = page.getByRole('listitem', { name: PAGE_TITLE });
   await row.getByText('done', { exact: true }).waitFor({ timeout: 60000 });
   assert.equal(reloads, 0, 'the status arrived without a reload');

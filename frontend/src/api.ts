@@ -1,60 +1,23 @@
 // The backend's REST API (`/api/v1`, same origin), typed. Every failure becomes an ApiError whose
 // message is written for people; `field` names the form field a 422 is about.
 
-export type FileStatus = 'queued' | 'rendering' | 'done' | 'failed';
-export type Engine = 'chromium' | 'reader';
+import type { components } from './api-schema';
 
-export interface FileRecord {
-  id: string;
-  name: string;
-  source_url: string;
-  status: FileStatus;
-  error: string | null;
-  size_bytes: number | null;
-  pages: number | null;
-  engine: Engine;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  created_at: string;
-}
-
-export interface Session {
-  token: string;
-  token_type: string;
-  expires_at: string;
-  user: User;
-}
-
-export interface Usage {
-  queued_jobs: number;
-  max_queued_jobs: number;
-  stored_bytes: number;
-  max_stored_bytes: number;
-}
-
-export interface Me extends User {
-  usage: Usage;
-}
-
-export interface RenderOptions {
-  format?: 'A4' | 'A3' | 'Letter' | 'Legal' | 'Tabloid';
-  landscape?: boolean;
-  margin?: string;
-  print_background?: boolean;
-  wait_until?: 'load' | 'network_idle';
-  wait_for_selector?: string;
-}
-
-export interface RenderRequest {
-  url: string;
-  options?: RenderOptions;
-  engine?: Engine;
-}
+// Generated from the OpenAPI document the server publishes (`npm run types`), never copied by hand.
+type Schemas = components['schemas'];
+export type FileStatus = Schemas['FileStatus'];
+export type Engine = Schemas['Engine'];
+export type FileRecord = Schemas['FileRecord'];
+export type User = Schemas['UserView'];
+export type Session = Schemas['SessionView'];
+export type Usage = Schemas['UsageView'];
+export type Me = Schemas['MeView'];
+export type RenderOptions = Schemas['RenderOptions'];
+export type RenderRequest = Schemas['RenderRequest'];
+export type FileList = Schemas['FileList'];
+export type Accepted = Schemas['Accepted'];
+export type DownloadLink = Schemas['DownloadLink'];
+export type ErrorCode = Schemas['ErrorCode'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -140,12 +103,12 @@ export class Api {
     return this.json('/auth/me');
   }
 
-  listFiles(cursor?: string): Promise<{ files: FileRecord[]; next_cursor: string | null }> {
+  listFiles(cursor?: string): Promise<FileList> {
     const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     return this.json(`/files${query}`);
   }
 
-  requestRender(request: RenderRequest): Promise<{ id: string; status: FileStatus }> {
+  requestRender(request: RenderRequest): Promise<Accepted> {
     return this.json('/request', { method: 'POST', body: JSON.stringify(request) });
   }
 
@@ -158,7 +121,7 @@ export class Api {
       headers: { accept: 'application/pdf, application/json;q=0.9' },
     });
     if ((response.headers.get('content-type') ?? '').startsWith('application/json')) {
-      const { url } = (await response.json()) as { url: string };
+      const { url } = (await response.json()) as DownloadLink;
       return { link: url };
     }
     return { blob: await response.blob() };

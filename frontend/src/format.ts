@@ -23,7 +23,13 @@ export function formatDate(iso: string, now: Date = new Date()): string {
 
 /** A file name for saving: the page title, made safe, ending in .pdf. */
 export function downloadName(title: string): string {
-  const cleaned = title.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  const cleaned = title
+    // Control characters are exactly what a file name must not carry.
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100);
   const base = cleaned.replace(/\.pdf$/i, '') || 'page';
   return `${base}.pdf`;
 }

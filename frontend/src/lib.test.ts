@@ -31,7 +31,12 @@ describe('format', () => {
 });
 
 describe('session', () => {
-  const session = { token: 't', token_type: 'Bearer', expires_at: '2030-01-01T00:00:00Z', user: { id: 'u', email: 'e', created_at: '' } };
+  const session = {
+    token: 't',
+    token_type: 'Bearer',
+    expires_at: '2030-01-01T00:00:00Z',
+    user: { id: 'u', email: 'e', created_at: '' },
+  };
 
   it('survives a reload until the token expires', () => {
     saveSession(session);

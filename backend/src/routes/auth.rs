@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::config::{SessionPolicy, SignupPolicy};
-use crate::error::{ApiError, ResultExt};
+use crate::error::{ApiError, ErrorCode, ResultExt};
 use crate::extract::{parse_json, ApiJson, ClientIp};
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -98,7 +98,7 @@ async fn sign_up(
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     if state.settings.signup == SignupPolicy::Closed {
         return Err(ApiError::Forbidden {
-            code: "signup_closed",
+            code: ErrorCode::SignupClosed,
             message: "sign-up is closed on this server; ask its administrator for an account".to_owned(),
         });
     }
@@ -117,7 +117,7 @@ async fn sign_up(
         users::insert(&state.db, id, email.as_str(), &hash, created_at)
             .await
             .on_unique_violation(|| ApiError::Conflict {
-                code: "email_taken",
+                code: ErrorCode::EmailTaken,
                 message: "an account with this email already exists".to_owned(),
             })
     }
@@ -138,7 +138,7 @@ async fn sign_up(
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ErrorResponse),
         (status = 503, description = "Too many password checks at once (`unavailable`); see `Retry-After`", body = ErrorResponse),
     ))]
-/// Accepts `{"email","password"}` or HTTP Basic credentials, as `curl -u` and the old client send.
+/// Accepts `{"email","password"}` or HTTP Basic credentials, so `curl -u` works as well.
 async fn sign_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -328,7 +328,7 @@ async fn change_password(
     state.limiter.settle(attempt, matches!(checked, Ok(false)));
     if !checked? {
         return Err(ApiError::Forbidden {
-            code: "wrong_password",
+            code: ErrorCode::WrongPassword,
             message: "current_password is not the account's password".to_owned(),
         });
     }

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::ApiJson;
 use crate::library;
 use crate::openapi::ErrorResponse;
@@ -160,7 +160,7 @@ async fn download(
         .ok_or(ApiError::NotFound)?;
     if file.status != FileStatus::Done {
         return Err(ApiError::Conflict {
-            code: "not_ready",
+            code: ErrorCode::NotReady,
             message: format!("the file is {}, not done yet", file.status.as_str()),
         });
     }

@@ -228,3 +228,58 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
     let defaults = serde_json::to_value(folio_core::RenderOptions::default()).unwrap();
     assert_eq!(options, keys(&defaults));
 }
+
+/// Error codes a client may branch on are listed in the document, and are the ones sent.
+#[tokio::test]
+async fn error_codes_are_documented_as_sent() {
+    let app = spawn_app(Database::Sqlite).await;
+    let doc = document(&app).await;
+    let documented: BTreeSet<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("the codes are an enum")
+        .iter()
+        .map(|code| code.as_str().unwrap())
+        .collect();
+    let (_, token) = app.signed_in_user().await;
+    let invalid: Value = app
+        .client
+        .post(app.url("/api/v1/request"))
+        .bearer_auth(token)
+        .json(&json!({"url": "not a url"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sent = invalid["error"]["code"].as_str().unwrap();
+    assert_eq!(sent, "invalid_input");
+    for code in [
+        sent,
+        "not_found",
+        "unauthorized",
+        "rate_limited",
+        "quota_exceeded",
+    ] {
+        assert!(documented.contains(code), "{code} is not documented");
+    }
+}
+
+/// The SPA's API types are generated from `frontend/openapi.json` (`npm run types`), so that
+/// copy must be the document the API serves. `FOLIO_UPDATE_OPENAPI=1` rewrites it.
+#[tokio::test]
+async fn the_committed_document_the_spa_is_typed_from_is_the_served_one() {
+    let app = spawn_app(Database::Sqlite).await;
+    let served = serde_json::to_string_pretty(&document(&app).await).unwrap() + "\n";
+    let committed_path = folio_testkit::workspace_root().join("frontend/openapi.json");
+    if std::env::var_os("FOLIO_UPDATE_OPENAPI").is_some() {
+        std::fs::write(&committed_path, &served).unwrap();
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert!(
+        committed == served,
+        "frontend/openapi.json differs from the served document: run \
+         `FOLIO_UPDATE_OPENAPI=1 cargo test -p folio-backend --test api committed_document`, \
+         then `npm run types` in frontend/"
+    );
+}

@@ -12,9 +12,9 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('AuthScreen', () => {
   it('switches to sign-up and shows the API reason beside the field it names', async () => {
-    const fetch = vi.fn().mockResolvedValue(
-      respond(422, { error: { code: 'invalid', message: 'is not a valid email address', field: 'email' } }),
-    );
+    const fetch = vi
+      .fn()
+      .mockResolvedValue(respond(422, { error: { code: 'invalid', message: 'is not a valid email address', field: 'email' } }));
     vi.stubGlobal('fetch', fetch);
     render(<AuthScreen api={new Api()} onSignedIn={() => {}} />);
 
@@ -42,7 +42,12 @@ describe('AuthScreen', () => {
   });
 
   it('checks empty fields before asking the server, and signs in with the session it returns', async () => {
-    const session = { token: 't', token_type: 'Bearer', expires_at: '2999-01-01T00:00:00Z', user: { id: 'u', email: 'a@example.com', created_at: '' } };
+    const session = {
+      token: 't',
+      token_type: 'Bearer',
+      expires_at: '2999-01-01T00:00:00Z',
+      user: { id: 'u', email: 'a@example.com', created_at: '' },
+    };
     const fetch = vi.fn().mockResolvedValue(respond(200, session));
     vi.stubGlobal('fetch', fetch);
     const onSignedIn = vi.fn();
@@ -59,7 +64,10 @@ describe('AuthScreen', () => {
   });
 
   it('says in words why a sign-in failed', async () => {
-    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(respond(401, { error: { code: 'invalid_credentials', message: 'wrong email or password' } })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn().mockResolvedValue(respond(401, { error: { code: 'invalid_credentials', message: 'wrong email or password' } })),
+    );
     render(<AuthScreen api={new Api()} onSignedIn={() => {}} />);
     await userEvent.type(screen.getByLabelText('Email'), 'a@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'nope nope');

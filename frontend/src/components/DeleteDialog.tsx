@@ -27,8 +27,8 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
   return (
     <Modal title="Delete this PDF?" onClose={onClose}>
       <p>
-        “{file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not
-        affected, and you can convert it again at any time.
+        “{file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not affected, and
+        you can convert it again at any time.
       </p>
       {problem && (
         <p className="form-error" role="alert">

@@ -20,7 +20,10 @@ function file(overrides: Partial<FileRecord>): FileRecord {
   };
 }
 
-function row(record: FileRecord, handlers: Partial<Record<'onDownload' | 'onDelete' | 'onRetry' | 'onCopyLink', () => void>> = {}) {
+function row(
+  record: FileRecord,
+  handlers: Partial<Record<'onDownload' | 'onDelete' | 'onRetry' | 'onCopyLink', () => void>> = {},
+) {
   render(
     <ul>
       <FileRow

@@ -32,9 +32,7 @@ export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink }: Fil
         <span className={`badge badge-${file.status}`} title={STATUS_HINT[file.status]}>
           {file.status}
         </span>
-        {pending && (
-          <span className="progress" role="progressbar" aria-label={`${file.name}: ${STATUS_HINT[file.status]}`} />
-        )}
+        {pending && <span className="progress" role="progressbar" aria-label={`${file.name}: ${STATUS_HINT[file.status]}`} />}
         <span className="file-size">{formatBytes(file.size_bytes)}</span>
         <span className="file-pages">{file.pages === null ? '—' : `${file.pages} ${file.pages === 1 ? 'page' : 'pages'}`}</span>
         <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>

@@ -4,11 +4,30 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Api, FileRecord, Me, Session } from '../api';
 import { Library } from './Library';
 
-const session: Session = { token: 't', token_type: 'Bearer', expires_at: '2999-01-01T00:00:00Z', user: { id: 'u', email: 'ada@example.com', created_at: '' } };
-const me: Me = { ...session.user, usage: { queued_jobs: 1, max_queued_jobs: 200, stored_bytes: 2048, max_stored_bytes: 1073741824 } };
+const session: Session = {
+  token: 't',
+  token_type: 'Bearer',
+  expires_at: '2999-01-01T00:00:00Z',
+  user: { id: 'u', email: 'ada@example.com', created_at: '' },
+};
+const me: Me = {
+  ...session.user,
+  usage: { queued_jobs: 1, max_queued_jobs: 200, stored_bytes: 2048, max_stored_bytes: 1073741824 },
+};
 
 function record(id: string, name: string, status: FileRecord['status']): FileRecord {
-  return { id, name, source_url: `https://example.com/${id}`, status, error: null, size_bytes: null, pages: null, engine: 'chromium', created_at: '2026-11-01T10:00:00Z', updated_at: '2026-11-01T10:00:00Z' };
+  return {
+    id,
+    name,
+    source_url: `https://example.com/${id}`,
+    status,
+    error: null,
+    size_bytes: null,
+    pages: null,
+    engine: 'chromium',
+    created_at: '2026-11-01T10:00:00Z',
+    updated_at: '2026-11-01T10:00:00Z',
+  };
 }
 
 /** An Api whose event stream the test writes to. */

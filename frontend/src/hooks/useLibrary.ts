@@ -1,0 +1,130 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Api, ApiError, type FileRecord, type Me, type RenderRequest } from '../api';
+import { follow } from '../sse';
+
+export type Message = { kind: 'error' | 'info'; text: string };
+
+const REQUESTS_KEY = 'folio.requests';
+
+/** What was asked for each file, so a failed one can be retried with the same options. */
+function rememberRequest(id: string, request: RenderRequest) {
+  const all = JSON.parse(localStorage.getItem(REQUESTS_KEY) ?? '{}') as Record<string, RenderRequest>;
+  all[id] = request;
+  const ids = Object.keys(all);
+  for (const old of ids.slice(0, Math.max(0, ids.length - 500))) delete all[old];
+  localStorage.setItem(REQUESTS_KEY, JSON.stringify(all));
+}
+
+function recalledRequest(file: FileRecord): RenderRequest {
+  const all = JSON.parse(localStorage.getItem(REQUESTS_KEY) ?? '{}') as Record<string, RenderRequest>;
+  return all[file.id] ?? { url: file.source_url, engine: file.engine };
+}
+
+/**
+ * The user's library as the server has it, kept live by the event stream: the files shown
+ * (newest first, older pages as loaded), the usage, and what can be done to them. Failures
+ * become a message for people; nothing here touches the page itself.
+ */
+export function useLibrary(api: Api) {
+  const [files, setFiles] = useState<FileRecord[] | null>(null);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [me, setMe] = useState<Me | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const report = useCallback((error: unknown) => {
+    setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+  }, []);
+
+  /** Reloads the newest page of files (keeping older pages already shown) and the usage. */
+  const refresh = useCallback(async () => {
+    try {
+      const [page, user] = await Promise.all([api.listFiles(), api.me()]);
+      setMe(user);
+      setFiles((current) => {
+        if (!current) {
+          setNextCursor(page.next_cursor ?? null);
+          return page.files;
+        }
+        const fresh = new Set(page.files.map((f) => f.id));
+        const oldest = page.files.at(-1)?.id;
+        const older = current.filter((f) => !fresh.has(f.id) && oldest !== undefined && f.id < oldest);
+        return [...page.files, ...older];
+      });
+    } catch (error) {
+      report(error);
+    }
+  }, [api, report]);
+
+  const refreshSoon = useCallback(() => {
+    if (refreshTimer.current) clearTimeout(refreshTimer.current);
+    refreshTimer.current = setTimeout(() => void refresh(), 150);
+  }, [refresh]);
+
+  useEffect(() => {
+    const stop = new AbortController();
+    void follow(
+      (signal) => api.events(signal),
+      (event) => {
+        if (event.event === 'resync') return refreshSoon();
+        if (event.event !== 'file') return;
+        const change = JSON.parse(event.data) as { id: string; status: FileRecord['status'] | 'deleted' };
+        if (change.status === 'deleted') {
+          setFiles((current) => current?.filter((f) => f.id !== change.id) ?? current);
+          return;
+        }
+        const status = change.status;
+        setFiles((current) => current?.map((f) => (f.id === change.id ? { ...f, status } : f)) ?? current);
+        // Names, sizes and page counts arrive with the record itself.
+        refreshSoon();
+      },
+      () => void refresh(),
+      stop.signal,
+    );
+    return () => {
+      stop.abort();
+      if (refreshTimer.current) clearTimeout(refreshTimer.current);
+    };
+  }, [api, refresh, refreshSoon]);
+
+  async function loadMore() {
+    if (!nextCursor) return;
+    try {
+      const page = await api.listFiles(nextCursor);
+      setFiles((current) => [...(current ?? []), ...page.files]);
+      setNextCursor(page.next_cursor ?? null);
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  /** Queues a page; a refusal is thrown to the form that asked. */
+  async function convert(request: RenderRequest) {
+    const accepted = await api.requestRender(request);
+    rememberRequest(accepted.id, request);
+    setMessage({ kind: 'info', text: 'Added to your library. It will be ready in a moment.' });
+    await refresh();
+  }
+
+  async function retry(file: FileRecord) {
+    try {
+      await convert(recalledRequest(file));
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  async function remove(file: FileRecord) {
+    try {
+      await api.deleteFile(file.id);
+    } catch (error) {
+      // Already gone is what the user wanted.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+    setFiles((current) => current?.filter((f) => f.id !== file.id) ?? current);
+    setMessage({ kind: 'info', text: `Deleted “${file.name}”.` });
+    void refresh();
+  }
+
+  return { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove };
+}
