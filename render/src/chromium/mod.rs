@@ -105,10 +105,6 @@ impl ChromiumEngine {
         }
     }
 
-    pub fn config(&self) -> &ChromiumConfig {
-        &self.config
-    }
-
     /// Launches the browser now rather than on the first job.
     pub async fn warm_up(&self) -> Result<(), RenderError> {
         self.browser().await.map(|_| ())
@@ -137,11 +133,6 @@ impl ChromiumEngine {
     /// The running browser's process id, if one is running (for diagnostics and fault tests).
     pub async fn browser_pid(&self) -> Option<u32> {
         self.current.lock().await.as_ref().and_then(|handle| handle.pid)
-    }
-
-    /// How many browsers this engine has launched, counting relaunches after crashes.
-    pub fn launches(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
     }
 
     /// Renders for an anonymous caller (the command line, benchmarks).

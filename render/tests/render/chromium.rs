@@ -4,7 +4,7 @@ use folio_core::render::{Margins, PaperFormat, WaitUntil};
 use folio_core::RenderOptions;
 use folio_render::{Owner, RenderError};
 
-use crate::site::{assert_page_size, engine, page_url, pdf_text, serve};
+use crate::site::{assert_page_size, config, engine, page_url, pdf_text, serve};
 
 const A4: (f64, f64) = (595.3, 841.9);
 const LETTER: (f64, f64) = (612.0, 792.0);
@@ -59,7 +59,7 @@ async fn a_pdf_over_the_file_limit_stops_the_render_and_is_not_retried() {
         .unwrap();
     let capped = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
         max_pdf_bytes: full.size_bytes - 1,
-        ..engine(site.guard(), 20).config().clone()
+        ..config(site.guard(), 20)
     });
     let err = capped.render(&url, &RenderOptions::default()).await.unwrap_err();
     assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
@@ -80,7 +80,7 @@ async fn a_page_that_hoards_memory_is_stopped_at_a_bound_and_the_next_job_works(
     let site = serve().await;
     let engine = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
         max_page_memory: 512 << 20,
-        ..engine(site.guard(), 20).config().clone()
+        ..config(site.guard(), 20)
     });
     // Warm the browser up so its process tree can be watched from the start.
     engine
@@ -291,7 +291,7 @@ async fn headers_cookies_and_user_agent_reach_the_page_and_do_not_leak_to_the_ne
     let site = serve().await;
     let engine = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
         concurrency: 1,
-        ..engine(site.guard(), 20).config().clone()
+        ..config(site.guard(), 20)
     });
     let url = page_url(&site.url("/echo"));
     let options: RenderOptions = serde_json::from_value(serde_json::json!({
@@ -346,6 +346,8 @@ async fn error_statuses_fail_unless_accepted() {
 async fn concurrent_renders_all_succeed() {
     let site = serve().await;
     let engine = std::sync::Arc::new(engine(site.guard(), 30));
+    engine.warm_up().await.unwrap();
+    let browser = engine.browser_pid().await;
     let jobs: Vec<_> = (0..6)
         .map(|i| {
             let engine = engine.clone();
@@ -357,7 +359,11 @@ async fn concurrent_renders_all_succeed() {
         let pdf = job.await.unwrap().unwrap();
         assert!(pdf.pages >= 1);
     }
-    assert_eq!(engine.launches(), 1, "one warm browser serves every job");
+    assert_eq!(
+        engine.browser_pid().await,
+        browser,
+        "one warm browser serves every job"
+    );
 }
 
 #[tokio::test]
@@ -365,7 +371,7 @@ async fn one_users_storage_never_reaches_another_users_render() {
     let site = serve().await;
     let engine = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
         concurrency: 1,
-        ..engine(site.guard(), 20).config().clone()
+        ..config(site.guard(), 20)
     });
     let url = page_url(&site.url("/storage"));
     let options = RenderOptions::default();
@@ -480,7 +486,7 @@ async fn failures_that_can_never_succeed_are_permanent_and_say_why() {
 
     let short = folio_render::ChromiumEngine::new(folio_render::ChromiumConfig {
         timeout: std::time::Duration::from_secs(3),
-        ..engine.config().clone()
+        ..config(site.guard(), 20)
     });
     let never = RenderOptions {
         wait_for_selector: Some("#never-there".into()),

@@ -223,13 +223,18 @@ async fn pixel() -> impl IntoResponse {
 
 /// A Chromium engine for tests: system Chromium, a short timeout, and the given guard.
 pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
+    ChromiumEngine::new(config(guard, timeout_secs))
+}
+
+/// The engine configuration the tests start from: the system Chromium, two tabs.
+pub fn config(guard: Guard, timeout_secs: u64) -> ChromiumConfig {
     let defaults = RenderSettings::default();
     assert!(
         defaults.chrome_path.exists(),
         "these tests need Chromium at {} (apt-get install chromium; make test installs it)",
         defaults.chrome_path.display()
     );
-    ChromiumEngine::new(ChromiumConfig {
+    ChromiumConfig {
         executable: defaults.chrome_path,
         concurrency: 2,
         timeout: Duration::from_secs(timeout_secs),
@@ -238,7 +243,7 @@ pub fn engine(guard: Guard, timeout_secs: u64) -> ChromiumEngine {
         launch_mode: folio_render::LaunchMode::Server,
         max_pdf_bytes: defaults.max_pdf_bytes,
         max_page_memory: defaults.max_page_memory_mib << 20,
-    })
+    }
 }
 
 pub use folio_testkit::pdf_text;
