@@ -8,7 +8,7 @@ run: frontend/dist/index.html
 	bash scripts/system-deps.sh
 	cargo run --release -p folio-backend --bin folio -- serve
 
-frontend/dist/index.html: frontend/package-lock.json frontend/index.html frontend/vite.config.ts $(shell find frontend/src frontend/public -type f 2>/dev/null)
+frontend/dist/index.html: frontend/package-lock.json frontend/index.html frontend/vite.config.ts frontend/openapi.json $(shell find frontend/src frontend/public -type f 2>/dev/null)
 	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 # Everything CI checks: installs and starts what the tests need (MariaDB), then lint and tests.

@@ -150,14 +150,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn job(engine: Engine) -> RenderJob {
+        let url = PageUrl::parse("https://example.com/").unwrap();
+        RenderJob::new(Uuid::now_v7(), url, RenderOptions::default(), engine)
+    }
+
     #[test]
     fn job_message_has_the_documented_shape_and_round_trips() {
-        let job = RenderJob::new(
-            Uuid::now_v7(),
-            PageUrl::parse("https://example.com/").unwrap(),
-            RenderOptions::default(),
-            Engine::Reader,
-        );
+        let job = job(Engine::Reader);
         let value = serde_json::to_value(&job).unwrap();
         let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
         keys.sort();
@@ -181,12 +181,7 @@ mod tests {
 
     #[test]
     fn file_record_has_exactly_the_api_fields() {
-        let job = RenderJob::new(
-            Uuid::now_v7(),
-            PageUrl::parse("https://example.com/").unwrap(),
-            RenderOptions::default(),
-            Engine::Chromium,
-        );
+        let job = job(Engine::Chromium);
         let value = serde_json::to_value(FileRecord::queued(&job)).unwrap();
         let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
         keys.sort();

@@ -5,19 +5,13 @@ import type { components } from './api-schema';
 
 // Generated from the OpenAPI document the server publishes (`npm run types`), never copied by hand.
 type Schemas = components['schemas'];
-export type FileStatus = Schemas['FileStatus'];
+export type { Schemas };
 export type Engine = Schemas['Engine'];
 export type FileRecord = Schemas['FileRecord'];
-export type User = Schemas['UserView'];
 export type Session = Schemas['SessionView'];
-export type Usage = Schemas['UsageView'];
 export type Me = Schemas['MeView'];
 export type RenderOptions = Schemas['RenderOptions'];
 export type RenderRequest = Schemas['RenderRequest'];
-export type FileList = Schemas['FileList'];
-export type Accepted = Schemas['Accepted'];
-export type DownloadLink = Schemas['DownloadLink'];
-export type ErrorCode = Schemas['ErrorCode'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -87,7 +81,7 @@ export class Api {
     return (await response.json()) as T;
   }
 
-  signUp(email: string, password: string): Promise<User> {
+  signUp(email: string, password: string): Promise<Schemas['UserView']> {
     return this.json('/auth/sign-up', { method: 'POST', body: JSON.stringify({ email, password }) });
   }
 
@@ -103,12 +97,12 @@ export class Api {
     return this.json('/auth/me');
   }
 
-  listFiles(cursor?: string): Promise<FileList> {
+  listFiles(cursor?: string): Promise<Schemas['FileList']> {
     const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
     return this.json(`/files${query}`);
   }
 
-  requestRender(request: RenderRequest): Promise<Accepted> {
+  requestRender(request: RenderRequest): Promise<Schemas['Accepted']> {
     return this.json('/request', { method: 'POST', body: JSON.stringify(request) });
   }
 
@@ -121,7 +115,7 @@ export class Api {
       headers: { accept: 'application/pdf, application/json;q=0.9' },
     });
     if ((response.headers.get('content-type') ?? '').startsWith('application/json')) {
-      const { url } = (await response.json()) as DownloadLink;
+      const { url } = (await response.json()) as Schemas['DownloadLink'];
       return { link: url };
     }
     return { blob: await response.blob() };

@@ -125,12 +125,9 @@ impl Worker {
             return self.give_up(job, None).await;
         }
         let started = self
-            .ports
-            .index
-            .transition(
+            .update_unfinished(
                 owner,
                 id,
-                &[FileStatus::Queued, FileStatus::Rendering],
                 FileUpdate {
                     status: Some(FileStatus::Rendering),
                     ..FileUpdate::default()
@@ -268,20 +265,25 @@ impl Worker {
     async fn fail(&self, owner: Uuid, id: Uuid, reason: String) -> Result<Outcome, PortError> {
         let reason = clip(&reason, MAX_ERROR_CHARS);
         tracing::info!(job = %id, %reason, "render failed");
-        self.ports
-            .index
-            .transition(
-                owner,
-                id,
-                &[FileStatus::Queued, FileStatus::Rendering],
-                FileUpdate {
-                    status: Some(FileStatus::Failed),
-                    error: Some(reason.clone()),
-                    ..FileUpdate::default()
-                },
-            )
-            .await?;
+        let failed = FileUpdate {
+            status: Some(FileStatus::Failed),
+            error: Some(reason.clone()),
+            ..FileUpdate::default()
+        };
+        self.update_unfinished(owner, id, failed).await?;
         Ok(Outcome::Failed(reason))
+    }
+
+    /// Applies `update` unless the file is already final or gone: a redelivered or raced job
+    /// never undoes what another delivery finished.
+    async fn update_unfinished(
+        &self,
+        owner: Uuid,
+        id: Uuid,
+        update: FileUpdate,
+    ) -> Result<Option<folio_core::FileRecord>, PortError> {
+        let unfinished = [FileStatus::Queued, FileStatus::Rendering];
+        self.ports.index.transition(owner, id, &unfinished, update).await
     }
 
     /// Takes jobs until `shutdown` completes, `concurrency` at a time. Port errors (the database

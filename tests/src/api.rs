@@ -6,6 +6,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// Sending a request and reading its JSON body, where any failure fails the test.
+pub trait JsonResponse {
+    fn json_value(self) -> impl std::future::Future<Output = Value> + Send;
+}
+
+impl JsonResponse for reqwest::RequestBuilder {
+    async fn json_value(self) -> Value {
+        let response = self.send().await.expect("the request reached folio");
+        response.json().await.expect("a JSON body")
+    }
+}
+
 /// A client of one running `folio`, signed in once [`Api::sign_up_and_in`] has run.
 #[derive(Clone)]
 pub struct Api {
@@ -59,12 +71,8 @@ impl Api {
             .client
             .post(self.url("/api/v1/auth/sign-in"))
             .json(&credentials)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json_value()
+            .await;
         self.token = session["token"].as_str().unwrap().to_owned();
         self
     }
@@ -73,25 +81,33 @@ impl Api {
         self.client.get(self.url(path)).bearer_auth(&self.token)
     }
 
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&self.token)
+    }
+
     pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.delete(self.url(path)).bearer_auth(&self.token)
     }
 
     /// `POST /api/v1/request` for `url`.
     pub async fn request(&self, url: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/request"))
-            .bearer_auth(&self.token)
-            .json(&json!({ "url": url }))
-            .send()
-            .await
-            .unwrap()
+        self.request_with(&json!({ "url": url })).await
+    }
+
+    /// `POST /api/v1/request` with `body` as it is.
+    pub async fn request_with(&self, body: &Value) -> reqwest::Response {
+        self.post("/api/v1/request").json(body).send().await.unwrap()
     }
 
     /// Requests `url`, which must be accepted; the new file's id.
     pub async fn requested(&self, url: &str) -> String {
-        let response = self.request(url).await;
-        assert_eq!(response.status(), 202, "request {url}");
+        self.requested_with(&json!({ "url": url })).await
+    }
+
+    /// Requests `body`, which must be accepted; the new file's id.
+    pub async fn requested_with(&self, body: &Value) -> String {
+        let response = self.request_with(body).await;
+        assert_eq!(response.status(), 202, "request {body}");
         response.json::<Value>().await.unwrap()["id"]
             .as_str()
             .unwrap()
@@ -100,14 +116,7 @@ impl Api {
 
     /// The caller's files, newest first.
     pub async fn files(&self) -> Vec<Value> {
-        let files: Value = self
-            .get("/api/v1/files")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let files: Value = self.get("/api/v1/files").json_value().await;
         files["files"].as_array().cloned().unwrap_or_default()
     }
 

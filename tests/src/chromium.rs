@@ -64,3 +64,12 @@ pub fn assert_switches_arrived(argv: &[String]) {
     let mangled: Vec<&String> = argv.iter().filter(|arg| arg.starts_with("---")).collect();
     assert!(mangled.is_empty(), "switches Chromium ignores: {mangled:?}");
 }
+
+/// Panics unless the browser got every switch as written, and none of Lambda's.
+pub fn assert_started_as_on_a_server(argv: &[String]) {
+    assert_switches_arrived(argv);
+    assert!(
+        !argv.iter().any(|arg| arg == "--no-zygote"),
+        "outside Lambda Chromium keeps its zygote: {argv:?}"
+    );
+}

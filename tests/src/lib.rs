@@ -3,6 +3,7 @@
 pub mod api;
 pub mod chromium;
 pub mod manifests;
+pub mod mariadb;
 pub mod moto;
 pub mod sqs;
 pub mod sse;
@@ -83,6 +84,27 @@ pub fn hostile_fixture(name: &str) -> PathBuf {
         .map(|n| n.to_owned())
         .unwrap_or_default();
     workspace_root().join("tests/fixtures/hostile").join(name)
+}
+
+/// Every file below `dir`, at any depth; none when it does not exist.
+pub fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|entry| match entry.path() {
+            path if path.is_dir() => files_below(&path),
+            path => vec![path],
+        })
+        .collect()
+}
+
+/// The file named `name` somewhere below `dir`.
+pub fn find_file(dir: &std::path::Path, name: &str) -> Option<PathBuf> {
+    files_below(dir)
+        .into_iter()
+        .find(|path| path.file_name().is_some_and(|file| file == name))
 }
 
 pub fn workspace_root() -> PathBuf {

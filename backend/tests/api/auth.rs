@@ -428,7 +428,7 @@ async fn me_returns_the_current_user(db: Database) {
     assert!(body["id"].is_string() && body["created_at"].is_string());
     assert!(body.get("password_hash").is_none());
 
-    let anonymous = app.client.get(app.url("/api/v1/auth/me")).send().await.unwrap();
+    let anonymous = app.get("/api/v1/auth/me").await;
     assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
     assert_error(anonymous, 401, "unauthorized").await;
 }
@@ -452,9 +452,8 @@ async fn password_change_needs_the_current_password_and_a_strong_new_one(db: Dat
     .await;
     assert_eq!(weak["error"]["field"], "new_password");
     let missing = app
-        .client
-        .post(app.url("/api/v1/auth/password"))
-        .bearer_auth(&token)
+        .user(&token)
+        .post("/api/v1/auth/password")
         .json(&json!({ "new_password": new_password }))
         .send()
         .await

@@ -8,6 +8,7 @@ use folio_aws::{DynamoFileIndex, S3Store, SqsQueue};
 use folio_core::jobs::names;
 use folio_core::ports::{FileIndex, FileUpdate, JobQueue, ObjectStore};
 use folio_core::FileStatus;
+use folio_testkit::api::JsonResponse;
 use folio_testkit::moto;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -79,19 +80,12 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
     .await;
     let (_, token) = app.signed_in_user().await;
 
-    let events = app
-        .client
-        .get(app.url("/api/v1/events"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let events = app.user(&token).get("/api/v1/events").send().await.unwrap();
     assert_eq!(events.status(), 200);
 
     let response = app
-        .client
-        .post(app.url("/api/v1/request"))
-        .bearer_auth(&token)
+        .user(&token)
+        .post("/api/v1/request")
         .json(&json!({"url": "http://127.0.0.1:9/page"}))
         .send()
         .await
@@ -155,16 +149,7 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
     assert_eq!(statuses, ["queued", "done"], "{seen:?}");
     assert!(seen.iter().all(|e| e["id"] == id.to_string()));
 
-    let listed: Value = app
-        .client
-        .get(app.url("/api/v1/files"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.user(&token).get("/api/v1/files").json_value().await;
     assert_eq!(listed["files"][0]["status"], "done");
     assert_eq!(listed["files"][0]["name"], "Worker Page");
 
@@ -191,16 +176,11 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
 
     // A client that takes JSON (the SPA, under its same-origin CSP) gets the link to navigate to.
     let as_json: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/file/{id}")))
-        .bearer_auth(&token)
+        .user(&token)
+        .get(&format!("/api/v1/file/{id}"))
         .header("accept", "application/pdf, application/json;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_value()
+        .await;
     assert_eq!(as_json["expires_in"], 60);
     let link = as_json["url"].as_str().unwrap();
     assert!(link.contains("X-Amz-Signature="), "{link}");
@@ -210,9 +190,8 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
     );
 
     let deleted = app
-        .client
-        .delete(app.url(&format!("/api/v1/file/{id}")))
-        .bearer_auth(&token)
+        .user(&token)
+        .delete(&format!("/api/v1/file/{id}"))
         .send()
         .await
         .unwrap();

@@ -142,14 +142,9 @@ async fn oversize_bodies_get_413(db: Database) {
 
 async fn unknown_routes_and_methods_get_json_errors(db: Database) {
     let app = spawn_app(db).await;
-    let missing = app.client.get(app.url("/api/v1/nope")).send().await.unwrap();
+    let missing = app.get("/api/v1/nope").await;
     assert_error(missing, 404, "not_found").await;
-    let wrong_method = app
-        .client
-        .get(app.url("/api/v1/auth/sign-in"))
-        .send()
-        .await
-        .unwrap();
+    let wrong_method = app.get("/api/v1/auth/sign-in").await;
     assert_error(wrong_method, 405, "method_not_allowed").await;
     let wrong_method = app.client.delete(app.url("/healthz")).send().await.unwrap();
     assert_error(wrong_method, 405, "method_not_allowed").await;

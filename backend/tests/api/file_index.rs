@@ -18,24 +18,17 @@ enum Backend {
     DynamoDb,
 }
 
-macro_rules! on_every_index {
-    ($($test:ident),* $(,)?) => {
-        mod index_sqlite {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sql(crate::helpers::Database::Sqlite)).await } )*
-        }
-        mod index_mysql {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sql(crate::helpers::Database::MySql)).await } )*
-        }
-        mod index_dynamodb {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::DynamoDb).await } )*
-        }
-    };
-}
-
-on_every_index!(
-    records_are_per_user_and_listed_newest_first_with_a_cursor,
-    status_changes_are_conditional_and_idempotent_inserts_are_harmless,
-    usage_counts_pending_jobs_and_stored_bytes,
+crate::on_each!(
+    [
+        index_sqlite => super::Backend::Sql(crate::helpers::Database::Sqlite),
+        index_mysql => super::Backend::Sql(crate::helpers::Database::MySql),
+        index_dynamodb => super::Backend::DynamoDb,
+    ]
+    [
+        records_are_per_user_and_listed_newest_first_with_a_cursor,
+        status_changes_are_conditional_and_idempotent_inserts_are_harmless,
+        usage_counts_pending_jobs_and_stored_bytes,
+    ]
 );
 
 /// An index and `users` owners in it; the app (or moto tables) live as long as the guard.

@@ -6,9 +6,9 @@ use std::time::Duration;
 use folio_backend::config::Settings;
 use folio_backend::store::Db;
 use folio_backend::{telemetry, Application};
+use folio_testkit::api::Api;
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use tokio::sync::oneshot;
 
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
@@ -20,26 +20,28 @@ pub enum Database {
     MySql,
 }
 
+/// Runs each test once per implementation: `on_each!([module => argument, …] [test, …])`
+/// makes `module::test`, calling `test(argument)`, for every pair.
+#[macro_export]
+macro_rules! on_each {
+    ([$($module:ident => $argument:expr),+ $(,)?] $tests:tt) => {
+        $( $crate::on_each!(@module $module, $argument, $tests); )+
+    };
+    (@module $module:ident, $argument:expr, [$($test:ident),* $(,)?]) => {
+        mod $module {
+            $( #[tokio::test] async fn $test() { super::$test($argument).await } )*
+        }
+    };
+}
+
 /// Runs each listed test once per database: `mod sqlite { fn x() }` and `mod mysql { fn x() }`.
 #[macro_export]
 macro_rules! on_both_databases {
     ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test($crate::helpers::Database::Sqlite).await
-                }
-            )*
-        }
-        mod mysql {
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    super::$test($crate::helpers::Database::MySql).await
-                }
-            )*
-        }
+        $crate::on_each!(
+            [sqlite => $crate::helpers::Database::Sqlite, mysql => $crate::helpers::Database::MySql]
+            [$($test),*]
+        );
     };
 }
 
@@ -116,26 +118,7 @@ pub async fn bare_db(database: Database) -> (Db, tempfile::TempDir) {
     (db, data_dir)
 }
 
-/// A new, empty database on the local MariaDB, so tests never see each other's rows.
-pub async fn fresh_mysql_database() -> String {
-    let server = std::env::var("FOLIO_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://folio:folio@127.0.0.1:3306".to_owned());
-    let server = server.trim_end_matches('/');
-    let mut admin = sqlx::MySqlConnection::connect(&format!("{server}/folio"))
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "MariaDB is not reachable at {server} ({e}). `make test` starts it; \
-                 or run scripts/mariadb.sh, or point FOLIO_TEST_MYSQL_URL at a server"
-            )
-        });
-    let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE `{name}`"))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    format!("{server}/{name}")
-}
+pub use folio_testkit::mariadb::fresh_database as fresh_mysql_database;
 
 pub fn unique_email() -> String {
     format!("user-{}@example.com", uuid::Uuid::new_v4().simple())
@@ -144,6 +127,11 @@ pub fn unique_email() -> String {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// An unauthenticated `GET`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
@@ -197,32 +185,32 @@ impl TestApp {
         body["token"].as_str().expect("token").to_owned()
     }
 
+    /// The test kit's client, signed in as the holder of `token`.
+    pub fn user(&self, token: &str) -> Api {
+        Api {
+            client: self.client.clone(),
+            base: self.address.clone(),
+            token: token.to_owned(),
+        }
+    }
+
     pub async fn me(&self, token: &str) -> reqwest::Response {
-        self.client
-            .get(self.url("/api/v1/auth/me"))
-            .bearer_auth(token)
+        self.user(token)
+            .get("/api/v1/auth/me")
             .send()
             .await
             .expect("request")
     }
 
     pub async fn sign_out(&self, token: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/sign-out"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
+        let signing_out = self.user(token).post("/api/v1/auth/sign-out");
+        signing_out.send().await.expect("request")
     }
 
     pub async fn change_password(&self, token: &str, current: &str, new: &str) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/auth/password"))
-            .bearer_auth(token)
-            .json(&json!({ "current_password": current, "new_password": new }))
-            .send()
-            .await
-            .expect("request")
+        let change = json!({ "current_password": current, "new_password": new });
+        let changing = self.user(token).post("/api/v1/auth/password").json(&change);
+        changing.send().await.expect("request")
     }
 }
 

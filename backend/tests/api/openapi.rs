@@ -4,17 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use folio_testkit::api::JsonResponse;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, Database, TestApp};
 
 async fn document(app: &TestApp) -> Value {
-    let response = app
-        .client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/api/v1/openapi.json").await;
     assert_eq!(response.status(), 200, "public: no token needed");
     assert!(response.headers()["content-type"]
         .to_str()
@@ -161,9 +157,8 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
     assert!(me["usage"].is_object());
 
     let accepted = app
-        .client
-        .post(app.url("/api/v1/request"))
-        .bearer_auth(token)
+        .user(token)
+        .post("/api/v1/request")
         .json(&json!({"url": "https://example.com/", "options": {"landscape": true, "margin": "1cm"}}))
         .send()
         .await
@@ -175,16 +170,7 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
         properties(&doc, response_schema(&doc, "post", "/api/v1/request", "202"))
     );
 
-    let listed: Value = app
-        .client
-        .get(app.url("/api/v1/files"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.user(token).get("/api/v1/files").json_value().await;
     assert_eq!(
         keys(&listed),
         properties(&doc, response_schema(&doc, "get", "/api/v1/files", "200"))
@@ -208,16 +194,7 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
     );
 
     // Errors: the documented envelope.
-    let error: Value = app
-        .client
-        .get(app.url("/api/v1/file/not-a-file"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let error: Value = app.user(token).get("/api/v1/file/not-a-file").json_value().await;
     let error_schema = response_schema(&doc, "get", "/api/v1/file/{id}", "404");
     assert_eq!(keys(&error), properties(&doc, error_schema));
     let detail = &doc["components"]["schemas"]["ErrorDetail"];
@@ -242,16 +219,11 @@ async fn error_codes_are_documented_as_sent() {
         .collect();
     let (_, token) = app.signed_in_user().await;
     let invalid: Value = app
-        .client
-        .post(app.url("/api/v1/request"))
-        .bearer_auth(token)
+        .user(&token)
+        .post("/api/v1/request")
         .json(&json!({"url": "not a url"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_value()
+        .await;
     let sent = invalid["error"]["code"].as_str().unwrap();
     assert_eq!(sent, "invalid_input");
     for code in [

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use folio_aws::SqsQueue;
-use folio_core::ports::JobQueue;
+use folio_core::ports::{Delivery, JobQueue};
 use folio_core::RenderJob;
 use folio_sql::SqlQueue;
 use folio_testkit::{moto, numbered_job};
@@ -20,28 +20,21 @@ enum Backend {
     Sqs,
 }
 
-macro_rules! on_every_queue {
-    ($($test:ident),* $(,)?) => {
-        mod queue_sqlite {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sql(crate::helpers::Database::Sqlite)).await } )*
-        }
-        mod queue_mysql {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sql(crate::helpers::Database::MySql)).await } )*
-        }
-        mod queue_sqs {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Sqs).await } )*
-        }
-    };
-}
-
 crate::on_both_databases!(a_stale_receipt_acknowledges_nothing);
 
-on_every_queue!(
-    a_leased_job_is_invisible_until_its_lease_runs_out,
-    a_job_survives_a_worker_that_dies_holding_it,
-    a_waiting_receiver_wakes_as_soon_as_a_job_arrives,
-    released_jobs_come_back_after_their_delay,
-    concurrent_receivers_never_share_a_job,
+crate::on_each!(
+    [
+        queue_sqlite => super::Backend::Sql(crate::helpers::Database::Sqlite),
+        queue_mysql => super::Backend::Sql(crate::helpers::Database::MySql),
+        queue_sqs => super::Backend::Sqs,
+    ]
+    [
+        a_leased_job_is_invisible_until_its_lease_runs_out,
+        a_job_survives_a_worker_that_dies_holding_it,
+        a_waiting_receiver_wakes_as_soon_as_a_job_arrives,
+        released_jobs_come_back_after_their_delay,
+        concurrent_receivers_never_share_a_job,
+    ]
 );
 
 /// Opens the queue under test the way a new worker process would; what it lives on (a
@@ -78,6 +71,12 @@ fn job(n: usize) -> RenderJob {
 
 const NO_WAIT: Duration = Duration::from_millis(0);
 
+/// The job waiting now, leased for `lease`; there must be one.
+async fn leased(queue: &dyn JobQueue, lease: Duration) -> Delivery {
+    let delivery = queue.receive(NO_WAIT, lease).await.unwrap();
+    delivery.expect("a job waiting")
+}
+
 async fn nothing_waiting(queue: &dyn JobQueue, what: &str) {
     let delivery = queue.receive(NO_WAIT, Duration::from_secs(1)).await.unwrap();
     assert!(delivery.is_none(), "{what}");
@@ -89,11 +88,7 @@ async fn a_leased_job_is_invisible_until_its_lease_runs_out(backend: Backend) {
     let sent = job(1);
     queue.enqueue(&sent).await.unwrap();
 
-    let first = queue
-        .receive(NO_WAIT, Duration::from_secs(1))
-        .await
-        .unwrap()
-        .expect("a job");
+    let first = leased(&*queue, Duration::from_secs(1)).await;
     assert_eq!(first.job, sent);
     assert_eq!(first.receive_count, 1);
     nothing_waiting(&*queue, "leased").await;
@@ -154,11 +149,7 @@ async fn released_jobs_come_back_after_their_delay(backend: Backend) {
     let fixture = fixture(backend).await;
     let queue = (fixture.open)();
     queue.enqueue(&job(4)).await.unwrap();
-    let delivery = queue
-        .receive(NO_WAIT, Duration::from_secs(30))
-        .await
-        .unwrap()
-        .unwrap();
+    let delivery = leased(&*queue, Duration::from_secs(30)).await;
     queue
         .release(&delivery, Duration::from_millis(800))
         .await
@@ -206,17 +197,9 @@ async fn a_stale_receipt_acknowledges_nothing(database: Database) {
     let (db, _dir) = bare_db(database).await;
     let queue = SqlQueue::new(db.pool.clone());
     queue.enqueue(&job(5)).await.unwrap();
-    let stale = queue
-        .receive(NO_WAIT, Duration::from_millis(300))
-        .await
-        .unwrap()
-        .unwrap();
+    let stale = leased(&queue, Duration::from_millis(300)).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let current = queue
-        .receive(NO_WAIT, Duration::from_secs(30))
-        .await
-        .unwrap()
-        .unwrap();
+    let current = leased(&queue, Duration::from_secs(30)).await;
     assert!(!queue.complete(&stale).await.unwrap());
     assert!(queue.complete(&current).await.unwrap());
     let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM job_queue")

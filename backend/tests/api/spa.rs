@@ -21,7 +21,7 @@ async fn app_with_spa() -> (TestApp, tempfile::TempDir) {
 async fn the_spa_and_its_pages_are_served_with_a_strict_csp() {
     let (app, _dist) = app_with_spa().await;
     for path in ["/", "/library", "/some/deep/page"] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         let csp = response.headers()["content-security-policy"]
             .to_str()
@@ -39,7 +39,7 @@ async fn the_spa_and_its_pages_are_served_with_a_strict_csp() {
         assert_eq!(response.headers()["cache-control"], "no-cache");
         assert!(response.text().await.unwrap().contains("<title>Folio</title>"));
     }
-    let asset = app.client.get(app.url("/assets/app.js")).send().await.unwrap();
+    let asset = app.get("/assets/app.js").await;
     assert_eq!(asset.status(), 200);
     assert!(asset.headers()["content-type"]
         .to_str()
@@ -60,26 +60,18 @@ async fn api_paths_and_missing_files_never_fall_back_to_the_spa() {
         "/assets/missing.js",
         "/favicon.ico",
     ] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], "not_found", "{path}");
     }
-    let escape = app
-        .client
-        .get(app.url("/assets/..%2F..%2Fetc%2Fpasswd"))
-        .send()
-        .await
-        .unwrap();
+    let escape = app.get("/assets/..%2F..%2Fetc%2Fpasswd").await;
     assert_eq!(escape.status(), 404);
 }
 
 #[tokio::test]
 async fn without_a_built_spa_only_the_api_answers() {
     let app = spawn_app_with(Database::Sqlite, |s| s.static_dir = "/nonexistent/dist".into()).await;
-    assert_eq!(app.client.get(app.url("/")).send().await.unwrap().status(), 404);
-    assert_eq!(
-        app.client.get(app.url("/healthz")).send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(app.get("/").await.status(), 404);
+    assert_eq!(app.get("/healthz").await.status(), 200);
 }

@@ -17,20 +17,15 @@ enum Backend {
     S3,
 }
 
-macro_rules! on_every_store {
-    ($($test:ident),* $(,)?) => {
-        mod store_local {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::Local).await } )*
-        }
-        mod store_s3 {
-            $( #[tokio::test] async fn $test() { super::$test(super::Backend::S3).await } )*
-        }
-    };
-}
-
-on_every_store!(
-    objects_come_back_whole_and_missing_ones_are_none,
-    deleting_is_idempotent_and_touches_nothing_else,
+crate::on_each!(
+    [
+        store_local => super::Backend::Local,
+        store_s3 => super::Backend::S3,
+    ]
+    [
+        objects_come_back_whole_and_missing_ones_are_none,
+        deleting_is_idempotent_and_touches_nothing_else,
+    ]
 );
 
 /// The store under test, and what it lives on (a folder, or moto's bucket).

@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Api, ApiError, type Session } from '../api';
+import { FormError } from './FormError';
+import { TextField } from './TextField';
 
 type Mode = 'sign-in' | 'sign-up';
 
@@ -73,41 +75,25 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
           </p>
         )}
         <form onSubmit={submit} noValidate>
-          <label htmlFor="auth-email">Email</label>
-          <input
+          <TextField
             id="auth-email"
+            label="Email"
             type="email"
             autoComplete="email"
             value={email}
             onChange={(e) => setEmail(e.target.value)}
-            aria-invalid={problems.email ? true : undefined}
-            aria-describedby={problems.email ? 'auth-email-error' : undefined}
+            problem={problems.email}
           />
-          {problems.email && (
-            <p id="auth-email-error" className="field-error">
-              {problems.email}
-            </p>
-          )}
-          <label htmlFor="auth-password">Password</label>
-          <input
+          <TextField
             id="auth-password"
+            label="Password"
             type="password"
             autoComplete={signingUp ? 'new-password' : 'current-password'}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
-            aria-invalid={problems.password ? true : undefined}
-            aria-describedby={problems.password ? 'auth-password-error' : undefined}
+            problem={problems.password}
           />
-          {problems.password && (
-            <p id="auth-password-error" className="field-error">
-              {problems.password}
-            </p>
-          )}
-          {problems.form && (
-            <p className="form-error" role="alert">
-              {problems.form}
-            </p>
-          )}
+          <FormError>{problems.form}</FormError>
           <button type="submit" className="primary" disabled={busy}>
             {signingUp ? 'Sign up' : 'Sign in'}
           </button>

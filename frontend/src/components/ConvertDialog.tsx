@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, type Engine, type RenderOptions, type RenderRequest } from '../api';
 import { Modal } from './Modal';
+import { FormError } from './FormError';
+import { TextField } from './TextField';
 
 interface ConvertDialogProps {
   onSubmit: (request: RenderRequest) => Promise<void>;
@@ -54,28 +56,23 @@ export function ConvertDialog({ onSubmit, onClose }: ConvertDialogProps) {
     }
   }
 
-  const urlProblem = problem && (problem.field === 'url' || problem.field === undefined) ? problem.message : null;
+  const urlProblem = problem && (problem.field === 'url' || problem.field === undefined) ? problem.message : undefined;
   const otherProblem = problem && problem.field && problem.field !== 'url' ? problem.message : null;
 
   return (
     <Modal title="Convert a page" onClose={onClose}>
       <form onSubmit={submit} noValidate className="convert">
-        <label htmlFor="convert-url">Page URL</label>
-        <input
+        <TextField
           id="convert-url"
+          label="Page URL"
           type="url"
           inputMode="url"
           placeholder="https://example.com/article"
           value={url}
           onChange={(e) => setUrl(e.target.value)}
-          aria-invalid={urlProblem ? true : undefined}
-          aria-describedby={urlProblem ? 'convert-url-error' : undefined}
+          problem={urlProblem}
+          alert
         />
-        {urlProblem && (
-          <p id="convert-url-error" className="field-error" role="alert">
-            {urlProblem}
-          </p>
-        )}
         <fieldset>
           <legend>Options</legend>
           <div className="options">
@@ -127,11 +124,7 @@ export function ConvertDialog({ onSubmit, onClose }: ConvertDialogProps) {
             </label>
           </div>
         </fieldset>
-        {otherProblem && (
-          <p className="form-error" role="alert">
-            {otherProblem}
-          </p>
-        )}
+        <FormError>{otherProblem}</FormError>
         <div className="actions">
           <button type="button" onClick={onClose}>
             Cancel

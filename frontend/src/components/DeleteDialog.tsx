@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { FileRecord } from '../api';
 import { Modal } from './Modal';
+import { FormError } from './FormError';
 
 interface DeleteDialogProps {
   file: FileRecord;
@@ -30,11 +31,7 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
         “{file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not affected, and
         you can convert it again at any time.
       </p>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError>{problem}</FormError>
       <div className="actions">
         <button type="button" onClick={onClose}>
           Keep it

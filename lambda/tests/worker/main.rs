@@ -94,6 +94,13 @@ async fn setup() -> Setup {
 }
 
 impl Setup {
+    /// The PDF stored for `job`, if any.
+    async fn stored(&self, job: &RenderJob) -> Option<Vec<u8>> {
+        let key = names::object_key(self.owner, job.job_id);
+        let object = self.store.get(&key).await.unwrap()?;
+        Some(object.bytes().await.unwrap())
+    }
+
     /// Whether the queue has nothing left to hand out.
     async fn queue_is_empty(&self) -> bool {
         self.queue
@@ -128,15 +135,7 @@ async fn a_job_becomes_a_stored_pdf_and_a_done_file() {
     assert_eq!(file.status, FileStatus::Done);
     assert_eq!(file.name, "Worker Page");
     assert_eq!(file.pages, Some(1));
-    let pdf = s
-        .store
-        .get(&names::object_key(s.owner, job.job_id))
-        .await
-        .unwrap()
-        .expect("stored")
-        .bytes()
-        .await
-        .unwrap();
+    let pdf = s.stored(&job).await.expect("stored");
     assert!(pdf.starts_with(b"%PDF-"));
     assert_eq!(file.size_bytes, Some(pdf.len() as u64));
     assert!(s.queue_is_empty().await, "acknowledged");
@@ -173,12 +172,7 @@ async fn a_job_whose_file_was_deleted_is_skipped() {
     let job = s.request(&format!("http://{}/page", s.site)).await;
     assert!(s.index.delete(s.owner, job.job_id).await.unwrap());
     assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Skipped);
-    assert!(s
-        .store
-        .get(&names::object_key(s.owner, job.job_id))
-        .await
-        .unwrap()
-        .is_none());
+    assert!(s.stored(&job).await.is_none());
 }
 
 #[tokio::test]
@@ -266,12 +260,7 @@ async fn a_pdf_over_the_file_limit_or_the_quota_is_not_kept_and_the_job_says_why
             matches!(&outcome, Outcome::Failed(r) if r.starts_with(reason)),
             "{outcome:?}"
         );
-        assert!(s
-            .store
-            .get(&names::object_key(s.owner, job.job_id))
-            .await
-            .unwrap()
-            .is_none());
+        assert!(s.stored(&job).await.is_none());
         let file = s.index.get(s.owner, job.job_id).await.unwrap().unwrap();
         assert_eq!(file.status, FileStatus::Failed);
         assert_eq!(s.index.usage(s.owner).await.unwrap().pending_jobs, 0);

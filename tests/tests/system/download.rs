@@ -6,20 +6,10 @@ use std::time::Duration;
 
 use axum::response::Html;
 use axum::routing::get;
-use folio_testkit::api::{free_port, serve_pages, Api};
+use folio_testkit::api::{serve_pages, Api};
+use folio_testkit::find_file;
 
-use crate::journey::start;
-
-fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
-    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
-        let path = entry.path();
-        if path.is_dir() {
-            find_file(&path, name)
-        } else {
-            (entry.file_name() == name).then_some(path)
-        }
-    })
-}
+use crate::journey::serve_embedded;
 
 #[tokio::test]
 async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
@@ -29,18 +19,8 @@ async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
     ))
     .await;
     let data = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let folio = start(
-        "folio",
-        &["serve"],
-        &[
-            ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
-            ("FOLIO_DATA_DIR", data.path().display().to_string()),
-            ("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()),
-        ],
-        data.path(),
-    );
-    let api = Api::new(format!("http://127.0.0.1:{port}"));
+    let (folio, base) = serve_embedded(data.path(), site);
+    let api = Api::new(base);
     api.wait_ready().await;
     let api = api.sign_up_and_in("large@example.com").await;
     let id = api.requested(&format!("http://{site}/article")).await;

@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 
 use axum::response::Html;
 use axum::routing::get;
+use folio_testkit::api::JsonResponse;
 use folio_testkit::{moto, ChildGuard};
 use serde_json::Value;
 
-use crate::journey::{fresh_mysql_database, start};
+use crate::journey::start;
 use folio_testkit::api::{free_port, serve_pages, Api};
+use folio_testkit::mariadb::fresh_database;
 
 /// Granted for AWS's own use, never called by Folio's code: Lambda's event source mappings
 /// read the queues' attributes with the function's role, and Lambda writes the function's logs.
@@ -174,7 +176,7 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     };
 
     // The database as deployed: found through its host and the secret RDS manages.
-    let database = url::Url::parse(&fresh_mysql_database().await).unwrap();
+    let database = url::Url::parse(&fresh_database().await).unwrap();
     let secret_arn = moto::rds_secret(&aws.sdk, &format!("rds!db-{unique}"), &database).await;
     recorder("start-recording").await;
 
@@ -232,12 +234,8 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
     let link: Value = api
         .get(&format!("/api/v1/file/{page}"))
         .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_value()
+        .await;
     let pdf = reqwest::get(link["url"].as_str().unwrap()).await.unwrap();
     assert_eq!(pdf.status(), 200);
 

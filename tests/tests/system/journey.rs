@@ -113,25 +113,32 @@ async fn statuses_until_final(events: reqwest::Response, id: &str) -> Vec<String
     statuses
 }
 
-#[tokio::test]
-async fn embedded_mode_journey() {
-    let site = serve_page().await;
-    let data = tempfile::tempdir().unwrap();
+/// `folio serve` in the embedded mode on a free port, with its data (and logs) in `data`,
+/// allowed to render `site`; the process and its address.
+pub(crate) fn serve_embedded(data: &std::path::Path, site: SocketAddr) -> (ChildGuard, String) {
     let port = free_port();
     let folio = start(
         "folio",
         &["serve"],
         &[
             ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
-            ("FOLIO_DATA_DIR", data.path().display().to_string()),
+            ("FOLIO_DATA_DIR", data.display().to_string()),
             ("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()),
         ],
-        data.path(),
+        data,
     );
-    journey(&format!("http://127.0.0.1:{port}"), site).await;
+    (folio, format!("http://127.0.0.1:{port}"))
+}
+
+#[tokio::test]
+async fn embedded_mode_journey() {
+    let site = serve_page().await;
+    let data = tempfile::tempdir().unwrap();
+    let (folio, base) = serve_embedded(data.path(), site);
+    journey(&base, site).await;
     assert_chromium_started_as_on_a_server(&folio);
     let objects = data.path().join("objects");
-    let left = walk(&objects);
+    let left = folio_testkit::files_below(&objects);
     assert!(left.is_empty(), "no PDF left behind: {left:?}");
 }
 
@@ -139,35 +146,14 @@ async fn embedded_mode_journey() {
 fn assert_chromium_started_as_on_a_server(parent: &ChildGuard) {
     let argv = chromium::browser_argv_below(parent.0.id(), Duration::from_secs(5))
         .expect("a Chromium browser below the process that rendered");
-    chromium::assert_switches_arrived(&argv);
-    assert!(
-        !argv.iter().any(|arg| arg == "--no-zygote"),
-        "outside Lambda Chromium keeps its zygote: {argv:?}"
-    );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .flat_map(|entry| {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path)
-            } else {
-                vec![path]
-            }
-        })
-        .collect()
+    chromium::assert_started_as_on_a_server(&argv);
 }
 
 #[tokio::test]
 async fn aws_mode_journey_with_a_polling_worker() {
     let site = serve_page().await;
     let aws = moto::Resources::create("journey").await.unwrap();
-    let database = fresh_mysql_database().await;
+    let database = folio_testkit::mariadb::fresh_database().await;
     let logs = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut env = aws.process_env();
@@ -202,38 +188,4 @@ async fn aws_mode_journey_with_a_polling_worker() {
         !logs.path().join("objects").exists(),
         "nothing was stored on the local disk in AWS mode"
     );
-}
-
-/// A new, empty database on the test MariaDB (`scripts/mariadb.sh` prints its URL).
-pub(crate) async fn fresh_mysql_database() -> String {
-    let server = std::env::var("FOLIO_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://folio:folio@127.0.0.1:3306".to_owned());
-    let name = format!("folio_test_{}", uuid::Uuid::new_v4().simple());
-    let output = Command::new("mariadb")
-        .args(mysql_client_args(&server))
-        .arg("-e")
-        .arg(format!("CREATE DATABASE {name}"))
-        .output()
-        .expect("the mariadb client (mariadb-server's package)");
-    assert!(
-        output.status.success(),
-        "cannot create a test database: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    format!("{}/{name}", server.trim_end_matches('/'))
-}
-
-/// `mysql://user:password@host:port` as `mariadb` client arguments.
-fn mysql_client_args(url: &str) -> Vec<String> {
-    let rest = url.trim_start_matches("mysql://");
-    let (credentials, address) = rest.split_once('@').unwrap_or(("root", rest));
-    let (user, password) = credentials.split_once(':').unwrap_or((credentials, ""));
-    let (host, port) = address.split_once(':').unwrap_or((address, "3306"));
-    vec![
-        format!("--user={user}"),
-        format!("--password={password}"),
-        format!("--host={host}"),
-        format!("--port={}", port.trim_end_matches('/')),
-        "--protocol=TCP".to_owned(),
-    ]
 }
