@@ -75,16 +75,9 @@ impl FileStatus {
 impl std::str::FromStr for FileStatus {
     type Err = crate::InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "queued" => Ok(Self::Queued),
-            "rendering" => Ok(Self::Rendering),
-            "done" => Ok(Self::Done),
-            "failed" => Ok(Self::Failed),
-            other => Err(crate::InvalidInput::new(
-                "status",
-                format!("unknown file status {other:?}"),
-            )),
-        }
+        let statuses = [Self::Queued, Self::Rendering, Self::Done, Self::Failed];
+        let choices = statuses.map(|status| (status.as_str(), status));
+        crate::domain::one_of("status", s, &choices)
     }
 }
 

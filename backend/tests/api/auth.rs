@@ -171,42 +171,30 @@ async fn sign_in_with_http_basic_credentials(db: Database) {
     let email = unique_email();
     app.sign_up(&email, PASSWORD).await;
     // What `curl -u email:password -X POST` sends: no body at all.
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/sign-in"))
-        .basic_auth(&email, Some(PASSWORD))
-        .send()
-        .await
-        .unwrap();
+    let sign_in_with = |authorization: String| {
+        let signing_in = app.client.post(app.url("/api/v1/auth/sign-in"));
+        async move {
+            signing_in
+                .header("authorization", authorization)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let basic = |credentials: &str| {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        format!("Basic {encoded}")
+    };
+    let response = sign_in_with(basic(&format!("{email}:{PASSWORD}"))).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(app.me(body["token"].as_str().unwrap()).await.status(), 200);
 
-    let wrong = app
-        .client
-        .post(app.url("/api/v1/auth/sign-in"))
-        .basic_auth(&email, Some("wrong password"))
-        .send()
-        .await
-        .unwrap();
+    let wrong = sign_in_with(basic(&format!("{email}:wrong password"))).await;
     assert_error(wrong, 401, "invalid_credentials").await;
-
-    let garbage = app
-        .client
-        .post(app.url("/api/v1/auth/sign-in"))
-        .header("authorization", "Basic %%%not-base64")
-        .send()
-        .await
-        .unwrap();
+    let garbage = sign_in_with("Basic %%%not-base64".to_owned()).await;
     assert_error(garbage, 400, "bad_request").await;
-    let no_colon = base64::engine::general_purpose::STANDARD.encode("just-a-name");
-    let no_colon = app
-        .client
-        .post(app.url("/api/v1/auth/sign-in"))
-        .header("authorization", format!("Basic {no_colon}"))
-        .send()
-        .await
-        .unwrap();
+    let no_colon = sign_in_with(basic("just-a-name")).await;
     assert_error(no_colon, 400, "bad_request").await;
 }
 

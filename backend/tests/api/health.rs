@@ -35,9 +35,8 @@ async fn responses_carry_a_request_id(db: Database) {
     let response = app.get("/healthz").await;
     let generated = response.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(generated).is_ok());
-    let response = app
-        .client
-        .get(app.url("/healthz"))
+    let traced = app.client.get(app.url("/healthz"));
+    let response = traced
         .header("x-request-id", "trace-me-123")
         .send()
         .await

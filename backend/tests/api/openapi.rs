@@ -128,32 +128,30 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
     let app = spawn_app(Database::Sqlite).await;
     let doc = document(&app).await;
 
-    let signed_up: Value = app
-        .sign_up("shapes@example.com", crate::helpers::PASSWORD)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        keys(&signed_up),
-        properties(&doc, response_schema(&doc, "post", "/api/v1/auth/sign-up", "201"))
+    // Each answer has exactly the properties its documented schema lists.
+    let documented = |answer: &Value, method, path, status| {
+        let schema = response_schema(&doc, method, path, status);
+        assert_eq!(keys(answer), properties(&doc, schema), "{method} {path}");
+    };
+    let password = crate::helpers::PASSWORD;
+    let signed_up = app.sign_up("shapes@example.com", password).await;
+    documented(
+        &signed_up.json().await.unwrap(),
+        "post",
+        "/api/v1/auth/sign-up",
+        "201",
     );
-
     let session: Value = app
-        .sign_in("shapes@example.com", crate::helpers::PASSWORD)
+        .sign_in("shapes@example.com", password)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        keys(&session),
-        properties(&doc, response_schema(&doc, "post", "/api/v1/auth/sign-in", "200"))
-    );
+    documented(&session, "post", "/api/v1/auth/sign-in", "200");
     let token = session["token"].as_str().unwrap();
 
     let me: Value = app.me(token).await.json().await.unwrap();
-    let me_schema = response_schema(&doc, "get", "/api/v1/auth/me", "200");
-    assert_eq!(keys(&me), properties(&doc, me_schema));
+    documented(&me, "get", "/api/v1/auth/me", "200");
     assert!(me["usage"].is_object());
 
     let accepted = app
@@ -164,17 +162,10 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
         .await
         .unwrap();
     assert_eq!(accepted.status(), 202);
-    let accepted: Value = accepted.json().await.unwrap();
-    assert_eq!(
-        keys(&accepted),
-        properties(&doc, response_schema(&doc, "post", "/api/v1/request", "202"))
-    );
+    documented(&accepted.json().await.unwrap(), "post", "/api/v1/request", "202");
 
     let listed: Value = app.user(token).get("/api/v1/files").json_value().await;
-    assert_eq!(
-        keys(&listed),
-        properties(&doc, response_schema(&doc, "get", "/api/v1/files", "200"))
-    );
+    documented(&listed, "get", "/api/v1/files", "200");
     let file = &listed["files"][0];
     let record = &doc["components"]["schemas"]["FileRecord"];
     assert_eq!(
@@ -195,8 +186,7 @@ async fn documented_shapes_are_the_shapes_the_api_sends() {
 
     // Errors: the documented envelope.
     let error: Value = app.user(token).get("/api/v1/file/not-a-file").json_value().await;
-    let error_schema = response_schema(&doc, "get", "/api/v1/file/{id}", "404");
-    assert_eq!(keys(&error), properties(&doc, error_schema));
+    documented(&error, "get", "/api/v1/file/{id}", "404");
     let detail = &doc["components"]["schemas"]["ErrorDetail"];
     assert!(keys(&error["error"]).is_subset(&properties(&doc, detail)));
 

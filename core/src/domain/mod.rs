@@ -25,3 +25,20 @@ impl InvalidInput {
         }
     }
 }
+
+/// `text` as one of `choices`' labels (any case, surrounding space ignored).
+pub(crate) fn one_of<T: Copy>(
+    field: &'static str,
+    text: &str,
+    choices: &[(&str, T)],
+) -> Result<T, InvalidInput> {
+    let wanted = text.trim();
+    choices
+        .iter()
+        .find(|(label, _)| label.eq_ignore_ascii_case(wanted))
+        .map(|(_, choice)| *choice)
+        .ok_or_else(|| {
+            let labels: Vec<_> = choices.iter().map(|(label, _)| *label).collect();
+            InvalidInput::new(field, format!("{wanted:?} is not one of {}", labels.join(", ")))
+        })
+}

@@ -44,14 +44,11 @@ impl Engine {
 impl std::str::FromStr for Engine {
     type Err = InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "chromium" => Ok(Self::Chromium),
-            "reader" => Ok(Self::Reader),
-            other => Err(InvalidInput::new(
-                "engine",
-                format!("{other:?} is not one of chromium, reader"),
-            )),
-        }
+        crate::domain::one_of(
+            "engine",
+            s,
+            &[("chromium", Self::Chromium), ("reader", Self::Reader)],
+        )
     }
 }
 

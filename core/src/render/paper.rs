@@ -30,17 +30,17 @@ impl PaperFormat {
 impl std::str::FromStr for PaperFormat {
     type Err = InvalidInput;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "a4" => Ok(Self::A4),
-            "a3" => Ok(Self::A3),
-            "letter" => Ok(Self::Letter),
-            "legal" => Ok(Self::Legal),
-            "tabloid" => Ok(Self::Tabloid),
-            _ => Err(InvalidInput::new(
-                "format",
-                format!("{:?} is not one of A4, A3, Letter, Legal, Tabloid", s.trim()),
-            )),
-        }
+        crate::domain::one_of(
+            "format",
+            s,
+            &[
+                ("A4", Self::A4),
+                ("A3", Self::A3),
+                ("Letter", Self::Letter),
+                ("Legal", Self::Legal),
+                ("Tabloid", Self::Tabloid),
+            ],
+        )
     }
 }
 
