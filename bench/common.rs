@@ -212,10 +212,7 @@ pub async fn serve_pages() -> anyhow::Result<SocketAddr> {
         .route("/long", get(move || async move { Html(long) }))
         .route("/styled", get(move || async move { Html(styled) }))
         .route("/table", get(move || async move { Html(table) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(addr)
+    Ok(folio_testkit::api::serve_pages(app).await)
 }
 
 /// User plus system CPU time of this process alone (not Chromium), from /proc/self/stat.

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use folio_backend::{Application, Settings};
+use folio_testkit::api::Api;
 use secrecy::SecretString;
-use serde_json::{json, Value};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -49,22 +49,7 @@ async fn main() -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
 
-    let client = reqwest::Client::new();
-    let credentials = json!({"email": "bench@example.com", "password": "correct horse battery"});
-    client
-        .post(format!("{base}/api/v1/auth/sign-up"))
-        .json(&credentials)
-        .send()
-        .await?
-        .error_for_status()?;
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/sign-in"))
-        .json(&credentials)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = session["token"].as_str().unwrap_or_default().to_owned();
+    let api = Api::new(base).sign_up_and_in("bench@example.com").await;
 
     println!("Chromium: {}", chromium_version(&chrome));
     println!(
@@ -72,13 +57,13 @@ async fn main() -> anyhow::Result<()> {
          {rounds} alternating rounds of {jobs} jobs each, after a warm-up"
     );
     // Warm-up: Chromium started, every page rendered once.
-    round(&client, &base, &token, &urls, urls.len()).await?;
+    round(&api, &urls, urls.len()).await?;
 
     let playwright = playwright_dir();
     let mut folio = Vec::new();
     let mut script = Vec::new();
     for _ in 0..rounds {
-        folio.push(round(&client, &base, &token, &urls, jobs).await?);
+        folio.push(round(&api, &urls, jobs).await?);
         if let Some(dir) = &playwright {
             script.push(bench_playwright(dir, &urls, cores, jobs).await?);
         }
@@ -107,33 +92,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Posts `jobs` requests and waits for each file's `done`; the figures of that round.
-async fn round(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    urls: &[String],
-    jobs: usize,
-) -> anyhow::Result<Figures> {
-    let events = client
-        .get(format!("{base}/api/v1/events"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .error_for_status()?;
+async fn round(api: &Api, urls: &[String], jobs: usize) -> anyhow::Result<Figures> {
+    let events = api.events().await.error_for_status()?;
     let sampler = RssSampler::start(std::process::id());
     let started = Instant::now();
     let mut accepted_at = HashMap::new();
     for job in 0..jobs {
-        let response: Value = client
-            .post(format!("{base}/api/v1/request"))
-            .bearer_auth(token)
-            .json(&json!({"url": urls[job % urls.len()]}))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let id = response["id"].as_str().unwrap_or_default().to_owned();
+        let id = api.requested(&urls[job % urls.len()]).await;
         accepted_at.insert(id, Instant::now());
     }
     let mut latencies = Vec::with_capacity(jobs);
