@@ -38,6 +38,8 @@ impl Application {
         settings: Settings,
         sdk: Option<aws_config::SdkConfig>,
     ) -> anyhow::Result<Self> {
+        // Installed before anything is counted: what is recorded earlier is lost.
+        folio_lambda::metrics::handle();
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
             None => {

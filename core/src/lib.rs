@@ -6,6 +6,7 @@
 
 pub mod domain;
 pub mod jobs;
+pub mod metrics;
 pub mod ports;
 pub mod render;
 pub mod settings;

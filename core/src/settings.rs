@@ -55,6 +55,9 @@ pub const MAX_EVENT_STREAMS: &str = "FOLIO_MAX_EVENT_STREAMS";
 pub const STATIC_DIR: &str = "FOLIO_STATIC_DIR";
 /// `pretty` (default) or `json`.
 pub const LOG_FORMAT: &str = "FOLIO_LOG_FORMAT";
+/// `bootstrap --poll` only: `host:port` to serve `GET /metrics` on (unset: no metrics listener;
+/// `folio` serves them on `FOLIO_ADDR`).
+pub const METRICS_ADDR: &str = "FOLIO_METRICS_ADDR";
 
 /// Path of the Chromium executable.
 pub const CHROME_PATH: &str = "FOLIO_CHROME_PATH";
@@ -337,6 +340,7 @@ pub const WORKER_SETTINGS: &[&str] = &[
     MAX_FILE_BYTES,
     MAX_STORED_BYTES,
     LOG_FORMAT,
+    METRICS_ADDR,
 ];
 
 /// The settings the worker cannot run without in AWS mode.

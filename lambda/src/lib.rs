@@ -7,6 +7,7 @@
 //! up again from `rendering`.
 
 pub mod events;
+pub mod metrics;
 pub mod process;
 
 use std::sync::Arc;
@@ -138,10 +139,13 @@ impl Worker {
             tracing::info!(job = %id, "file already final or deleted; skipping");
             return Ok(Outcome::Skipped);
         }
+        let render_started = std::time::Instant::now();
         let rendered = self
             .renderer
             .render_for(Owner::User(owner), &job.url, &job.options, job.engine)
             .await;
+        ::metrics::histogram!(metrics::RENDER_DURATION, "engine" => job.engine.as_str())
+            .record(render_started.elapsed().as_secs_f64());
         let pdf = match rendered {
             Ok(pdf) => pdf,
             Err(e) if e.is_retryable() && delivery.receive_count < MAX_ATTEMPTS => {
@@ -214,6 +218,7 @@ impl Worker {
             return Ok(Outcome::Skipped);
         }
         tracing::info!(job = %id, pages = pdf.pages, bytes = pdf.size_bytes, "render done");
+        ::metrics::counter!(metrics::JOBS, "outcome" => "done").increment(1);
         Ok(Outcome::Done)
     }
 
@@ -270,7 +275,10 @@ impl Worker {
             error: Some(reason.clone()),
             ..FileUpdate::default()
         };
-        self.update_unfinished(owner, id, failed).await?;
+        // Counted once: a redelivery of a job already failed changes nothing.
+        if self.update_unfinished(owner, id, failed).await?.is_some() {
+            ::metrics::counter!(metrics::JOBS, "outcome" => "failed").increment(1);
+        }
         Ok(Outcome::Failed(reason))
     }
 

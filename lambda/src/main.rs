@@ -15,8 +15,8 @@ Renders queued pages to PDFs. Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set) it 
 events Lambda delivers; with --poll, or outside Lambda, it long-polls the queue itself.
 Settings: FOLIO_SQS_QUEUE_URL, FOLIO_S3_BUCKET, FOLIO_DYNAMODB_TABLE (required), FOLIO_SQS_DLQ_URL,
 FOLIO_MAX_FILE_BYTES, FOLIO_MAX_STORED_BYTES, FOLIO_CHROME_PATH, FOLIO_RENDER_CONCURRENCY,
-FOLIO_RENDER_MAX_MEMORY_MB,
-FOLIO_RENDER_TIMEOUT and the usual AWS_* variables.";
+FOLIO_RENDER_MAX_MEMORY_MB, FOLIO_RENDER_TIMEOUT, FOLIO_METRICS_ADDR (--poll: serve GET /metrics)
+and the usual AWS_* variables.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -47,7 +47,15 @@ async fn main() -> ExitCode {
         let limits = folio_lambda::StoreLimits::read(&env)?;
         Ok((render, limits))
     });
-    let (render, limits) = match settings {
+    folio_lambda::metrics::handle();
+    let settings = settings.and_then(|(render, limits)| {
+        let metrics_addr = env.parse::<std::net::SocketAddr>(
+            settings::METRICS_ADDR,
+            "expected host:port, such as 0.0.0.0:9090",
+        )?;
+        Ok((render, limits, metrics_addr))
+    });
+    let (render, limits, metrics_addr) = match settings {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("bootstrap: {e}");
@@ -84,17 +92,26 @@ async fn main() -> ExitCode {
     let result = if poll || !in_lambda {
         tracing::info!(concurrency, "polling the job queue");
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        let metrics = metrics_addr
+            .map(|addr| tokio::spawn(folio_lambda::metrics::serve(addr, until_stopped(stopped.clone()))));
         let dead_letters = dead_letter_queue.map(|url| {
             let queue = Arc::new(folio_aws::SqsQueue::new(&sdk, url));
-            let mut stopped = stopped.clone();
-            tokio::spawn(worker.clone().drain_dead_letters(queue, async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            }))
+            tokio::spawn(
+                worker
+                    .clone()
+                    .drain_dead_letters(queue, until_stopped(stopped.clone())),
+            )
         });
         worker.run(process::shutdown_signal()).await;
         let _ = stop.send(true);
         if let Some(dead_letters) = dead_letters {
             let _ = dead_letters.await;
+        }
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
         }
         Ok(())
     } else {

@@ -127,6 +127,15 @@ impl SqlQueue {
 
 #[async_trait]
 impl JobQueue for SqlQueue {
+    async fn depth(&self) -> Result<Option<u64>, PortError> {
+        let (waiting,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM job_queue WHERE visible_at <= ?")
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(Some(u64::try_from(waiting).unwrap_or(0)))
+    }
+
     async fn cancel(&self, job_id: uuid::Uuid) -> Result<bool, PortError> {
         sqlx::query("DELETE FROM job_queue WHERE id = ?")
             .bind(job_id.to_string())

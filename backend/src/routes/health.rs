@@ -1,4 +1,4 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the metrics scrape.
 
 use std::time::Duration;
 
@@ -14,6 +14,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// Prometheus' scrape, on the API listener (the Ingress routes only `/api` and the SPA to
+/// it). The queue depth is read now, so it is as fresh as the scrape.
+async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    if let Ok(Some(depth)) = state.ports.queue.depth().await {
+        ::metrics::gauge!(folio_lambda::metrics::QUEUE_DEPTH).set(depth as f64);
+    }
+    folio_lambda::metrics::exposition()
 }
 
 /// The process is up; touches nothing, so a slow database never gets a pod killed.

@@ -41,6 +41,23 @@ async fn fallback(State(state): State<AppState>, request: Request) -> axum::resp
     }
 }
 
+/// Counts each request by its route (the matched pattern: paths carry ids) and status, and
+/// times it.
+async fn record_request(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let elapsed = started.elapsed().as_secs_f64();
+    metrics::counter!(folio_core::metrics::HTTP_REQUESTS, "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!(folio_core::metrics::HTTP_DURATION, "route" => route).record(elapsed);
+    response
+}
+
 /// The whole HTTP surface: the API under `/api/v1`, the probes, the SPA.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
@@ -56,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let api = api
         .layer(Extension(Arc::new(document)))
+        .route_layer(axum::middleware::from_fn(record_request))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request
                 .extensions()

@@ -62,6 +62,12 @@ pub trait JobQueue: Send + Sync + 'static {
     async fn cancel(&self, _job_id: Uuid) -> Result<bool, PortError> {
         Ok(false)
     }
+
+    /// How many jobs wait to be taken, when the queue can say cheaply (`None` for SQS, which
+    /// reports its depth to CloudWatch itself).
+    async fn depth(&self) -> Result<Option<u64>, PortError> {
+        Ok(None)
+    }
 }
 
 /// Where PDFs are kept, by key (`users/{user_id}/{file_id}.pdf`, see [`crate::jobs::names`]).

@@ -82,6 +82,7 @@ impl ChromiumEngine {
 
     pub(super) async fn launch(&self) -> Result<BrowserHandle, RenderError> {
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::counter!(folio_core::metrics::BROWSER_LAUNCHES).increment(1);
         let profile = tempfile::Builder::new()
             .prefix("folio-chromium-")
             .tempdir_in(self.config.launch_mode.scratch_root())

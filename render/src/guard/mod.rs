@@ -42,6 +42,24 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+impl Refused {
+    /// A word for what was refused, for counting refusals by kind (never an address).
+    pub fn kind(&self) -> &'static str {
+        let reason = self.reason.as_str();
+        [
+            ("form of", "disguised"),
+            ("metadata", "metadata"),
+            ("loopback", "loopback"),
+            ("private", "private"),
+            ("link-local", "link_local"),
+            ("multicast", "multicast"),
+        ]
+        .into_iter()
+        .find(|(words, _)| reason.contains(words))
+        .map_or("reserved", |(_, kind)| kind)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
     #[error(transparent)]
@@ -131,10 +149,14 @@ impl Guard {
         if self.allow_private || self.allowed.contains(&addr) {
             return Ok(());
         }
-        classify(addr.ip()).map_err(|reason| Refused {
-            host: host.to_owned(),
-            addr: addr.ip(),
-            reason,
+        classify(addr.ip()).map_err(|reason| {
+            let refused = Refused {
+                host: host.to_owned(),
+                addr: addr.ip(),
+                reason,
+            };
+            metrics::counter!(folio_core::metrics::GUARD_REFUSALS, "reason" => refused.kind()).increment(1);
+            refused
         })
     }
 

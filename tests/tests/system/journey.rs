@@ -171,10 +171,24 @@ async fn aws_mode_journey_with_a_polling_worker() {
         ("FOLIO_S3_PRESIGN_TTL", "60".to_owned()),
     ]);
     let _folio = start("folio", &["serve"], &backend_env, logs.path());
-    let worker = start("bootstrap", &["--poll"], &env, logs.path());
+    let metrics_port = free_port();
+    let mut worker_env = env.clone();
+    worker_env.push(("FOLIO_METRICS_ADDR", format!("127.0.0.1:{metrics_port}")));
+    let worker = start("bootstrap", &["--poll"], &worker_env, logs.path());
 
     let id = journey(&format!("http://127.0.0.1:{port}"), site).await;
     assert_chromium_started_as_on_a_server(&worker);
+    // The worker counts what it did where Prometheus can scrape it.
+    let scraped = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        scraped.contains("folio_jobs_total{outcome=\"done\"} 1"),
+        "{scraped}"
+    );
     assert!(
         aws.object_keys().await.unwrap().is_empty(),
         "the S3 object of {id} is gone"

@@ -4,5 +4,6 @@ mod download;
 mod iam;
 mod journey;
 mod lambda;
+mod metrics;
 mod run_command;
 mod survival;
