@@ -40,6 +40,8 @@ pub enum ApiError {
     Busy,
     #[error("{0}")]
     QuotaExceeded(String),
+    #[error("too many conversion requests at once; try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("at most {max} event streams may be open at once; close one (another tab?) first")]
     TooManyStreams { max: usize },
     #[error("a dependency is unavailable")]
@@ -102,6 +104,7 @@ impl ApiError {
             Self::RateLimited { .. }
             | Self::TooManySignUps { .. }
             | Self::QuotaExceeded(_)
+            | Self::TooManyRequests { .. }
             | Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -120,7 +123,9 @@ impl ApiError {
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
-            Self::RateLimited { .. } | Self::TooManySignUps { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::TooManySignUps { .. } | Self::TooManyRequests { .. } => {
+                ErrorCode::RateLimited
+            }
             Self::Busy | Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
             Self::TooManyStreams { .. } => ErrorCode::TooManyStreams,
@@ -160,7 +165,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
-            Self::RateLimited { retry_after_secs } | Self::TooManySignUps { retry_after_secs } => {
+            Self::RateLimited { retry_after_secs }
+            | Self::TooManySignUps { retry_after_secs }
+            | Self::TooManyRequests { retry_after_secs } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));

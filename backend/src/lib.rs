@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod library;
 pub mod openapi;
+pub mod request_rate;
 pub mod routes;
 pub mod serve;
 pub mod startup;

@@ -47,6 +47,11 @@ pub async fn request_render(
     options: RenderOptions,
     engine: Engine,
 ) -> Result<RenderJob, ApiError> {
+    if let Err(wait) = state.request_rate.check(owner) {
+        // Whole seconds, rounded up: a client that waits as told is let in.
+        let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
     options.validate()?;
     // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
     // (A name that does not resolve is left to the render, which records why on the file.)

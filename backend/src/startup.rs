@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth::{load_or_create_secret, PasswordHasher, TokenKeys, WindowLimiter};
 use crate::config::Settings;
 use crate::events::{Events, NotifyingIndex};
+use crate::request_rate::RequestLimiter;
 use crate::routes;
 use crate::state::{AppState, AppStateInner};
 use crate::store::{Db, Dialect};
@@ -110,6 +111,7 @@ impl Application {
             renderer,
             events,
             request_locks: Default::default(),
+            request_rate: RequestLimiter::new(settings.request_rate),
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,

@@ -33,6 +33,7 @@ pub struct AppStateInner {
     pub renderer: Arc<Renderer>,
     pub events: Events,
     pub request_locks: crate::library::RequestLocks,
+    pub request_rate: crate::request_rate::RequestLimiter,
     /// The built SPA, when there is one to serve.
     pub spa: Option<routes::spa::Spa>,
 }

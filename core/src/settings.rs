@@ -43,6 +43,8 @@ pub const TRUSTED_PROXIES: &str = "FOLIO_TRUSTED_PROXIES";
 pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
 /// Most jobs one user may have queued or rendering at once.
 pub const MAX_QUEUED_JOBS: &str = "FOLIO_MAX_QUEUED_JOBS";
+/// How fast one user may ask for renders: requests per second, optionally `,burst`.
+pub const REQUEST_RATE: &str = "FOLIO_REQUEST_RATE";
 /// Most bytes of PDFs one user may keep.
 pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
 /// Largest PDF kept, in bytes; a bigger one fails its job ("file too large") and is not stored.
@@ -320,6 +322,7 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     TRUSTED_PROXIES,
     MAX_BODY_BYTES,
     MAX_QUEUED_JOBS,
+    REQUEST_RATE,
     MAX_STORED_BYTES,
     MAX_FILE_BYTES,
     MAX_EVENT_STREAMS,

@@ -48,6 +48,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Per-user limits: jobs queued or rendering at once, and bytes of stored PDFs.
     pub max_queued_jobs: u64,
+    /// How fast one user may ask for renders (`FOLIO_REQUEST_RATE`).
+    pub request_rate: crate::request_rate::RequestRate,
     pub max_stored_bytes: u64,
     /// Largest PDF kept.
     pub max_file_bytes: u64,
@@ -85,6 +87,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             max_body_bytes: 1024 * 1024,
             max_queued_jobs: 200,
+            request_rate: Default::default(),
             max_stored_bytes: 1024 * 1024 * 1024,
             max_file_bytes: folio_lambda::DEFAULT_MAX_FILE_BYTES,
             max_event_streams: 10,
@@ -147,6 +150,9 @@ impl Settings {
             max_queued_jobs: env
                 .number(names::MAX_QUEUED_JOBS)?
                 .unwrap_or(defaults.max_queued_jobs),
+            request_rate: env
+                .parse_with(names::REQUEST_RATE, str::parse)?
+                .unwrap_or(defaults.request_rate),
             max_stored_bytes: env
                 .parse(names::MAX_STORED_BYTES, "expected a number of bytes")?
                 .unwrap_or(defaults.max_stored_bytes),
@@ -200,6 +206,7 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_queued_jobs", &self.max_queued_jobs)
+            .field("request_rate", &self.request_rate)
             .field("max_stored_bytes", &self.max_stored_bytes)
             .field("max_file_bytes", &self.max_file_bytes)
             .field("max_event_streams", &self.max_event_streams)

@@ -50,7 +50,7 @@ struct RenderRequest {
         (status = 202, description = "Recorded and queued; watch it on `/events` or `/files`", body = Accepted),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 422, description = "Invalid URL or options, or refused by the SSRF guard; `field` names the culprit", body = ErrorResponse),
-        (status = 429, description = "Over the queued-jobs or stored-bytes limit", body = ErrorResponse),
+        (status = 429, description = "Over the queued-jobs or stored-bytes limit (`quota_exceeded`), or asking faster than `FOLIO_REQUEST_RATE` allows (`rate_limited`, with `Retry-After`)", body = ErrorResponse),
         (status = 503, description = "The queue or file index is unavailable; nothing was recorded", body = ErrorResponse),
     ))]
 /// Records the file and queues the job, within the caller's limits; see [`library::request_render`].

@@ -1,4 +1,5 @@
-//! Limits a hostile client runs into: open event streams per user, slow or idle connections.
+//! Limits a hostile client runs into: conversion requests per user, open event streams per
+//! user, slow or idle connections.
 
 use std::time::{Duration, Instant};
 
@@ -85,4 +86,58 @@ async fn slow_and_idle_connections_are_closed() {
     assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
     let read = tokio::time::timeout(Duration::from_secs(10), kept.read_to_end(&mut buffer)).await;
     assert!(read.is_ok(), "the server kept an idle kept-alive connection open");
+}
+
+#[tokio::test]
+async fn a_user_asking_faster_than_the_request_rate_waits_as_told_and_others_do_not() {
+    let app = spawn_app_with(Database::Sqlite, |s| {
+        s.request_rate = "1,3".parse().unwrap();
+        // Nothing is rendered: the limit is on asking, whatever the queue does.
+        s.render.allow_private = true;
+    })
+    .await;
+    let (_, token) = app.signed_in_user().await;
+    let (_, other) = app.signed_in_user().await;
+    let ask = |token: &str| {
+        let user = app.user(token);
+        async move { user.request("http://127.0.0.1:9/page").await }
+    };
+    // 40 at once: the burst of 3 is let in, whatever the interleaving.
+    let attempts: Vec<_> = (0..40).map(|_| ask(&token)).collect();
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|response| response.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 202).count(), 3, "{statuses:?}");
+    let refused = ask(&token).await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        retry_after, 1,
+        "one request a second: the next is at most a second away"
+    );
+    assert_error(refused, 429, "rate_limited").await;
+    assert_eq!(
+        ask(&other).await.status(),
+        202,
+        "another user has a bucket of their own"
+    );
+    // Reading the library is never throttled.
+    for _ in 0..20 {
+        assert_eq!(
+            app.user(&token)
+                .get("/api/v1/files")
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    assert_eq!(ask(&token).await.status(), 202, "let in after Retry-After");
 }
