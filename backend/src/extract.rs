@@ -12,6 +12,24 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// A query string. Unlike `axum::extract::Query` it answers a JSON 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                ApiError::invalid(field, error.into_inner().to_string())
+            })
+    }
+}
+
 /// A JSON body. Unlike `axum::Json` it names the offending field in a 422 and answers 400 for
 /// broken syntax, 413 past the body limit and 415 for a body that says it is something else.
 pub struct ApiJson<T>(pub T);

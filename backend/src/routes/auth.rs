@@ -64,7 +64,9 @@ pub struct SessionView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Credentials {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 1024)]
     password: String,
 }
 
@@ -72,6 +74,7 @@ struct Credentials {
 #[serde(deny_unknown_fields)]
 struct PasswordChange {
     current_password: String,
+    #[schema(min_length = 8, max_length = 1024)]
     new_password: String,
 }
 
@@ -87,6 +90,7 @@ fn rfc3339(unix_seconds: i64) -> String {
         (status = 201, description = "Account created", body = UserView),
         (status = 403, description = "Sign-up is closed (`signup_closed`)", body = ErrorResponse),
         (status = 409, description = "The email is taken (`email_taken`)", body = ErrorResponse),
+        (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
         (status = 422, description = "Invalid email or password; `field` names which", body = ErrorResponse),
         (status = 429, description = "This address created `FOLIO_SIGNUP_MAX_PER_IP` accounts within `FOLIO_SIGNUP_WINDOW` (`rate_limited`); see `Retry-After`", body = ErrorResponse),
         (status = 503, description = "Too many password checks at once (`unavailable`); see `Retry-After`", body = ErrorResponse),
@@ -134,6 +138,8 @@ async fn sign_up(
 #[utoipa::path(post, path = "/auth/sign-in", tag = "auth", request_body = Credentials,
     responses(
         (status = 200, description = "Signed in; the token goes in `Authorization: Bearer`", body = SessionView),
+        (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
+        (status = 422, description = "A body with fields other than `email` and `password` (`invalid_input`)", body = ErrorResponse),
         (status = 401, description = "Wrong email or password", body = ErrorResponse),
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ErrorResponse),
         (status = 503, description = "Too many password checks at once (`unavailable`); see `Retry-After`", body = ErrorResponse),
@@ -296,6 +302,7 @@ async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result
         (status = 204, description = "Changed; every other session is revoked"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 403, description = "The current password is wrong (`wrong_password`)", body = ErrorResponse),
+        (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
         (status = 422, description = "The new password is not acceptable", body = ErrorResponse),
     ))]
 /// Requires the current password; every other session of the user is revoked.

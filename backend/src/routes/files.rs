@@ -4,7 +4,7 @@
 //! that does not exist, so ids cannot be probed.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::library;
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 struct RenderRequest {
     /// An http(s) URL on the public internet.
+    #[schema(min_length = 1, max_length = 4096)]
     url: String,
     #[serde(default)]
     options: RenderOptions,
@@ -49,6 +50,7 @@ struct RenderRequest {
     responses(
         (status = 202, description = "Recorded and queued; watch it on `/events` or `/files`", body = Accepted),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
         (status = 422, description = "Invalid URL or options, or refused by the SSRF guard; `field` names the culprit", body = ErrorResponse),
         (status = 429, description = "Over the queued-jobs or stored-bytes limit (`quota_exceeded`), or asking faster than `FOLIO_REQUEST_RATE` allows (`rate_limited`, with `Retry-After`)", body = ErrorResponse),
         (status = 503, description = "The queue or file index is unavailable; nothing was recorded", body = ErrorResponse),
@@ -71,10 +73,13 @@ async fn request(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     /// `next_cursor` from the previous page.
+    #[param(nullable = false)]
     cursor: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000, nullable = false)]
     limit: Option<usize>,
 }
 
@@ -102,7 +107,7 @@ struct Accepted {
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<FileList>, ApiError> {
     let before = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => Some(

@@ -8,7 +8,38 @@ crate::on_both_databases!(
     malformed_bodies_get_json_4xx,
     oversize_bodies_get_413,
     unknown_routes_and_methods_get_json_errors,
+    bad_query_parameters_get_a_json_422_naming_them,
 );
+
+async fn bad_query_parameters_get_a_json_422_naming_them(db: Database) {
+    let app = spawn_app(db).await;
+    let (_, token) = app.signed_in_user().await;
+    for query in [
+        "limit=abc",
+        "limit=null",
+        "limit=0",
+        "limit=1001",
+        "limit=-1",
+        "cursor=nope",
+    ] {
+        let response = app
+            .user(&token)
+            .get(&format!("/api/v1/files?{query}"))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_error(response, 422, "invalid_input").await;
+        let field = query.split('=').next().unwrap();
+        assert_eq!(body["error"]["field"], field, "{query}: {body}");
+    }
+    let fine = app
+        .user(&token)
+        .get("/api/v1/files?limit=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fine.status(), 200);
+}
 
 /// Path, Content-Type, body, expected status and error code.
 type BodyCase = (&'static str, Option<&'static str>, Vec<u8>, u16, &'static str);

@@ -101,6 +101,7 @@ pub struct RenderOptions {
     pub margin: Margins,
     pub landscape: bool,
     /// Zoom of the page content, 0.1 to 2.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0.1, maximum = 2.0))]
     pub scale: f64,
     pub print_background: bool,
     /// Pages to keep, such as `"1-3, 5"`; all when absent.

@@ -146,12 +146,20 @@ impl Default for Margins {
 
 impl<'de> Deserialize<'de> for Margins {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// A side that is given must be a length: `null` is refused, as the schema says.
+        fn given<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Length>, D::Error> {
+            Length::deserialize(deserializer).map(Some)
+        }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Sides {
+            #[serde(default, deserialize_with = "given")]
             top: Option<Length>,
+            #[serde(default, deserialize_with = "given")]
             right: Option<Length>,
+            #[serde(default, deserialize_with = "given")]
             bottom: Option<Length>,
+            #[serde(default, deserialize_with = "given")]
             left: Option<Length>,
         }
         #[derive(Deserialize)]

@@ -70,6 +70,11 @@ fn refuses_bad_options_with_a_reason() {
         (json!({"margin": {"top": "-1cm"}}), "negative", "negative margin"),
         (json!({"margin": "6in"}), "no room", "margins eat the page"),
         (json!({"margin": {"middle": 1}}), "top, right", "unknown side"),
+        (
+            json!({"margin": {"bottom": null}}),
+            "top, right",
+            "a side given as null",
+        ),
         (json!({"page_ranges": "3-1"}), "page_ranges", "reversed range"),
         (json!({"page_ranges": "0"}), "page_ranges", "page zero"),
         (json!({"page_ranges": "one"}), "page_ranges", "not a number"),
