@@ -44,9 +44,10 @@ suite "tests" 1800 cargo test --workspace -- --skip lambda_sandbox
 suite "lambda: bootstrap under a Lambda runtime API, in a Lambda-like sandbox" 600 \
     cargo test --workspace --test system lambda_sandbox
 suite "frontend: types, component tests, build, browser test" 600 bash scripts/frontend.sh
-# Run alone, after the others, so its figures are its own.
+# Run alone, after the others, so their figures are their own.
 suite "fuzz: Schemathesis on the served OpenAPI document, in a loopback-only namespace" 300 \
     bash scripts/fuzz-api.sh
+suite "load: 60 s of mixed traffic at folio serve, in a loopback-only namespace" 300 bash scripts/load.sh
 
 echo "== timings"
 printf '%s\n' "${timings[@]}"
