@@ -46,6 +46,8 @@ if ! python3 -c 'import schemathesis' >/dev/null 2>&1; then
     echo "fuzz-api: installing schemathesis from PyPI" >&2
     python3 -m pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5' >&2
 fi
+# First the request bodies alone, many more cases than the ordinary test run takes.
+PROPTEST_CASES="${FOLIO_FUZZ_BODY_CASES:-20000}" cargo test --quiet -p folio-backend --lib any_request_body
 cargo build --quiet --workspace --bins
 export budget="${FOLIO_FUZZ_SECONDS:-150}"
 export folio="${CARGO_TARGET_DIR:-$PWD/target}/debug/folio"

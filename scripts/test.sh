@@ -25,6 +25,9 @@ export FOLIO_TEST_MOTO_URL
 FOLIO_KUSTOMIZE=$(step 600 bash scripts/deploy-tools.sh)
 export FOLIO_KUSTOMIZE
 
+# Property tests take this many cases each, unless told otherwise (the fuzz suite takes more).
+export PROPTEST_CASES="${PROPTEST_CASES:-256}"
+
 timings=()
 # Runs one suite under a heading, within its time limit, and records how long it took; the
 # table is printed at the end. The limits leave room for a build from an empty cache.

@@ -242,4 +242,24 @@ mod tests {
         ));
         assert!(matches!(parse_json::<Body>(b""), Err(ApiError::BadRequest(_))));
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes as a render request body: parsed, or refused as a client error with a
+        /// reason, never a server error or a panic. (`make test` runs many more cases of this.)
+        #[test]
+        fn any_request_body_is_parsed_or_refused_as_the_client_s_fault(
+            body in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..200),
+                "\\{(\"(url|options|engine|format|margin|scale)\": ?(null|true|1e999|-1|\"[^\"]{0,10}\"|\\{\\}|\\[\\]),? ?){0,5}\\}"
+                    .prop_map(String::into_bytes),
+            ]
+        ) {
+            match parse_json::<folio_core::RenderOptions>(&body) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.status().is_client_error(), "{e:?}"),
+            }
+        }
+    }
 }

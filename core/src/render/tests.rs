@@ -142,3 +142,76 @@ fn engine_names() {
     assert!("webkit".parse::<Engine>().is_err());
     assert_eq!(serde_json::to_string(&Engine::Chromium).unwrap(), "\"chromium\"");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// JSON values shaped like render options: known fields with values of any type, and
+    /// now and then a field that does not exist.
+    fn options_json() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "\\PC{0,12}".prop_map(serde_json::Value::from),
+            "[0-9.]{1,4}(in|cm|mm|px|pt)?".prop_map(serde_json::Value::from),
+        ];
+        let value = leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map("(top|right|bottom|left|name|value|x)", inner, 0..4)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        });
+        let field = prop_oneof![
+            Just("format"),
+            Just("width"),
+            Just("height"),
+            Just("margin"),
+            Just("landscape"),
+            Just("scale"),
+            Just("print_background"),
+            Just("page_ranges"),
+            Just("header_template"),
+            Just("footer_template"),
+            Just("media"),
+            Just("wait_until"),
+            Just("wait_for_selector"),
+            Just("wait_delay_ms"),
+            Just("lazy_scroll"),
+            Just("cookies"),
+            Just("headers"),
+            Just("user_agent"),
+            Just("nonsense"),
+        ];
+        prop::collection::btree_map(field, value, 0..6).prop_map(|map| {
+            serde_json::Value::Object(map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_options_are_parsed_or_refused_with_a_reason_and_accepted_ones_round_trip(
+            value in options_json()
+        ) {
+            if let Ok(options) = parse(value) {
+                let again = parse(serde_json::to_value(&options).unwrap());
+                prop_assert_eq!(again.as_ref(), Ok(&options));
+            }
+        }
+
+        #[test]
+        fn page_ranges_never_panic(input in "\\PC{0,40}") {
+            let _ = parse_page_ranges(&input);
+        }
+
+        #[test]
+        fn well_formed_page_ranges_are_read_as_written(first in 1u32..10_000, length in 0u32..100, single in 1u32..10_000) {
+            let last = first + length;
+            let ranges = parse_page_ranges(&format!(" {first}-{last} , {single}")).unwrap();
+            prop_assert_eq!(ranges, vec![(first, last), (single, single)]);
+        }
+    }
+}

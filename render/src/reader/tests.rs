@@ -122,3 +122,23 @@ fn a_template_full_of_placeholders_fills_one_bounded_line() {
         format!("Page 1 of {title}")
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a header or footer template holds, its text is found without a panic and
+        /// its filled line stays within a line's bound.
+        #[test]
+        fn any_template_becomes_one_bounded_line(
+            template in "(<[a-z]{1,6}( class=\"(title|url|date|pageNumber|totalPages)\")?>|</[a-z]{1,6}>|[^<]{0,8}){0,40}",
+            title in "\\PC{0,300}",
+        ) {
+            if let Some(text) = template_text(&template) {
+                let line = fill_margin_line(&text, &[("{title}", title.as_str()), ("{url}", "https://example.com/")]);
+                prop_assert!(line.chars().count() <= MAX_MARGIN_LINE_CHARS + 1, "{}", line.chars().count());
+            }
+        }
+    }
+}
