@@ -177,7 +177,9 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Self::TooManyStreams { .. } => {
+            // A dependency that is away (the database restarting, the queue unreachable) is
+            // usually back within seconds.
+            Self::TooManyStreams { .. } | Self::Unavailable(_) => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -24,6 +24,7 @@ async fn readyz_is_503_when_the_database_is_gone(db: Database) {
     let app = spawn_app(db).await;
     app.db.pool.close().await;
     let response = app.get("/readyz").await;
+    assert_eq!(response.headers()["retry-after"], "5", "told when to look again");
     let body = assert_error(response, 503, "unavailable").await;
     assert!(!body.to_string().contains("mysql://"), "no internals in {body}");
     let alive = app.get("/healthz").await;

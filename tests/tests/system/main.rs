@@ -1,6 +1,7 @@
 //! Whole-system tests, one binary: each module runs Folio's real executables.
 
 mod download;
+mod faults;
 mod iam;
 mod journey;
 mod lambda;
