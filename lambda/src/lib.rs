@@ -25,6 +25,8 @@ use uuid::Uuid;
 pub const LEASE: Duration = Duration::from_secs(120);
 /// After this many deliveries a job that keeps failing for retryable reasons is failed for good.
 pub const MAX_ATTEMPTS: u32 = 5;
+/// Tries of one delivery while a port is away: about half a minute of pauses (1, 2, 4, 8, 8 s).
+const OUTAGE_ATTEMPTS: u32 = 6;
 
 pub use folio_core::ports::Ports;
 
@@ -110,6 +112,28 @@ impl Worker {
             }
         }
         Ok(outcome)
+    }
+
+    /// Handles a delivery; while a port is away (the database restarting, the store briefly
+    /// unreachable) it tries again for a while instead of leaving the job to its lease, which
+    /// would hold it back for minutes. Handling is idempotent, so trying again is safe.
+    async fn handle_through_outages(&self, delivery: &Delivery) {
+        let mut pause = Duration::from_secs(1);
+        for attempt in 1.. {
+            match self.handle(delivery).await {
+                Ok(_) => return,
+                Err(e) if attempt < OUTAGE_ATTEMPTS => {
+                    tracing::warn!(job = %delivery.job.job_id, error = %e, ?pause, "a port is away; trying the job again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(8));
+                }
+                Err(e) => {
+                    // Unacknowledged: the lease runs out and the job comes back.
+                    tracing::error!(job = %delivery.job.job_id, error = %e, "job left for redelivery");
+                    return;
+                }
+            }
+        }
     }
 
     /// Handles one delivery without acknowledging it: the caller settles it with the queue
@@ -315,10 +339,7 @@ impl Worker {
                 Ok(Some(delivery)) => {
                     let worker = self.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = worker.handle(&delivery).await {
-                            // Unacknowledged: the lease runs out and the job comes back.
-                            tracing::error!(job = %delivery.job.job_id, error = %e, "job left for redelivery");
-                        }
+                        worker.handle_through_outages(&delivery).await;
                         drop(permit);
                     });
                 }
