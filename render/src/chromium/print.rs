@@ -273,14 +273,31 @@ pub(super) async fn print_pdf(
     pub(super) const CHUNK: i64 = 1 << 20;
     let mut params = print_params(options);
     params.transfer_mode = Some(PrintToPdfTransferMode::ReturnAsStream);
+    let has_templates = options.header_template.is_some() || options.footer_template.is_some();
     let printed = page.execute(params).await.map_err(|e| {
-        refused_options(e, |message| {
+        let refused = refused_options(e, |message| {
             if message.to_ascii_lowercase().contains("page range") {
                 "options.page_ranges"
             } else {
                 "options"
             }
-        })
+        });
+        match refused {
+            // What Chromium says when a template tried to load something (a stylesheet): it
+            // prints nothing rather than fetch. Said so that the user can mend the template.
+            RenderError::InvalidOptions {
+                field: "options",
+                reason,
+            } if has_templates => RenderError::InvalidOptions {
+                field: "options.header_template",
+                reason: format!(
+                    "{reason}: Chromium could not print the header or footer template; templates \
+                         are text, inline styles and the page number, title, url and date classes, \
+                         and may load nothing (no stylesheets, images or scripts)"
+                ),
+            },
+            other => other,
+        }
     })?;
     let Some(stream) = printed.result.stream.clone() else {
         return Err(RenderError::Internal("Chromium printed no PDF stream".to_owned()));

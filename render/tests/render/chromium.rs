@@ -226,6 +226,56 @@ async fn header_and_footer_templates_are_printed_with_page_numbers() {
     );
 }
 
+/// Templates are HTML Chromium renders in the margins: they may reach nothing, not by an image,
+/// a stylesheet, a frame or a script, and say so by staying text.
+#[tokio::test]
+async fn header_and_footer_templates_load_nothing_and_run_no_script_that_reaches_anything() {
+    let site = serve().await;
+    let engine = engine(site.guard(), 20);
+    let beacon = site.url("/beacon");
+    let hostile = format!(
+        r#"<div style="font-size:10px">QUIET<img src="{beacon}?img"><iframe src="{beacon}?frame"></iframe><script>fetch("{beacon}?fetch"); new Image().src = "{beacon}?script"; document.write("RAN")</script><object data="file:///etc/passwd"></object></div>"#
+    );
+    let options = RenderOptions {
+        header_template: Some(hostile.clone()),
+        footer_template: Some(hostile),
+        margin: serde_json::from_value(serde_json::json!("2cm")).unwrap(),
+        ..RenderOptions::default()
+    };
+    let pdf = engine
+        .render(&page_url(&site.url("/article")), &options)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        crate::site::BEACON_HITS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the templates reached nothing"
+    );
+    let text = pdf_text(&pdf.bytes);
+    assert!(text.contains("QUIET"), "{text}");
+    assert!(!text.contains("RAN") && !text.contains("root:"), "{text}");
+
+    // A stylesheet Chromium will not fetch: the job is refused, saying why, and reaches nothing.
+    let styled = RenderOptions {
+        header_template: Some(format!(r#"<link rel="stylesheet" href="{beacon}?css">STYLED"#)),
+        margin: serde_json::from_value(serde_json::json!("2cm")).unwrap(),
+        ..RenderOptions::default()
+    };
+    match engine.render(&page_url(&site.url("/article")), &styled).await {
+        Ok(pdf) => assert!(pdf_text(&pdf.bytes).contains("STYLED")),
+        Err(e) => {
+            assert!(!e.is_retryable(), "{e}");
+            assert!(e.to_string().contains("may load nothing"), "{e}");
+        }
+    }
+    assert_eq!(
+        crate::site::BEACON_HITS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the stylesheet was not fetched"
+    );
+}
+
 #[tokio::test]
 async fn lazy_scroll_makes_lazy_content_appear() {
     let site = serve().await;

@@ -65,6 +65,7 @@ pub async fn serve() -> Site {
         .route("/selector", get(selector))
         .route("/storage", get(storage))
         .route("/pixel.png", get(pixel))
+        .route("/beacon", get(beacon))
         .layer(axum::middleware::from_fn(
             move |request, next: axum::middleware::Next| {
                 let counter = counter.clone();
@@ -78,6 +79,14 @@ pub async fn serve() -> Site {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Site { addr, hits }
+}
+
+/// Requests to `/beacon`, from any test: only one test points anything at it.
+pub static BEACON_HITS: AtomicUsize = AtomicUsize::new(0);
+
+async fn beacon() -> &'static str {
+    BEACON_HITS.fetch_add(1, Ordering::SeqCst);
+    "beacon"
 }
 
 async fn article() -> Html<&'static str> {
