@@ -198,8 +198,19 @@ impl Worker {
             }
         }
         let key = names::object_key(owner, id);
-        if let Err(e) = self.ports.store.put(&key, pdf.bytes).await {
-            return Ok(Outcome::Retry(e.to_string()));
+        match self.ports.store.put(&key, pdf.bytes).await {
+            Ok(()) => {}
+            // Trying again fills nothing: the job says why, and deleting files makes room.
+            Err(e @ PortError::Full { .. }) => {
+                return self
+                    .fail(
+                        owner,
+                        id,
+                        format!("no room to store the PDF ({e}); delete files to make room"),
+                    )
+                    .await;
+            }
+            Err(e) => return Ok(Outcome::Retry(e.to_string())),
         }
         let recorded = self
             .ports

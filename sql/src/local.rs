@@ -35,9 +35,10 @@ impl LocalStore {
 }
 
 fn store_error(e: std::io::Error) -> PortError {
-    PortError::Unavailable {
-        port: "object store",
-        reason: e.to_string(),
+    let (port, reason) = ("object store", e.to_string());
+    match e.kind() {
+        std::io::ErrorKind::StorageFull => PortError::Full { port, reason },
+        _ => PortError::Unavailable { port, reason },
     }
 }
 

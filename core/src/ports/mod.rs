@@ -38,6 +38,9 @@ pub struct Delivery {
 pub enum PortError {
     #[error("the {port} is unavailable: {reason}")]
     Unavailable { port: &'static str, reason: String },
+    /// No room left (a full disk): trying again will not help until something is deleted.
+    #[error("the {port} is full: {reason}")]
+    Full { port: &'static str, reason: String },
     /// A message that is not a job this version understands; it is dropped, not retried.
     #[error("malformed job message: {0}")]
     Malformed(String),

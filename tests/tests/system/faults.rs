@@ -135,3 +135,105 @@ async fn the_database_away_for_ten_seconds_costs_503s_and_nothing_else() {
         "nothing recorded while the database was away"
     );
 }
+
+/// An image of noise that no compression shrinks: a page showing it prints to a PDF of about
+/// its size, so a few fill a small disk. (A BMP needs no encoder.)
+fn noise_bmp(width: u32, height: u32) -> Vec<u8> {
+    let row = (width * 3).div_ceil(4) * 4;
+    let pixels = row * height;
+    let mut bmp = Vec::with_capacity(54 + pixels as usize);
+    bmp.extend_from_slice(b"BM");
+    bmp.extend_from_slice(&(54 + pixels).to_le_bytes());
+    bmp.extend_from_slice(&[0; 4]);
+    bmp.extend_from_slice(&54u32.to_le_bytes());
+    bmp.extend_from_slice(&40u32.to_le_bytes());
+    bmp.extend_from_slice(&width.to_le_bytes());
+    bmp.extend_from_slice(&height.to_le_bytes());
+    bmp.extend_from_slice(&1u16.to_le_bytes());
+    bmp.extend_from_slice(&24u16.to_le_bytes());
+    bmp.extend_from_slice(&[0; 24]);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..pixels {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bmp.push(state as u8);
+    }
+    bmp
+}
+
+/// The data disk fills up (embedded mode, a 6 MB tmpfs as the data folder): the job that finds
+/// no room fails at once saying so, the server keeps serving, and deleting files makes room.
+#[tokio::test]
+async fn a_full_disk_fails_the_job_that_finds_no_room_and_deleting_files_makes_room() {
+    let image = noise_bmp(500, 500);
+    let site = serve_pages(
+        axum::Router::new()
+            .route(
+                "/heavy",
+                get(|| async { Html("<title>Heavy</title><img src=/noise.bmp width=500>") }),
+            )
+            .route(
+                "/noise.bmp",
+                get(move || {
+                    let image = image.clone();
+                    async move { ([("content-type", "image/bmp")], image) }
+                }),
+            ),
+    )
+    .await;
+    let logs = tempfile::tempdir().unwrap();
+    let port = folio_testkit::api::free_port();
+    let folio_binary = folio_testkit::binary("folio").unwrap();
+    let log = std::fs::File::create(logs.path().join("folio.log")).unwrap();
+    let _folio = folio_testkit::ChildGuard(
+        std::process::Command::new("bwrap")
+            .args([
+                "--dev-bind",
+                "/",
+                "/",
+                "--size",
+                "6291456",
+                "--tmpfs",
+                "/folio-data",
+            ])
+            .args(["--die-with-parent", "--"])
+            .arg(&folio_binary)
+            .arg("serve")
+            .env("FOLIO_ADDR", format!("127.0.0.1:{port}"))
+            .env("FOLIO_DATA_DIR", "/folio-data")
+            .env("FOLIO_RENDER_ALLOW_ADDRS", site.to_string())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("bwrap (bubblewrap)"),
+    );
+    let api = Api::new(format!("http://127.0.0.1:{port}"));
+    api.wait_ready().await;
+    let api = api.sign_up_and_in("full@example.com").await;
+    let heavy = format!("http://{site}/heavy");
+
+    let mut done = Vec::new();
+    let full = loop {
+        assert!(done.len() < 12, "the disk never filled: {done:?}");
+        let id = api.requested(&heavy).await;
+        let file = api.wait_until_final(&id).await;
+        if file["status"] == "done" {
+            done.push(id);
+            continue;
+        }
+        break file;
+    };
+    assert!(!done.is_empty(), "the first PDFs fit");
+    let reason = full["error"].as_str().unwrap_or_default();
+    // Whichever write found the disk full, the PDF's or the database's, the job says so.
+    assert!(reason.contains("full"), "{full}");
+    assert_eq!(api.files().await.len(), done.len() + 1, "still serving");
+
+    for id in &done[..2] {
+        assert_eq!(api.delete_file(id).await.status(), 204);
+    }
+    let again = api.requested(&heavy).await;
+    let file = api.wait_until_final(&again).await;
+    assert_eq!(file["status"], "done", "room again after deleting: {file}");
+}
