@@ -56,6 +56,13 @@ impl Api {
         }
     }
 
+    /// A client of the `folio` at `base` once it is ready, signed in as a new account `email`.
+    pub async fn signed_in_at(base: impl Into<String>, email: &str) -> Self {
+        let api = Self::new(base);
+        api.wait_ready().await;
+        api.sign_up_and_in(email).await
+    }
+
     /// Creates the account `email` and signs in as it.
     pub async fn sign_up_and_in(mut self, email: &str) -> Self {
         let credentials = json!({ "email": email, "password": "correct horse battery" });
@@ -172,6 +179,16 @@ impl Api {
             .await
             .unwrap()
     }
+}
+
+/// A route answering with `html`, for the pages tests serve.
+pub fn page<S: Clone + Send + Sync + 'static>(html: &'static str) -> axum::routing::MethodRouter<S> {
+    axum::routing::get(move || async move { axum::response::Html(html) })
+}
+
+/// A route answering 404, for a page that is gone.
+pub fn gone<S: Clone + Send + Sync + 'static>() -> axum::routing::MethodRouter<S> {
+    axum::routing::get(|| async { (axum::http::StatusCode::NOT_FOUND, "gone") })
 }
 
 /// Serves `pages` on a free port of 127.0.0.1 for as long as the test runs; its address.

@@ -124,20 +124,26 @@ impl Drop for ChildGuard {
     }
 }
 
+/// Runs `command` to its end and returns what it printed; panics, with its stderr, unless it
+/// succeeded. `what` says what was missing if it could not start.
+pub fn run_checked(command: &mut Command, what: &str) -> std::process::Output {
+    let output = command.output().expect(what);
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// The text of a PDF as `pdftotext` (poppler-utils) extracts it, whitespace collapsed.
 pub fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, pdf).expect("write the PDF");
-    let output = Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is needed to read PDFs in tests; make test installs it");
-    assert!(
-        output.status.success(),
-        "pdftotext failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = run_checked(
+        Command::new("pdftotext").arg(&path).arg("-"),
+        "pdftotext (poppler-utils) is needed to read PDFs in tests; make test installs it",
     );
     String::from_utf8_lossy(&output.stdout)
         .split_whitespace()

@@ -35,20 +35,16 @@ impl PrivateServer {
     /// A new server with an empty `folio` database and a `folio` user, running.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let installed = std::process::Command::new("mariadb-install-db")
-            .args([
-                "--no-defaults",
-                "--user=root",
-                "--auth-root-authentication-method=normal",
-            ])
-            .arg(format!("--datadir={}", dir.path().join("data").display()))
-            .arg("--skip-test-db")
-            .output()
-            .expect("mariadb-install-db (mariadb-server's package)");
-        assert!(
-            installed.status.success(),
-            "{}",
-            String::from_utf8_lossy(&installed.stderr)
+        crate::run_checked(
+            std::process::Command::new("mariadb-install-db")
+                .args([
+                    "--no-defaults",
+                    "--user=root",
+                    "--auth-root-authentication-method=normal",
+                ])
+                .arg(format!("--datadir={}", dir.path().join("data").display()))
+                .arg("--skip-test-db"),
+            "mariadb-install-db (mariadb-server's package)",
         );
         let mut server = Self {
             dir,
@@ -116,16 +112,12 @@ impl PrivateServer {
     }
 
     fn client(&self, sql: &str) {
-        let output = std::process::Command::new("mariadb")
-            .args(["--no-defaults", "--user=root"])
-            .arg(format!("--socket={}", self.socket().display()))
-            .args(["-e", sql])
-            .output()
-            .expect("the mariadb client");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        crate::run_checked(
+            std::process::Command::new("mariadb")
+                .args(["--no-defaults", "--user=root"])
+                .arg(format!("--socket={}", self.socket().display()))
+                .args(["-e", sql]),
+            "the mariadb client",
         );
     }
 }

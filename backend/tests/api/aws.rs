@@ -189,13 +189,7 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
         b"%PDF-1.7 from the worker"
     );
 
-    let deleted = app
-        .user(&token)
-        .delete(&format!("/api/v1/file/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.user(&token).delete_file(&id.to_string()).await.status(), 204);
     assert!(aws.object_keys().await.unwrap().is_empty(), "S3 object gone");
     assert_eq!(aws.item_count().await.unwrap(), 0, "DynamoDB item gone");
 }

@@ -22,12 +22,8 @@ async fn bad_query_parameters_get_a_json_422_naming_them(db: Database) {
         "limit=-1",
         "cursor=nope",
     ] {
-        let response = app
-            .user(&token)
-            .get(&format!("/api/v1/files?{query}"))
-            .send()
-            .await
-            .unwrap();
+        let listing = app.user(&token).get(&format!("/api/v1/files?{query}"));
+        let response = listing.send().await.unwrap();
         let body = assert_error(response, 422, "invalid_input").await;
         let field = query.split('=').next().unwrap();
         assert_eq!(body["error"]["field"], field, "{query}: {body}");

@@ -15,9 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::response::Html;
-use axum::routing::get;
-use folio_testkit::api::{free_port, serve_pages, Api};
+use folio_testkit::api::{free_port, gone, page, serve_pages, Api};
 use folio_testkit::sse::ServerEvents;
 use folio_testkit::ChildGuard;
 use serde_json::json;
@@ -139,18 +137,13 @@ async fn main() -> anyhow::Result<()> {
     let seconds: u64 = flag("--seconds").map_or(Ok(60), |s| s.parse())?;
     let users: usize = flag("--users").map_or(Ok(6), |s| s.parse())?;
 
-    let site = serve_pages(
-        axum::Router::new()
-            .route(
-                "/page",
-                get(|| async { Html("<title>Load</title><h1>Under load</h1><p>Text.</p>") }),
-            )
-            .route(
-                "/missing",
-                get(|| async { (axum::http::StatusCode::NOT_FOUND, "gone") }),
-            ),
-    )
-    .await;
+    let pages = axum::Router::new()
+        .route(
+            "/page",
+            page("<title>Load</title><h1>Under load</h1><p>Text.</p>"),
+        )
+        .route("/missing", gone());
+    let site = serve_pages(pages).await;
     let data = tempfile::tempdir()?;
     let port = free_port();
     let log = std::fs::File::create(data.path().join("folio.log"))?;

@@ -4,25 +4,18 @@
 
 use std::time::Duration;
 
-use axum::response::Html;
-use axum::routing::get;
-use folio_testkit::api::{serve_pages, Api};
+use folio_testkit::api::{page, serve_pages, Api};
 use folio_testkit::find_file;
 
 use crate::journey::serve_embedded;
 
 #[tokio::test]
 async fn a_large_pdf_downloads_as_a_stream_never_whole_in_memory() {
-    let site = serve_pages(axum::Router::new().route(
-        "/article",
-        get(|| async { Html("<title>Large</title><p>A page whose PDF will grow</p>") }),
-    ))
-    .await;
+    let article = page("<title>Large</title><p>A page whose PDF will grow</p>");
+    let site = serve_pages(axum::Router::new().route("/article", article)).await;
     let data = tempfile::tempdir().unwrap();
     let (folio, base) = serve_embedded(data.path(), site);
-    let api = Api::new(base);
-    api.wait_ready().await;
-    let api = api.sign_up_and_in("large@example.com").await;
+    let api = Api::signed_in_at(base, "large@example.com").await;
     let id = api.requested(&format!("http://{site}/article")).await;
     assert_eq!(api.wait_until_final(&id).await["status"], "done");
 

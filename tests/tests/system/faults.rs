@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::response::Html;
 use axum::routing::get;
-use folio_testkit::api::{serve_pages, Api};
+use folio_testkit::api::{page, serve_pages, Api};
 use folio_testkit::chromium;
 
 use crate::journey::serve_embedded;
@@ -23,14 +23,12 @@ async fn a_browser_killed_mid_render_costs_a_retry_not_the_job_nor_the_next_ones
                     Html("<title>Slow</title><p>rendered in the end</p>")
                 }),
             )
-            .route("/page", get(|| async { Html("<title>Next</title><p>next</p>") })),
+            .route("/page", page("<title>Next</title><p>next</p>")),
     )
     .await;
     let data = tempfile::tempdir().unwrap();
     let (folio, base) = serve_embedded(data.path(), site);
-    let api = Api::new(base);
-    api.wait_ready().await;
-    let api = api.sign_up_and_in("fault@example.com").await;
+    let api = Api::signed_in_at(base, "fault@example.com").await;
 
     let slow = api.requested(&format!("http://{site}/slow")).await;
     api.wait_for_file(&slow, "started rendering", |f| {
@@ -66,11 +64,8 @@ async fn a_browser_killed_mid_render_costs_a_retry_not_the_job_nor_the_next_ones
 /// without restarting Folio, and every job accepted before ends.
 #[tokio::test]
 async fn the_database_away_for_ten_seconds_costs_503s_and_nothing_else() {
-    let site = serve_pages(axum::Router::new().route(
-        "/page",
-        get(|| async { Html("<title>Steady</title><p>steady</p>") }),
-    ))
-    .await;
+    let site =
+        serve_pages(axum::Router::new().route("/page", page("<title>Steady</title><p>steady</p>"))).await;
     let mut database = folio_testkit::mariadb::PrivateServer::start();
     let data = tempfile::tempdir().unwrap();
     let port = folio_testkit::api::free_port();
@@ -89,9 +84,7 @@ async fn the_database_away_for_ten_seconds_costs_503s_and_nothing_else() {
         ],
         data.path(),
     );
-    let api = Api::new(format!("http://127.0.0.1:{port}"));
-    api.wait_ready().await;
-    let api = api.sign_up_and_in("outage@example.com").await;
+    let api = Api::signed_in_at(format!("http://127.0.0.1:{port}"), "outage@example.com").await;
     let page = format!("http://{site}/page");
     let before = api.requested(&page).await;
 
@@ -171,7 +164,7 @@ async fn a_full_disk_fails_the_job_that_finds_no_room_and_deleting_files_makes_r
         axum::Router::new()
             .route(
                 "/heavy",
-                get(|| async { Html("<title>Heavy</title><img src=/noise.bmp width=500>") }),
+                page("<title>Heavy</title><img src=/noise.bmp width=500>"),
             )
             .route(
                 "/noise.bmp",
@@ -208,9 +201,7 @@ async fn a_full_disk_fails_the_job_that_finds_no_room_and_deleting_files_makes_r
             .spawn()
             .expect("bwrap (bubblewrap)"),
     );
-    let api = Api::new(format!("http://127.0.0.1:{port}"));
-    api.wait_ready().await;
-    let api = api.sign_up_and_in("full@example.com").await;
+    let api = Api::signed_in_at(format!("http://127.0.0.1:{port}"), "full@example.com").await;
     let heavy = format!("http://{site}/heavy");
 
     let mut done = Vec::new();

@@ -16,7 +16,7 @@ use folio_testkit::{moto, ChildGuard};
 use serde_json::Value;
 
 use crate::journey::start;
-use folio_testkit::api::{free_port, serve_pages, Api};
+use folio_testkit::api::{free_port, page, serve_pages, Api};
 use folio_testkit::mariadb::fresh_database;
 
 /// Granted for AWS's own use, never called by Folio's code: Lambda's event source mappings
@@ -31,10 +31,7 @@ const PLATFORM_NEEDS: &[(&str, &str)] = &[
 async fn serve_site() -> SocketAddr {
     serve_pages(
         axum::Router::new()
-            .route(
-                "/page",
-                get(|| async { Html("<title>Page</title><p>IAM page</p>") }),
-            )
+            .route("/page", page("<title>Page</title><p>IAM page</p>"))
             .route(
                 "/slow",
                 get(|| async {

@@ -1,29 +1,19 @@
 //! `GET /metrics` on the real `folio`: each job is counted by how it ended, its render is
 //! timed, and every request is counted by its route, never by its raw path.
 
-use axum::http::StatusCode;
-use axum::response::Html;
-use axum::routing::get;
-use folio_testkit::api::{serve_pages, Api};
+use folio_testkit::api::{gone, page, serve_pages, Api};
 
 use crate::journey::serve_embedded;
 
 #[tokio::test]
 async fn metrics_count_each_job_by_outcome_and_time_its_render() {
-    let site = serve_pages(
-        axum::Router::new()
-            .route(
-                "/page",
-                get(|| async { Html("<title>Counted</title><p>Counted</p>") }),
-            )
-            .route("/gone", get(|| async { (StatusCode::NOT_FOUND, "gone") })),
-    )
-    .await;
+    let pages = axum::Router::new()
+        .route("/page", page("<title>Counted</title><p>Counted</p>"))
+        .route("/gone", gone());
+    let site = serve_pages(pages).await;
     let data = tempfile::tempdir().unwrap();
     let (_folio, base) = serve_embedded(data.path(), site);
-    let api = Api::new(base);
-    api.wait_ready().await;
-    let api = api.sign_up_and_in("metrics@example.com").await;
+    let api = Api::signed_in_at(base, "metrics@example.com").await;
     let done = api.requested(&format!("http://{site}/page")).await;
     assert_eq!(api.wait_until_final(&done).await["status"], "done");
     let failed = api.requested(&format!("http://{site}/gone")).await;
