@@ -39,12 +39,15 @@ pub fn is_browser(argv: &[String]) -> bool {
 /// The command line of the Chromium browser started somewhere below `root`, waiting up to
 /// `wait` for one to appear.
 pub fn browser_argv_below(root: u32, wait: Duration) -> Option<Vec<String>> {
+    browser_below(root, wait).map(argv)
+}
+
+/// The process id of the Chromium browser started somewhere below `root`, waiting up to `wait`
+/// for one to appear (a browser is launched for the first job, a moment after it starts).
+pub fn browser_below(root: u32, wait: Duration) -> Option<u32> {
     let deadline = Instant::now() + wait;
     loop {
-        let found = descendants(root)
-            .into_iter()
-            .map(argv)
-            .find(|argv| is_browser(argv));
+        let found = descendants(root).into_iter().find(|pid| is_browser(&argv(*pid)));
         if found.is_some() || Instant::now() >= deadline {
             return found;
         }

@@ -19,7 +19,7 @@ async fn a_browser_killed_mid_render_costs_a_retry_not_the_job_nor_the_next_ones
             .route(
                 "/slow",
                 get(|| async {
-                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    tokio::time::sleep(Duration::from_secs(5)).await;
                     Html("<title>Slow</title><p>rendered in the end</p>")
                 }),
             )
@@ -35,9 +35,7 @@ async fn a_browser_killed_mid_render_costs_a_retry_not_the_job_nor_the_next_ones
         f.is_some_and(|f| f["status"] == "rendering")
     })
     .await;
-    let browser = folio_render::procfs::descendants(folio.0.id())
-        .into_iter()
-        .find(|pid| chromium::is_browser(&chromium::argv(*pid)))
+    let browser = chromium::browser_below(folio.0.id(), Duration::from_secs(20))
         .expect("the browser rendering the page");
     let killed = std::process::Command::new("kill")
         .args(["-KILL", &browser.to_string()])
@@ -53,9 +51,7 @@ async fn a_browser_killed_mid_render_costs_a_retry_not_the_job_nor_the_next_ones
     assert!(asked.elapsed() < Duration::from_secs(20), "{:?}", asked.elapsed());
     let file = api.wait_until_final(&slow).await;
     assert_eq!(file["status"], "done", "retried after the crash: {file}");
-    let relaunched = folio_render::procfs::descendants(folio.0.id())
-        .into_iter()
-        .find(|pid| chromium::is_browser(&chromium::argv(*pid)));
+    let relaunched = chromium::browser_below(folio.0.id(), Duration::from_secs(5));
     assert!(relaunched.is_some_and(|pid| pid != browser), "a new browser");
 }
 
