@@ -42,20 +42,19 @@ async fn main() -> ExitCode {
     let env = Env::process();
     let log_format = LogFormat::read(&env);
     process::init(log_format.clone().unwrap_or_default());
-    let settings = log_format.and_then(|_| {
+    // Installed before anything is counted: what is recorded earlier is lost.
+    folio_lambda::metrics::handle();
+    let read = || -> Result<_, settings::SettingError> {
+        log_format?;
         let render = RenderSettings::read(&env)?;
         let limits = folio_lambda::StoreLimits::read(&env)?;
-        Ok((render, limits))
-    });
-    folio_lambda::metrics::handle();
-    let settings = settings.and_then(|(render, limits)| {
         let metrics_addr = env.parse::<std::net::SocketAddr>(
             settings::METRICS_ADDR,
             "expected host:port, such as 0.0.0.0:9090",
         )?;
         Ok((render, limits, metrics_addr))
-    });
-    let (render, limits, metrics_addr) = match settings {
+    };
+    let (render, limits, metrics_addr) = match read() {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("bootstrap: {e}");
