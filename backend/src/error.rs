@@ -42,6 +42,8 @@ pub enum ApiError {
     QuotaExceeded(String),
     #[error("too many conversion requests at once; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    #[error("too many share links opened from this address; try again in {retry_after_secs} seconds")]
+    TooManyOpens { retry_after_secs: u64 },
     #[error("at most {max} event streams may be open at once; close one (another tab?) first")]
     TooManyStreams { max: usize },
     #[error("a dependency is unavailable")]
@@ -73,6 +75,7 @@ pub enum ErrorCode {
     BadRequest,
     InvalidInput,
     Unauthorized,
+    SessionRequired,
     InvalidCredentials,
     SignupClosed,
     WrongPassword,
@@ -105,6 +108,7 @@ impl ApiError {
             | Self::TooManySignUps { .. }
             | Self::QuotaExceeded(_)
             | Self::TooManyRequests { .. }
+            | Self::TooManyOpens { .. }
             | Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -123,13 +127,27 @@ impl ApiError {
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
-            Self::RateLimited { .. } | Self::TooManySignUps { .. } | Self::TooManyRequests { .. } => {
-                ErrorCode::RateLimited
-            }
+            Self::RateLimited { .. }
+            | Self::TooManySignUps { .. }
+            | Self::TooManyRequests { .. }
+            | Self::TooManyOpens { .. } => ErrorCode::RateLimited,
             Self::Busy | Self::Unavailable(_) => ErrorCode::Unavailable,
             Self::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
             Self::TooManyStreams { .. } => ErrorCode::TooManyStreams,
             Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What the client is told: the body of an error response, or one item of a batch's.
+    pub fn detail(&self) -> ErrorDetail {
+        let field = match self {
+            Self::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        ErrorDetail {
+            code: self.code(),
+            message: self.client_message(),
+            field,
         }
     }
 
@@ -152,22 +170,15 @@ impl IntoResponse for ApiError {
             Self::Unauthorized(reason) => tracing::debug!(reason, "request unauthorized"),
             _ => {}
         }
-        let field = match &self {
-            Self::Invalid { field, .. } => Some(field.clone()),
-            _ => None,
-        };
         let body = ErrorResponse {
-            error: ErrorDetail {
-                code: self.code(),
-                message: self.client_message(),
-                field,
-            },
+            error: self.detail(),
         };
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
             Self::RateLimited { retry_after_secs }
             | Self::TooManySignUps { retry_after_secs }
-            | Self::TooManyRequests { retry_after_secs } => {
+            | Self::TooManyRequests { retry_after_secs }
+            | Self::TooManyOpens { retry_after_secs } => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));

@@ -18,6 +18,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use folio_lambda::process::shutdown_signal;

@@ -48,8 +48,7 @@ pub async fn request_render(
     engine: Engine,
 ) -> Result<RenderJob, ApiError> {
     if let Err(wait) = state.request_rate.check(owner) {
-        // Whole seconds, rounded up: a client that waits as told is let in.
-        let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let retry_after_secs = crate::request_rate::retry_after_secs(wait);
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     options.validate()?;
@@ -95,6 +94,7 @@ pub async fn request_render(
         let _ = state.ports.index.delete(owner, job.job_id).await;
         return Err(e.into());
     }
+    crate::webhooks::watch(state, owner, job.job_id).await;
     tracing::info!(file = %job.job_id, "render requested");
     Ok(job)
 }
@@ -152,6 +152,10 @@ async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<()
             tracing::error!(file = %record.id, error = %restore, "could not restore the record of a PDF that is still stored");
         }
         return Err(e.into());
+    }
+    // Links check that their file is still there; this only keeps the table tidy.
+    if let Err(e) = crate::store::shares::delete_for_file(&state.db, owner, record.id, crate::store::now()).await {
+        tracing::warn!(file = %record.id, error = %e, "could not delete the links to a deleted file");
     }
     Ok(())
 }

@@ -15,14 +15,18 @@ use utoipa::{Modify, OpenApi};
     info(
         title = "Folio API",
         description = "Turn web pages into PDFs and keep them in your private library. \
-                       Every route except sign-up, sign-in and this document needs \
-                       `Authorization: Bearer <token>` from sign-in.",
+                       Every route except sign-up, sign-in, share links (`/s/{token}`) and this \
+                       document needs `Authorization: Bearer <token>`: a session token from \
+                       sign-in, or an API key (`folio_…`) from `POST /api/v1/keys`.",
         license(name = "MIT")
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "files", description = "The user's library of PDFs"),
+        (name = "keys", description = "API keys, for scripts"),
+        (name = "sharing", description = "Links that open one file without an account"),
+        (name = "webhooks", description = "Signed POSTs when a file ends"),
         (name = "meta", description = "This document")
     )
 )]

@@ -1,7 +1,11 @@
 //! `FOLIO_REQUEST_RATE`: how fast one user may ask for renders. Reads (listing, downloading)
 //! are never throttled per user; asking for work is, so one script cannot fill the queue for
 //! everyone. A token bucket per user (governor's GCRA): a burst, refilled at a steady rate.
+//! The same limiter, keyed by client address, holds back share-link guessing
+//! (`FOLIO_SHARE_RATE`).
 
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -45,15 +49,26 @@ impl std::str::FromStr for RequestRate {
     }
 }
 
+/// A wait as `Retry-After` says it: whole seconds, rounded up, so a client that waits as told
+/// is let in.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// Every 10,000th check forgets users whose buckets are full again, so the map stays small.
 const FORGET_EVERY: u64 = 10_000;
 
-pub struct RequestLimiter {
-    limiter: DefaultKeyedRateLimiter<Uuid>,
+/// Render requests, per user.
+pub type RequestLimiter = KeyedLimiter<Uuid>;
+/// Share-link opens, per client address.
+pub type ShareLimiter = KeyedLimiter<IpAddr>;
+
+pub struct KeyedLimiter<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
     checks: AtomicU64,
 }
 
-impl RequestLimiter {
+impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     pub fn new(rate: RequestRate) -> Self {
         let quota = Quota::per_second(rate.per_second).allow_burst(rate.burst);
         Self {
@@ -62,13 +77,13 @@ impl RequestLimiter {
         }
     }
 
-    /// Takes one request from `user`'s bucket, or says how long until one is there.
-    pub fn check(&self, user: Uuid) -> Result<(), Duration> {
+    /// Takes one request from `key`'s bucket, or says how long until one is there.
+    pub fn check(&self, key: K) -> Result<(), Duration> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
             self.limiter.retain_recent();
         }
         self.limiter
-            .check_key(&user)
+            .check_key(&key)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::auth::{load_or_create_secret, PasswordHasher, TokenKeys, WindowLimiter};
 use crate::config::Settings;
 use crate::events::{Events, NotifyingIndex};
-use crate::request_rate::RequestLimiter;
+use crate::request_rate::{RequestLimiter, ShareLimiter};
 use crate::routes;
 use crate::state::{AppState, AppStateInner};
 use crate::store::{Db, Dialect};
@@ -112,6 +112,8 @@ impl Application {
             events,
             request_locks: Default::default(),
             request_rate: RequestLimiter::new(settings.request_rate),
+            share_rate: ShareLimiter::new(settings.share_rate),
+            webhook_wake: Default::default(),
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             hasher: PasswordHasher::new()?,
@@ -175,6 +177,10 @@ impl Application {
             let worker = Arc::new(worker);
             tokio::spawn(worker.run(until_stopped(stopped.clone())))
         });
+        let webhooks = tokio::spawn(crate::webhooks::run(
+            self.state.clone(),
+            until_stopped(stopped.clone()),
+        ));
         let header_read_timeout = self.state.settings.header_read_timeout;
         crate::serve::serve(
             self.listener,
@@ -186,6 +192,7 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        let _ = webhooks.await;
         self.state.renderer.shutdown().await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");

@@ -34,6 +34,8 @@ pub struct AppStateInner {
     pub events: Events,
     pub request_locks: crate::library::RequestLocks,
     pub request_rate: crate::request_rate::RequestLimiter,
+    pub share_rate: crate::request_rate::ShareLimiter,
+    pub webhook_wake: crate::webhooks::Wake,
     /// The built SPA, when there is one to serve.
     pub spa: Option<routes::spa::Spa>,
 }

@@ -15,3 +15,5 @@ pub const QUEUE_DEPTH: &str = "folio_queue_depth";
 pub const BROWSER_LAUNCHES: &str = "folio_browser_launches_total";
 /// Requests the SSRF guard refused, by `reason` (`loopback`, `private`, `metadata`, …).
 pub const GUARD_REFUSALS: &str = "folio_guard_refusals_total";
+/// Webhook delivery attempts, by `outcome` (`delivered`, `retrying` or `gave_up`).
+pub const WEBHOOK_DELIVERIES: &str = "folio_webhook_deliveries_total";

@@ -45,6 +45,10 @@ pub const MAX_BODY_BYTES: &str = "FOLIO_MAX_BODY_BYTES";
 pub const MAX_QUEUED_JOBS: &str = "FOLIO_MAX_QUEUED_JOBS";
 /// How fast one user may ask for renders: requests per second, optionally `,burst`.
 pub const REQUEST_RATE: &str = "FOLIO_REQUEST_RATE";
+/// How fast one client address may open share links (`/s/…`): per second, optionally `,burst`.
+pub const SHARE_RATE: &str = "FOLIO_SHARE_RATE";
+/// Milliseconds before a failed webhook delivery's first retry; each later wait is 3 times longer.
+pub const WEBHOOK_RETRY_BASE_MS: &str = "FOLIO_WEBHOOK_RETRY_BASE_MS";
 /// Most bytes of PDFs one user may keep.
 pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
 /// Largest PDF kept, in bytes; a bigger one fails its job ("file too large") and is not stored.
@@ -323,6 +327,8 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     MAX_BODY_BYTES,
     MAX_QUEUED_JOBS,
     REQUEST_RATE,
+    SHARE_RATE,
+    WEBHOOK_RETRY_BASE_MS,
     MAX_STORED_BYTES,
     MAX_FILE_BYTES,
     MAX_EVENT_STREAMS,

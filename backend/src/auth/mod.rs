@@ -2,12 +2,13 @@
 //! that slows password guessing.
 
 mod extractor;
+pub mod keys;
 mod password;
 mod rate_limit;
 mod secret;
 mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, Credential};
 pub use password::{HashError, PasswordHasher};
 pub use rate_limit::{Reservation, WindowLimiter};
 pub use secret::load_or_create_secret;

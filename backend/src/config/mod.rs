@@ -50,6 +50,10 @@ pub struct Settings {
     pub max_queued_jobs: u64,
     /// How fast one user may ask for renders (`FOLIO_REQUEST_RATE`).
     pub request_rate: crate::request_rate::RequestRate,
+    /// How fast one client address may open share links (`FOLIO_SHARE_RATE`).
+    pub share_rate: crate::request_rate::RequestRate,
+    /// The wait before a failed webhook delivery's first retry (`FOLIO_WEBHOOK_RETRY_BASE_MS`).
+    pub webhook_retry_base: Duration,
     pub max_stored_bytes: u64,
     /// Largest PDF kept.
     pub max_file_bytes: u64,
@@ -88,6 +92,8 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_queued_jobs: 200,
             request_rate: Default::default(),
+            share_rate: "2,20".parse().expect("a valid rate"),
+            webhook_retry_base: Duration::from_secs(5),
             max_stored_bytes: 1024 * 1024 * 1024,
             max_file_bytes: folio_lambda::DEFAULT_MAX_FILE_BYTES,
             max_event_streams: 10,
@@ -153,6 +159,12 @@ impl Settings {
             request_rate: env
                 .parse_with(names::REQUEST_RATE, str::parse)?
                 .unwrap_or(defaults.request_rate),
+            share_rate: env
+                .parse_with(names::SHARE_RATE, str::parse)?
+                .unwrap_or(defaults.share_rate),
+            webhook_retry_base: env
+                .positive(names::WEBHOOK_RETRY_BASE_MS)?
+                .map_or(defaults.webhook_retry_base, Duration::from_millis),
             max_stored_bytes: env
                 .parse(names::MAX_STORED_BYTES, "expected a number of bytes")?
                 .unwrap_or(defaults.max_stored_bytes),
@@ -207,6 +219,8 @@ impl std::fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_queued_jobs", &self.max_queued_jobs)
             .field("request_rate", &self.request_rate)
+            .field("share_rate", &self.share_rate)
+            .field("webhook_retry_base", &self.webhook_retry_base)
             .field("max_stored_bytes", &self.max_stored_bytes)
             .field("max_file_bytes", &self.max_file_bytes)
             .field("max_event_streams", &self.max_event_streams)

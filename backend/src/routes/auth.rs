@@ -9,8 +9,6 @@ use axum::Json;
 use base64::Engine;
 use folio_core::{Email, Password};
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,6 +20,7 @@ use crate::error::{ApiError, ErrorCode, ResultExt};
 use crate::extract::{parse_json, ApiJson, ClientIp};
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
+use super::rfc3339;
 use crate::store::{now, sessions, users};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -76,13 +75,6 @@ struct PasswordChange {
     current_password: String,
     #[schema(min_length = 8, max_length = 1024)]
     new_password: String,
-}
-
-fn rfc3339(unix_seconds: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix_seconds)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 #[utoipa::path(post, path = "/auth/sign-up", tag = "auth", request_body = Credentials,
@@ -240,9 +232,10 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<Credentials>, ApiErro
     responses(
         (status = 204, description = "The token is revoked"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 403, description = "Authenticated by an API key, which signing out cannot end: revoke the key instead (`session_required`)", body = ErrorResponse),
     ))]
 async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
-    sessions::revoke(&state.db, user.jti, now()).await?;
+    sessions::revoke(&state.db, user.session()?, now()).await?;
     tracing::info!(user_id = %user.user_id, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -283,12 +276,14 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Json<MeView
 
 #[utoipa::path(delete, path = "/auth/me", tag = "auth", security(("bearer" = [])),
     responses(
-        (status = 204, description = "The account, its sessions and all its files are deleted"),
+        (status = 204, description = "The account, its sessions, keys, share links, webhooks and all its files are deleted"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
+        (status = 403, description = "Authenticated by an API key: this needs a signed-in session (`session_required`)", body = ErrorResponse),
         (status = 503, description = "A file could not be deleted; the account stays, with the files not yet deleted, to try again", body = ErrorResponse),
     ))]
 /// Deletes the account with all its files and sessions.
 async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
+    user.session()?;
     // Files first, then the user row, whose removal cascades to sessions. A file that cannot
     // be deleted stops it: the account stays, with what is left listed, to try again.
     crate::library::delete_account_files(&state, user.user_id).await?;
@@ -301,7 +296,7 @@ async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result
     responses(
         (status = 204, description = "Changed; every other session is revoked"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
-        (status = 403, description = "The current password is wrong (`wrong_password`)", body = ErrorResponse),
+        (status = 403, description = "The current password is wrong (`wrong_password`), or authenticated by an API key: this needs a signed-in session (`session_required`)", body = ErrorResponse),
         (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
         (status = 422, description = "The new password is not acceptable", body = ErrorResponse),
     ))]
@@ -312,6 +307,7 @@ async fn change_password(
     user: AuthUser,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    let jti = user.session()?;
     let new_password = Password::parse("new_password", body.new_password)?;
     // A stolen token must not become a way to guess the password without limit.
     let ip_key = format!("ip:{ip}");
@@ -342,7 +338,7 @@ async fn change_password(
     let hash = state.hasher.hash(new_password.expose()).await?;
     let now = now();
     users::set_password_hash(&state.db, user.user_id, &hash, now).await?;
-    let revoked = sessions::revoke_all_for_user(&state.db, user.user_id, Some(user.jti), now).await?;
+    let revoked = sessions::revoke_all_for_user(&state.db, user.user_id, Some(jti), now).await?;
     tracing::info!(user_id = %user.user_id, revoked, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,6 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::jobs::names;
+use folio_core::ports::StoredObject;
 use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions};
 use serde::{Deserialize, Serialize};
 use tokio_util::io::ReaderStream;
@@ -17,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::path_id;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery};
@@ -135,11 +137,6 @@ async fn list(
     Ok(Json(FileList { files, next_cursor }))
 }
 
-/// Any id that is not a UUID (path tricks included) is simply a file that does not exist.
-fn file_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse::<Uuid>().map_err(|_| ApiError::NotFound)
-}
-
 #[utoipa::path(get, path = "/file/{id}", tag = "files", security(("bearer" = [])),
     params(("id" = String, Path, description = "The file's id")),
     responses(
@@ -156,7 +153,7 @@ async fn download(
     Path(raw): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = file_id(&raw)?;
+    let id = path_id(&raw)?;
     let file = state
         .ports
         .index
@@ -170,7 +167,7 @@ async fn download(
         });
     }
     let key = names::object_key(user.user_id, id);
-    let disposition = format!("attachment; filename=\"{}\"", download_name(&file.name));
+    let disposition = disposition("attachment", &file.name);
     if let Some(ttl) = state.settings.s3_presign_ttl {
         let link = state
             .ports
@@ -181,25 +178,36 @@ async fn download(
             return Ok(presigned(link, ttl, &headers));
         }
     }
-    let object = state
+    let object = open_pdf(&state, user.user_id, id).await?;
+    Ok(pdf_response(object, &disposition, "private, no-store"))
+}
+
+/// The stored PDF of a done file.
+pub(crate) async fn open_pdf(state: &AppState, owner: Uuid, id: Uuid) -> Result<StoredObject, ApiError> {
+    state
         .ports
         .store
-        .get(&key)
+        .get(&names::object_key(owner, id))
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))?;
-    // Streamed as read: a download never holds the whole PDF in memory.
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))
+}
+
+/// Streamed as read: a download never holds the whole PDF in memory.
+pub(crate) fn pdf_response(object: StoredObject, disposition: &str, cache_control: &'static str) -> Response {
     let mut response = Body::from_stream(ReaderStream::new(object.body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(object.size));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
+    if let Ok(value) = HeaderValue::from_str(disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    response
+}
+
+/// `attachment` or `inline`, under the file's name made safe.
+pub(crate) fn disposition(kind: &str, name: &str) -> String {
+    format!("{kind}; filename=\"{}\"", download_name(name))
 }
 
 /// A short-lived link to the PDF in S3: a 307 to it, or, for a client that accepts JSON (the
@@ -241,7 +249,7 @@ struct DownloadLink {
 }
 
 /// A file name safe in a header and on any file system: ASCII letters, digits and a few marks.
-fn download_name(title: &str) -> String {
+pub(crate) fn download_name(title: &str) -> String {
     let mut name: String = title
         .chars()
         .map(|c| {
@@ -275,7 +283,7 @@ async fn delete(
     user: AuthUser,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    library::delete_file(&state, user.user_id, file_id(&raw)?).await?;
+    library::delete_file(&state, user.user_id, path_id(&raw)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

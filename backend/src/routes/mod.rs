@@ -1,10 +1,15 @@
 //! HTTP routes, a module per feature, each exposing `router()`.
 
 pub mod auth;
+pub mod batch;
 pub mod events;
+pub mod export;
 pub mod files;
 pub mod health;
+pub mod keys;
+pub mod shares;
 pub mod spa;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -22,6 +27,19 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
+
+/// A stored time (Unix seconds) as the API shows it.
+pub(crate) fn rfc3339(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Any id that is not a UUID (path tricks included) is simply an object that does not exist.
+pub(crate) fn path_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
+    raw.parse::<uuid::Uuid>().map_err(|_| ApiError::NotFound)
+}
 
 /// Unknown paths get the same JSON error body as everything else.
 pub async fn not_found(uri: Uri) -> ApiError {
@@ -66,10 +84,16 @@ pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new()
         .merge(auth::router())
         .merge(files::router())
+        .merge(batch::router())
+        .merge(export::router())
         .merge(events::router())
+        .merge(keys::router())
+        .merge(shares::router())
+        .merge(webhooks::router())
         .routes(utoipa_axum::routes!(crate::openapi::document));
     let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
+        .merge(shares::public_router())
         .split_for_parts();
     let api = api
         .layer(Extension(Arc::new(document)))

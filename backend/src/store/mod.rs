@@ -4,7 +4,10 @@
 //! Columns use only types every dialect maps the same way (text, 64-bit integers); timestamps
 //! are Unix seconds. Migrations are embedded per dialect because DDL is where they differ.
 
+pub mod keys;
 pub mod managed;
+pub mod shares;
+pub mod webhooks;
 pub mod sessions;
 pub mod users;
 

@@ -15,5 +15,7 @@ mod limits;
 mod openapi;
 mod queue;
 mod sessions;
+mod sharing;
 mod spa;
 mod store;
+mod webhooks;

@@ -53,6 +53,19 @@ async fn the_document_lists_every_route_of_the_api() {
         ("DELETE", "/api/v1/file/{id}"),
         ("GET", "/api/v1/events"),
         ("GET", "/api/v1/openapi.json"),
+        ("POST", "/api/v1/requests"),
+        ("GET", "/api/v1/export"),
+        ("POST", "/api/v1/keys"),
+        ("GET", "/api/v1/keys"),
+        ("DELETE", "/api/v1/keys/{id}"),
+        ("POST", "/api/v1/file/{id}/share"),
+        ("GET", "/api/v1/file/{id}/shares"),
+        ("DELETE", "/api/v1/shares/{id}"),
+        ("GET", "/s/{token}"),
+        ("POST", "/api/v1/webhooks"),
+        ("GET", "/api/v1/webhooks"),
+        ("DELETE", "/api/v1/webhooks/{id}"),
+        ("GET", "/api/v1/webhooks/{id}/deliveries"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
@@ -73,7 +86,11 @@ async fn every_documented_operation_exists_with_its_documented_security() {
         let secured = operation["security"]
             .as_array()
             .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
-        let url = app.url(&path.replace("{id}", &uuid::Uuid::now_v7().to_string()));
+        let url = app.url(
+            &path
+                .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{token}", "no-such-token"),
+        );
         let request = app
             .client
             .request(method.parse().unwrap(), &url)
@@ -82,6 +99,8 @@ async fn every_documented_operation_exists_with_its_documented_security() {
         let status = request.send().await.unwrap().status().as_u16();
         if secured {
             assert_eq!(status, 401, "{method} {path} is documented as needing a token");
+        } else if path.contains("{token}") {
+            assert_eq!(status, 404, "{method} {path}: an unknown token is not found");
         } else {
             assert!(
                 status != 401 && status != 404 && status != 405,
