@@ -315,21 +315,31 @@ fn workloads_run_unprivileged_and_only_the_app_is_routed() {
                 assert_eq!(security["readOnlyRootFilesystem"], true, "{overlay}/{name}");
             }
         }
-        for ingress in all(&objects, "Ingress") {
-            for rule in ingress["spec"]["rules"].as_array().unwrap() {
-                for path in rule["http"]["paths"].as_array().unwrap() {
-                    let (route, kind) = (text(&path["path"]), text(&path["pathType"]));
-                    for private in ["/metrics", "/healthz", "/readyz"] {
-                        let routed = match kind {
-                            "Exact" => route == private,
-                            _ => private.starts_with(route.trim_end_matches('/')),
-                        };
-                        assert!(!routed, "{overlay}: {kind} {route} routes {private}");
-                    }
-                }
-            }
+        for private in ["/metrics", "/healthz", "/readyz"] {
+            assert!(
+                !ingress_routes(&objects, private),
+                "{overlay}: the Ingress routes {private}"
+            );
         }
     }
+}
+
+/// Whether an Ingress rule routes `path` (Kubernetes' `Prefix` matches whole path segments).
+fn ingress_routes(objects: &[Value], path: &str) -> bool {
+    all(objects, "Ingress").any(|ingress| {
+        ingress["spec"]["rules"].as_array().unwrap().iter().any(|rule| {
+            rule["http"]["paths"].as_array().unwrap().iter().any(|route| {
+                let (prefix, kind) = (text(&route["path"]), text(&route["pathType"]));
+                match kind {
+                    "Exact" => path == prefix,
+                    _ => {
+                        let prefix = prefix.trim_end_matches('/');
+                        path == prefix || path.starts_with(&format!("{prefix}/"))
+                    }
+                }
+            })
+        })
+    })
 }
 
 #[tokio::test]
@@ -382,5 +392,21 @@ async fn ports_and_probe_paths_are_the_apps() {
             assert!(Instant::now() < deadline, "folio did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+    // Every public path the real binary serves (its OpenAPI document lists them all, the SPA
+    // aside) is routed by the Ingress.
+    let document: Value = client
+        .get(format!("http://{local}/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<String> = document["paths"].as_object().unwrap().keys().cloned().collect();
+    assert!(paths.iter().any(|p| p.starts_with("/s/")), "share links are served: {paths:?}");
+    for path in paths.iter().map(String::as_str).chain(["/", "/assets/index.js"]) {
+        let concrete = path.replace("{id}", "0").replace("{token}", "t");
+        assert!(ingress_routes(&objects, &concrete), "the Ingress does not route {path}");
     }
 }
