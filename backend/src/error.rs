@@ -170,9 +170,7 @@ impl IntoResponse for ApiError {
             Self::Unauthorized(reason) => tracing::debug!(reason, "request unauthorized"),
             _ => {}
         }
-        let body = ErrorResponse {
-            error: self.detail(),
-        };
+        let body = ErrorResponse { error: self.detail() };
         let mut response = (status, axum::Json(body)).into_response();
         match &self {
             Self::RateLimited { retry_after_secs }

@@ -154,7 +154,9 @@ async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<()
         return Err(e.into());
     }
     // Links check that their file is still there; this only keeps the table tidy.
-    if let Err(e) = crate::store::shares::delete_for_file(&state.db, owner, record.id, crate::store::now()).await {
+    if let Err(e) =
+        crate::store::shares::delete_for_file(&state.db, owner, record.id, crate::store::now()).await
+    {
         tracing::warn!(file = %record.id, error = %e, "could not delete the links to a deleted file");
     }
     Ok(())

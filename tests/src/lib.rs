@@ -7,6 +7,7 @@ pub mod mariadb;
 pub mod moto;
 pub mod sqs;
 pub mod sse;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::process::{Child, Command};

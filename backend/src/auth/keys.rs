@@ -34,7 +34,9 @@ mod tests {
         let (a, b) = (random_token(API_KEY_PREFIX), random_token(API_KEY_PREFIX));
         assert_ne!(a, b);
         assert!(a.starts_with("folio_") && a.len() == 6 + 43, "{a}");
-        assert!(a[6..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a[6..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_eq!(key_hash("abc").len(), 64);
         assert_ne!(key_hash(&a), a);
     }

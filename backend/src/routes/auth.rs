@@ -14,13 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::rfc3339;
 use crate::auth::AuthUser;
 use crate::config::{SessionPolicy, SignupPolicy};
 use crate::error::{ApiError, ErrorCode, ResultExt};
 use crate::extract::{parse_json, ApiJson, ClientIp};
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
-use super::rfc3339;
 use crate::store::{now, sessions, users};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -3,12 +3,12 @@
 
 use std::collections::HashSet;
 
+use async_zip::tokio::write::ZipFileWriter;
+use async_zip::{Compression, ZipEntryBuilder};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use async_zip::tokio::write::ZipFileWriter;
-use async_zip::{Compression, ZipEntryBuilder};
 use folio_core::{FileRecord, FileStatus};
 use futures::StreamExt;
 use tokio_util::compat::FuturesAsyncWriteCompatExt;
@@ -62,7 +62,10 @@ async fn export(State(state): State<AppState>, user: AuthUser) -> Result<Respons
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"folio-{date}.zip\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(response)
 }
 
@@ -105,7 +108,9 @@ async fn write_archive(
                     entry_writer.into_inner().close().await?;
                     path = Some(name);
                 }
-                Err(error) => tracing::warn!(file = %record.id, error = ?error, "a done file's PDF could not be read for the export"),
+                Err(error) => {
+                    tracing::warn!(file = %record.id, error = ?error, "a done file's PDF could not be read for the export")
+                }
             }
         }
         let mut entry = serde_json::to_value(record)?;

@@ -25,8 +25,8 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{parse_json, ClientIp};
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
-use crate::store::shares::{self, ShareRow};
 use crate::store::now;
+use crate::store::shares::{self, ShareRow};
 
 const DEFAULT_EXPIRES_IN: u64 = 7 * 24 * 60 * 60;
 const MAX_EXPIRES_IN: u64 = 30 * 24 * 60 * 60;
@@ -120,7 +120,10 @@ async fn create(
     if file.status != FileStatus::Done {
         return Err(ApiError::Conflict {
             code: ErrorCode::NotReady,
-            message: format!("the file is {}; only a done file can be shared", file.status.as_str()),
+            message: format!(
+                "the file is {}; only a done file can be shared",
+                file.status.as_str()
+            ),
         });
     }
     let now = now();
@@ -215,7 +218,10 @@ async fn open(
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
-    headers.insert(HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex"));
+    headers.insert(
+        HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex"),
+    );
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
 }
@@ -233,7 +239,12 @@ async fn presigned(
     };
     let ttl = ttl.min(Duration::from_secs(share_left_secs.max(1) as u64));
     let key = names::object_key(owner, id);
-    let Some(link) = state.ports.store.presigned_download(&key, disposition, ttl).await? else {
+    let Some(link) = state
+        .ports
+        .store
+        .presigned_download(&key, disposition, ttl)
+        .await?
+    else {
         return Ok(None);
     };
     let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();

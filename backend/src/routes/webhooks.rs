@@ -157,8 +157,19 @@ async fn create(
     store::insert(&state.db, &row).await?;
     tracing::info!(user_id = %user.user_id, webhook = %row.id, "webhook created");
     let secret = row.secret.clone();
-    let WebhookView { id, url, events, created_at } = view(row);
-    let created = CreatedWebhook { id, url, events, secret, created_at };
+    let WebhookView {
+        id,
+        url,
+        events,
+        created_at,
+    } = view(row);
+    let created = CreatedWebhook {
+        id,
+        url,
+        events,
+        secret,
+        created_at,
+    };
     Ok((StatusCode::CREATED, Json(created)))
 }
 

@@ -23,7 +23,14 @@ pub struct KeyOwner {
     pub last_used_at: Option<i64>,
 }
 
-pub async fn insert(db: &Db, id: Uuid, user_id: Uuid, name: &str, key_hash: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    db: &Db,
+    id: Uuid,
+    user_id: Uuid,
+    name: &str,
+    key_hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO api_keys (id, user_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(id.to_string())
         .bind(user_id.to_string())
@@ -57,13 +64,15 @@ pub async fn find_by_hash(db: &Db, key_hash: &str) -> Result<Option<KeyOwner>, s
 /// Records a use, unless one was recorded in the last minute: a busy script must not turn
 /// every request into a write.
 pub async fn touch(db: &Db, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)")
-        .bind(now)
-        .bind(id)
-        .bind(now - 60)
-        .execute(&db.pool)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(now - 60)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
 }
 
 /// Whether the key existed (among `user_id`'s).

@@ -6,10 +6,10 @@
 
 pub mod keys;
 pub mod managed;
-pub mod shares;
-pub mod webhooks;
 pub mod sessions;
+pub mod shares;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

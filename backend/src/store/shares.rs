@@ -18,16 +18,18 @@ pub struct ShareRow {
 const COLUMNS: &str = "id, token, owner, file_id, created_at, expires_at";
 
 pub async fn insert(db: &Db, share: &ShareRow) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO shares (id, token, owner, file_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(&share.id)
-        .bind(&share.token)
-        .bind(&share.owner)
-        .bind(&share.file_id)
-        .bind(share.created_at)
-        .bind(share.expires_at)
-        .execute(&db.pool)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "INSERT INTO shares (id, token, owner, file_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&share.id)
+    .bind(&share.token)
+    .bind(&share.owner)
+    .bind(&share.file_id)
+    .bind(share.created_at)
+    .bind(share.expires_at)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
 }
 
 /// The share a token opens, if it has not expired.

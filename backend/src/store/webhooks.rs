@@ -71,11 +71,13 @@ pub async fn list(db: &Db, owner: Uuid) -> Result<Vec<WebhookRow>, sqlx::Error> 
 }
 
 pub async fn get(db: &Db, owner: Uuid, id: Uuid) -> Result<Option<WebhookRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {HOOK_COLUMNS} FROM webhooks WHERE id = ? AND owner = ?"))
-        .bind(id.to_string())
-        .bind(owner.to_string())
-        .fetch_optional(&db.pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {HOOK_COLUMNS} FROM webhooks WHERE id = ? AND owner = ?"
+    ))
+    .bind(id.to_string())
+    .bind(owner.to_string())
+    .fetch_optional(&db.pool)
+    .await
 }
 
 pub async fn get_by_id(db: &Db, id: &str) -> Result<Option<WebhookRow>, sqlx::Error> {
@@ -260,11 +262,13 @@ pub async fn deliveries(db: &Db, webhook_id: Uuid) -> Result<Vec<DeliveryRow>, s
 
 /// When the earliest watch or delivery is due (Unix milliseconds), if there is any.
 pub async fn next_due(db: &Db) -> Result<Option<i64>, sqlx::Error> {
-    let watch: Option<(i64,)> = sqlx::query_as("SELECT next_check_at FROM webhook_watches ORDER BY next_check_at LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await?;
-    let job: Option<(i64,)> = sqlx::query_as("SELECT next_attempt_at FROM webhook_jobs ORDER BY next_attempt_at LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await?;
+    let watch: Option<(i64,)> =
+        sqlx::query_as("SELECT next_check_at FROM webhook_watches ORDER BY next_check_at LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
+    let job: Option<(i64,)> =
+        sqlx::query_as("SELECT next_attempt_at FROM webhook_jobs ORDER BY next_attempt_at LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(watch.into_iter().chain(job).map(|(at,)| at).min())
 }

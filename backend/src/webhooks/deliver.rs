@@ -87,7 +87,10 @@ mod tests {
             signature("secret", 1_700_000_000, b"{}"),
             "t=1700000000,v1=b8569b78799ff9e3cbff0fc2d63a33a2b57f3282abd07c37ae5e8e7d79a5f163"
         );
-        assert_ne!(signature("other", 1_700_000_000, b"{}"), signature("secret", 1_700_000_000, b"{}"));
+        assert_ne!(
+            signature("other", 1_700_000_000, b"{}"),
+            signature("secret", 1_700_000_000, b"{}")
+        );
     }
 
     #[test]

@@ -198,7 +198,10 @@ async fn attempt(state: &AppState, job: JobRow) {
     let attempt = job.attempt + 1;
     let (status_code, error) = match outcome {
         Ok(code) if (200..300).contains(&code) => (Some(i64::from(code)), None),
-        Ok(code) => (Some(i64::from(code)), Some(format!("the receiver answered {code}"))),
+        Ok(code) => (
+            Some(i64::from(code)),
+            Some(format!("the receiver answered {code}")),
+        ),
         Err(reason) => (None, Some(reason)),
     };
     let delivered = error.is_none();
@@ -222,11 +225,17 @@ async fn attempt(state: &AppState, job: JobRow) {
         let wait = backoff(state.settings.webhook_retry_base, attempt);
         let at = now_ms() + wait.as_millis() as i64;
         tracing::info!(webhook = %hook.id, file = %job.file_id, error = ?error, attempt, retry_in = ?wait, "webhook delivery failed");
-        store::retry_job(&state.db, &job.id, attempt, at).await.map(|()| "retrying")
+        store::retry_job(&state.db, &job.id, attempt, at)
+            .await
+            .map(|()| "retrying")
     };
     match outcome {
-        Ok(outcome) => metrics::counter!(folio_core::metrics::WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1),
-        Err(e) => tracing::warn!(error = %e, "could not record a webhook delivery's outcome; it is retried when its claim runs out"),
+        Ok(outcome) => {
+            metrics::counter!(folio_core::metrics::WEBHOOK_DELIVERIES, "outcome" => outcome).increment(1)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not record a webhook delivery's outcome; it is retried when its claim runs out")
+        }
     }
 }
 
@@ -237,9 +246,12 @@ mod tests {
     #[test]
     fn backoff_meets_the_promise() {
         let base = Duration::from_secs(5);
-        assert!(backoff(base, 1) <= Duration::from_secs(30), "first retry within 30 s");
+        assert!(
+            backoff(base, 1) <= Duration::from_secs(30),
+            "first retry within 30 s"
+        );
         let span: Duration = (1..5).map(|n| backoff(base, n)).sum();
-        assert!(MAX_ATTEMPTS >= 5);
+        const { assert!(MAX_ATTEMPTS >= 5) };
         // Attempt 6 starts after the first five waits: well over ten minutes in.
         let to_sixth = span + backoff(base, 5);
         assert!(to_sixth >= Duration::from_secs(600), "{to_sixth:?}");

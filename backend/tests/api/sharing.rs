@@ -71,9 +71,9 @@ async fn an_api_key_works_until_revoked_is_stored_hashed_and_cannot_manage_the_a
         script.get("/api/v1/keys"),
         script.delete(&format!("/api/v1/keys/{}", created["id"].as_str().unwrap())),
         script.delete("/api/v1/auth/me"),
-        script
-            .post("/api/v1/auth/password")
-            .json(&json!({ "current_password": crate::helpers::PASSWORD, "new_password": "another long password" })),
+        script.post("/api/v1/auth/password").json(
+            &json!({ "current_password": crate::helpers::PASSWORD, "new_password": "another long password" }),
+        ),
     ] {
         assert_error(refused.send().await.unwrap(), 403, "session_required").await;
     }
@@ -82,9 +82,15 @@ async fn an_api_key_works_until_revoked_is_stored_hashed_and_cannot_manage_the_a
     let listed = &listed["keys"][0];
     assert_eq!(listed["id"], created["id"]);
     assert!(listed.get("key").is_none(), "{listed}");
-    assert!(listed["last_used_at"].is_string(), "the key's use was recorded: {listed}");
+    assert!(
+        listed["last_used_at"].is_string(),
+        "the key's use was recorded: {listed}"
+    );
 
-    let rows = sqlx::query("SELECT * FROM api_keys").fetch_all(&app.db.pool).await.unwrap();
+    let rows = sqlx::query("SELECT * FROM api_keys")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     for column in 0..rows[0].len() {
         let stored: Option<String> = rows[0].try_get(column).ok().flatten();
@@ -97,22 +103,51 @@ async fn an_api_key_works_until_revoked_is_stored_hashed_and_cannot_manage_the_a
     // Another user cannot revoke it; its owner can, and then it is refused.
     let (_, stranger) = app.signed_in_user().await;
     let path = format!("/api/v1/keys/{}", created["id"].as_str().unwrap());
-    assert_error(app.user(&stranger).delete(&path).send().await.unwrap(), 404, "not_found").await;
+    assert_error(
+        app.user(&stranger).delete(&path).send().await.unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
     assert_eq!(session.delete(&path).send().await.unwrap().status(), 204);
-    assert_error(script.get("/api/v1/files").send().await.unwrap(), 401, "unauthorized").await;
+    assert_error(
+        script.get("/api/v1/files").send().await.unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
 
     // Deleting the account takes its keys with it.
-    let created: Value = session.post("/api/v1/keys").json(&json!({ "name": "k" })).json_value().await;
+    let created: Value = session
+        .post("/api/v1/keys")
+        .json(&json!({ "name": "k" }))
+        .json_value()
+        .await;
     let key = created["key"].as_str().unwrap().to_owned();
-    assert_eq!(app.user(&key).get("/api/v1/files").send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.user(&key).get("/api/v1/files").send().await.unwrap().status(),
+        200
+    );
     assert_eq!(session.delete_account().await.status(), 204);
-    assert_error(app.user(&key).get("/api/v1/files").send().await.unwrap(), 401, "unauthorized").await;
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys").fetch_one(&app.db.pool).await.unwrap();
+    assert_error(
+        app.user(&key).get("/api/v1/files").send().await.unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(left, 0);
 }
 
 async fn share(user: &Api, file_id: &str, body: Value) -> reqwest::Response {
-    user.post(&format!("/api/v1/file/{file_id}/share")).json(&body).send().await.unwrap()
+    user.post(&format!("/api/v1/file/{file_id}/share"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_the_file_goes(db: Database) {
@@ -136,7 +171,10 @@ async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_t
     assert_eq!(headers["x-robots-tag"], "noindex");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let disposition = headers["content-disposition"].to_str().unwrap();
-    assert!(disposition.starts_with("inline") && disposition.contains("Page A.pdf"), "{disposition}");
+    assert!(
+        disposition.starts_with("inline") && disposition.contains("Page A.pdf"),
+        "{disposition}"
+    );
     assert!(opened.bytes().await.unwrap().starts_with(b"%PDF-"));
 
     let listed: Value = user.get(&format!("/api/v1/file/{id}/shares")).json_value().await;
@@ -151,7 +189,11 @@ async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_t
     assert_eq!(user.delete(&revoke).send().await.unwrap().status(), 204);
     assert_error(app.get(&url).await, 404, "not_found").await;
     // Expired.
-    let short: Value = share(&user, id, json!({ "expires_in": 1 })).await.json().await.unwrap();
+    let short: Value = share(&user, id, json!({ "expires_in": 1 }))
+        .await
+        .json()
+        .await
+        .unwrap();
     let short = short["url"].as_str().unwrap().to_owned();
     assert_eq!(app.get(&short).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -162,7 +204,11 @@ async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_t
         assert_eq!(body["error"]["field"], "expires_in");
     }
     // The file deleted.
-    let last: Value = share(&user, id, json!({ "expires_in": 3600 })).await.json().await.unwrap();
+    let last: Value = share(&user, id, json!({ "expires_in": 3600 }))
+        .await
+        .json()
+        .await
+        .unwrap();
     let last = last["url"].as_str().unwrap().to_owned();
     assert_eq!(app.get(&last).await.status(), 200);
     assert_eq!(user.delete_file(id).await.status(), 204);
@@ -171,7 +217,12 @@ async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_t
 
     // Only a done file can be shared.
     let failed = rendered(&user, &format!("http://{site}/gone"), "failed").await;
-    assert_error(share(&user, failed["id"].as_str().unwrap(), json!({})).await, 409, "not_ready").await;
+    assert_error(
+        share(&user, failed["id"].as_str().unwrap(), json!({})).await,
+        409,
+        "not_ready",
+    )
+    .await;
 }
 
 async fn a_batch_queues_the_good_urls_and_reports_each_bad_one(db: Database) {
@@ -190,14 +241,18 @@ async fn a_batch_queues_the_good_urls_and_reports_each_bad_one(db: Database) {
     let body: Value = response.json().await.unwrap();
     let files = body["files"].as_array().unwrap();
     assert_eq!(files.len(), 2, "{body}");
-    assert!(files.iter().all(|f| f["url"] == good.as_str() && f["status"] == "queued"));
+    assert!(files
+        .iter()
+        .all(|f| f["url"] == good.as_str() && f["status"] == "queued"));
     let rejected = body["rejected"].as_array().unwrap();
     assert_eq!(rejected.len(), 2, "{body}");
     assert_eq!(rejected[0]["url"], "not a url");
     assert_eq!(rejected[1]["url"], "http://10.1.2.3/inside");
     for refusal in rejected {
         assert_eq!(refusal["error"]["code"], "invalid_input", "{refusal}");
-        assert!(refusal["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(refusal["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
     }
     for file in files {
         let done = user.wait_until_final(file["id"].as_str().unwrap()).await;
@@ -229,7 +284,11 @@ async fn the_export_holds_every_done_pdf_and_a_manifest_of_every_file(db: Databa
     let mut zip = zip_entries(&archive);
     zip.sort();
     let names: Vec<&str> = zip.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, ["Page A (2).pdf", "Page A.pdf", "manifest.json"], "two files of one name kept apart");
+    assert_eq!(
+        names,
+        ["Page A (2).pdf", "Page A.pdf", "manifest.json"],
+        "two files of one name kept apart"
+    );
     for (name, bytes) in &zip[..2] {
         assert!(bytes.starts_with(b"%PDF-"), "{name} is a PDF");
     }
@@ -260,7 +319,10 @@ fn zip_entries(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
     let extract = dir.path().join("out");
     folio_testkit::run_checked(
         std::process::Command::new("python3")
-            .args(["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])"])
+            .args([
+                "-c",
+                "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+            ])
             .arg(&path)
             .arg(&extract),
         "python3 zipfile",
@@ -269,7 +331,10 @@ fn zip_entries(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .map(|name| {
             let mut bytes = Vec::new();
-            std::fs::File::open(extract.join(&name)).unwrap().read_to_end(&mut bytes).unwrap();
+            std::fs::File::open(extract.join(&name))
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
             (name, bytes)
         })
         .collect()

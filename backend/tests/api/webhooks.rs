@@ -1,15 +1,11 @@
 //! Webhooks end to end: a receiver on 127.0.0.1 gets signed deliveries, retried until it
 //! accepts them; refused targets never become webhooks.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use folio_testkit::api::{serve_pages, JsonResponse};
-use hmac::{Hmac, Mac};
+use folio_testkit::api::JsonResponse;
+use folio_testkit::webhook::{verified, Receiver};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use crate::helpers::{assert_error, Database};
 use crate::sharing::{app_for, rendered, site};
@@ -19,66 +15,15 @@ crate::on_both_databases!(
     webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_only_theirs,
 );
 
-/// What a receiver got: each POST's headers and body.
-type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
-
-/// A receiver that answers 500 to the first `failures` POSTs, then 200.
-async fn receiver(failures: usize) -> (std::net::SocketAddr, Received) {
-    let received: Received = Arc::default();
-    let log = received.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        post(move |headers: HeaderMap, body: axum::body::Bytes| {
-            let log = log.clone();
-            async move {
-                let mut log = log.lock().unwrap();
-                log.push((headers, body.to_vec()));
-                if log.len() <= failures {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                } else {
-                    StatusCode::OK
-                }
-            }
-        }),
-    );
-    (serve_pages(app).await, received)
-}
-
-async fn wait_for(what: &str, received: &Received, count: usize) -> Vec<(HeaderMap, Vec<u8>)> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = received.lock().unwrap().clone();
-        if got.len() >= count {
-            return got;
-        }
-        assert!(Instant::now() < deadline, "{what}: only {} deliveries", got.len());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Checks `Folio-Signature` as a receiver would.
-fn verify(secret: &str, headers: &HeaderMap, body: &[u8]) {
-    let signature = headers["folio-signature"].to_str().unwrap();
-    let (t, v1) = signature.split_once(",v1=").expect("t=…,v1=…");
-    let t = t.strip_prefix("t=").unwrap();
-    let age = time::OffsetDateTime::now_utc().unix_timestamp() - t.parse::<i64>().unwrap();
-    assert!((0..120).contains(&age), "signed now: {age}");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{t}.").as_bytes());
-    mac.update(body);
-    mac.verify_slice(&hex::decode(v1).unwrap()).expect("the signature verifies");
-    assert_eq!(headers["content-type"], "application/json");
-}
-
 async fn deliveries_are_signed_retried_until_accepted_and_logged(db: Database) {
     let site = site().await;
-    let (hook, received) = receiver(1).await;
-    let app = app_for(db, vec![site, hook]).await;
+    let hook = Receiver::start(1).await;
+    let app = app_for(db, vec![site, hook.addr]).await;
     let (_, token) = app.signed_in_user().await;
     let user = app.user(&token);
     let created = user
         .post("/api/v1/webhooks")
-        .json(&json!({ "url": format!("http://{hook}/hook") }))
+        .json(&json!({ "url": hook.url() }))
         .send()
         .await
         .unwrap();
@@ -90,25 +35,27 @@ async fn deliveries_are_signed_retried_until_accepted_and_logged(db: Database) {
 
     let done = rendered(&user, &format!("http://{site}/a"), "done").await;
     // The first attempt is answered 500, the retry 200.
-    let got = wait_for("done, retried", &received, 2).await;
-    for (headers, body) in &got {
-        verify(&secret, headers, body);
-        let delivered: Value = serde_json::from_slice(body).unwrap();
+    let got = hook.wait_for(2, "done, retried").await;
+    for delivery in &got {
+        let delivered = verified(&secret, delivery);
         assert_eq!(delivered["event"], "file.done");
         assert_eq!(delivered["file"]["id"], done["id"]);
         assert_eq!(delivered["file"]["status"], "done");
         assert_eq!(delivered["file"]["name"], "Page A");
     }
     let failed = rendered(&user, &format!("http://{site}/gone"), "failed").await;
-    let got = wait_for("failed", &received, 3).await;
-    verify(&secret, &got[2].0, &got[2].1);
-    let delivered: Value = serde_json::from_slice(&got[2].1).unwrap();
+    let got = hook.wait_for(3, "failed").await;
+    let delivered = verified(&secret, &got[2]);
     assert_eq!(delivered["event"], "file.failed");
     assert_eq!(delivered["file"]["id"], failed["id"]);
 
     // Delivered once each, never again.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(received.lock().unwrap().len(), 3, "at-least-once, but no more once accepted");
+    assert_eq!(
+        hook.received().len(),
+        3,
+        "at-least-once, but no more once accepted"
+    );
     let log: Value = user
         .get(&format!("/api/v1/webhooks/{hook_id}/deliveries"))
         .json_value()
@@ -117,25 +64,41 @@ async fn deliveries_are_signed_retried_until_accepted_and_logged(db: Database) {
     assert_eq!(log.len(), 3, "{log:?}");
     // Newest first.
     assert_eq!(log[0]["event"], "file.failed");
-    assert_eq!((log[0]["status_code"].as_u64(), log[0]["attempt"].as_u64()), (Some(200), Some(1)));
-    assert_eq!((log[1]["status_code"].as_u64(), log[1]["attempt"].as_u64()), (Some(200), Some(2)));
+    assert_eq!(
+        (log[0]["status_code"].as_u64(), log[0]["attempt"].as_u64()),
+        (Some(200), Some(1))
+    );
+    assert_eq!(
+        (log[1]["status_code"].as_u64(), log[1]["attempt"].as_u64()),
+        (Some(200), Some(2))
+    );
     assert!(log[1]["error"].is_null());
-    assert_eq!((log[2]["status_code"].as_u64(), log[2]["attempt"].as_u64()), (Some(500), Some(1)));
+    assert_eq!(
+        (log[2]["status_code"].as_u64(), log[2]["attempt"].as_u64()),
+        (Some(500), Some(1))
+    );
     assert!(log[2]["error"].as_str().is_some_and(|e| e.contains("500")));
     assert_eq!(log[2]["file_id"], done["id"]);
 
     let listed: Value = user.get("/api/v1/webhooks").json_value().await;
     assert_eq!(listed["webhooks"][0]["id"], hook_id.as_str());
     assert!(listed["webhooks"][0].get("secret").is_none(), "{listed}");
-    assert_eq!(user.delete(&format!("/api/v1/webhooks/{hook_id}")).send().await.unwrap().status(), 204);
+    assert_eq!(
+        user.delete(&format!("/api/v1/webhooks/{hook_id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
     rendered(&user, &format!("http://{site}/a"), "done").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(received.lock().unwrap().len(), 3, "a deleted webhook gets nothing");
+    assert_eq!(hook.received().len(), 3, "a deleted webhook gets nothing");
 }
 
 async fn webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_only_theirs(db: Database) {
-    let (hook, _) = receiver(0).await;
-    let app = app_for(db, vec![hook]).await;
+    let hook = Receiver::start(0).await;
+    let app = app_for(db, vec![hook.addr]).await;
     let (_, token) = app.signed_in_user().await;
     let user = app.user(&token);
     for (body, field) in [
@@ -143,8 +106,8 @@ async fn webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_onl
         (json!({ "url": "http://10.1.2.3/hook" }), "url"),
         (json!({ "url": "http://127.0.0.1:9/hook" }), "url"),
         (json!({ "url": "ftp://example.com/hook" }), "url"),
-        (json!({ "url": format!("http://{hook}/hook"), "events": ["file.deleted"] }), "events"),
-        (json!({ "url": format!("http://{hook}/hook"), "events": [] }), "events"),
+        (json!({ "url": hook.url(), "events": ["file.deleted"] }), "events"),
+        (json!({ "url": hook.url(), "events": [] }), "events"),
     ] {
         let response = user.post("/api/v1/webhooks").json(&body).send().await.unwrap();
         let error = assert_error(response, 422, "invalid_input").await;
@@ -152,7 +115,7 @@ async fn webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_onl
     }
     let created: Value = user
         .post("/api/v1/webhooks")
-        .json(&json!({ "url": format!("http://{hook}/hook"), "events": ["file.failed"] }))
+        .json(&json!({ "url": hook.url(), "events": ["file.failed"] }))
         .json_value()
         .await;
     assert_eq!(created["events"], json!(["file.failed"]));
@@ -165,5 +128,14 @@ async fn webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_onl
     for path in [format!("/api/v1/webhooks/{id}/deliveries")] {
         assert_error(other.get(&path).send().await.unwrap(), 404, "not_found").await;
     }
-    assert_error(other.delete(&format!("/api/v1/webhooks/{id}")).send().await.unwrap(), 404, "not_found").await;
+    assert_error(
+        other
+            .delete(&format!("/api/v1/webhooks/{id}"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
 }

@@ -404,9 +404,15 @@ async fn ports_and_probe_paths_are_the_apps() {
         .await
         .unwrap();
     let paths: Vec<String> = document["paths"].as_object().unwrap().keys().cloned().collect();
-    assert!(paths.iter().any(|p| p.starts_with("/s/")), "share links are served: {paths:?}");
+    assert!(
+        paths.iter().any(|p| p.starts_with("/s/")),
+        "share links are served: {paths:?}"
+    );
     for path in paths.iter().map(String::as_str).chain(["/", "/assets/index.js"]) {
         let concrete = path.replace("{id}", "0").replace("{token}", "t");
-        assert!(ingress_routes(&objects, &concrete), "the Ingress does not route {path}");
+        assert!(
+            ingress_routes(&objects, &concrete),
+            "the Ingress does not route {path}"
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! A user's whole journey, in both modes, through the real binaries: sign up, request a page
-//! served by the test, watch it go `queued → done` over Server-Sent Events, download the PDF
-//! and find the page's text in it, delete it.
+//! A user's whole journey, in both modes, through the real binaries: sign up, make a webhook,
+//! request a page served by the test, watch it go `queued → done` over Server-Sent Events, get
+//! the signed webhook delivery, download the PDF and find the page's text in it, open it
+//! signed out through a share link, delete it.
 //!
 //! Embedded: `folio` alone (SQLite, local files, in-process worker). AWS: `folio` on MariaDB
 //! with SQS, S3 and DynamoDB on moto, and the worker as a separate `bootstrap --poll` process;
@@ -15,8 +16,9 @@ use axum::routing::get;
 use folio_testkit::sse::ServerEvents;
 use folio_testkit::{binary, chromium, moto, pdf_text, ChildGuard};
 
-use folio_testkit::api::{free_port, serve_pages, Api};
-use serde_json::Value;
+use folio_testkit::api::{free_port, serve_pages, Api, JsonResponse};
+use folio_testkit::webhook::{verified, Receiver};
+use serde_json::{json, Value};
 
 const PAGE_TEXT: &str = "Folio whole system journey";
 
@@ -51,10 +53,16 @@ pub(crate) fn start(name: &str, args: &[&str], env: &[(&str, String)], logs: &st
 }
 
 /// The journey itself; returns the id of the file it made and deleted.
-async fn journey(base: &str, site: SocketAddr) -> String {
+async fn journey(base: &str, site: SocketAddr, hook: &Receiver) -> String {
     let api = Api::new(base);
     api.wait_ready().await;
     let api = api.sign_up_and_in("journey@example.com").await;
+    let webhook: Value = api
+        .post("/api/v1/webhooks")
+        .json(&json!({ "url": hook.url(), "events": ["file.done"] }))
+        .json_value()
+        .await;
+    let secret = webhook["secret"].as_str().expect("a webhook secret");
 
     let events = api.events().await;
     assert_eq!(events.status(), 200);
@@ -79,6 +87,9 @@ async fn journey(base: &str, site: SocketAddr) -> String {
     assert_eq!(file["id"], id.as_str());
     assert_eq!(file["status"], "done");
     assert_eq!(file["name"], "Journey Page");
+    let delivered = verified(secret, &hook.wait_for(1, "file.done delivered").await[0]);
+    assert_eq!(delivered["event"], "file.done");
+    assert_eq!(delivered["file"]["id"], id.as_str());
 
     let download = api.download(&id).await;
     assert_eq!(download.status(), 200);
@@ -90,7 +101,23 @@ async fn journey(base: &str, site: SocketAddr) -> String {
         "the page's text is in the PDF"
     );
 
+    // Signed out, through a share link (in AWS mode, a redirect to a presigned S3 link).
+    let share: Value = api
+        .post(&format!("/api/v1/file/{id}/share"))
+        .json(&json!({ "expires_in": 300 }))
+        .json_value()
+        .await;
+    let link = format!("{base}{}", share["url"].as_str().expect("a share link"));
+    let shared = reqwest::get(&link).await.unwrap();
+    assert_eq!(shared.status(), 200, "{link}");
+    assert_eq!(shared.bytes().await.unwrap(), pdf, "the shared file is the PDF");
+
     assert_eq!(api.delete_file(&id).await.status(), 204);
+    assert_eq!(
+        reqwest::get(&link).await.unwrap().status(),
+        404,
+        "the link died with its file"
+    );
     assert_eq!(api.delete_file(&id).await.status(), 404);
     assert_eq!(api.download(&id).await.status(), 404);
     id
@@ -116,6 +143,11 @@ async fn statuses_until_final(events: reqwest::Response, id: &str) -> Vec<String
 /// `folio serve` in the embedded mode on a free port, with its data (and logs) in `data`,
 /// allowed to render `site`; the process and its address.
 pub(crate) fn serve_embedded(data: &std::path::Path, site: SocketAddr) -> (ChildGuard, String) {
+    serve_embedded_allowing(data, &site.to_string())
+}
+
+/// [`serve_embedded`], allowed to reach each of `allowed` (`ip:port`, comma-separated).
+fn serve_embedded_allowing(data: &std::path::Path, allowed: &str) -> (ChildGuard, String) {
     let port = free_port();
     let folio = start(
         "folio",
@@ -123,7 +155,7 @@ pub(crate) fn serve_embedded(data: &std::path::Path, site: SocketAddr) -> (Child
         &[
             ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
             ("FOLIO_DATA_DIR", data.display().to_string()),
-            ("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()),
+            ("FOLIO_RENDER_ALLOW_ADDRS", allowed.to_owned()),
         ],
         data,
     );
@@ -133,9 +165,10 @@ pub(crate) fn serve_embedded(data: &std::path::Path, site: SocketAddr) -> (Child
 #[tokio::test]
 async fn embedded_mode_journey() {
     let site = serve_page().await;
+    let hook = Receiver::start(0).await;
     let data = tempfile::tempdir().unwrap();
-    let (folio, base) = serve_embedded(data.path(), site);
-    journey(&base, site).await;
+    let (folio, base) = serve_embedded_allowing(data.path(), &format!("{site},{}", hook.addr));
+    journey(&base, site, &hook).await;
     assert_chromium_started_as_on_a_server(&folio);
     let objects = data.path().join("objects");
     let left = folio_testkit::files_below(&objects);
@@ -156,8 +189,9 @@ async fn aws_mode_journey_with_a_polling_worker() {
     let database = folio_testkit::mariadb::fresh_database().await;
     let logs = tempfile::tempdir().unwrap();
     let port = free_port();
+    let hook = Receiver::start(0).await;
     let mut env = aws.process_env();
-    env.push(("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()));
+    env.push(("FOLIO_RENDER_ALLOW_ADDRS", format!("{site},{}", hook.addr)));
     let mut backend_env = env.clone();
     backend_env.extend([
         ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
@@ -176,7 +210,7 @@ async fn aws_mode_journey_with_a_polling_worker() {
     worker_env.push(("FOLIO_METRICS_ADDR", format!("127.0.0.1:{metrics_port}")));
     let worker = start("bootstrap", &["--poll"], &worker_env, logs.path());
 
-    let id = journey(&format!("http://127.0.0.1:{port}"), site).await;
+    let id = journey(&format!("http://127.0.0.1:{port}"), site, &hook).await;
     assert_chromium_started_as_on_a_server(&worker);
     // The worker counts what it did where Prometheus can scrape it.
     let scraped = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
