@@ -155,6 +155,7 @@ async fn create(
         created_at: now(),
     };
     store::insert(&state.db, &row).await?;
+    crate::webhooks::watch_pending(&state, user.user_id).await;
     tracing::info!(user_id = %user.user_id, webhook = %row.id, "webhook created");
     let secret = row.secret.clone();
     let WebhookView {

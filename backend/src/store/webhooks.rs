@@ -97,16 +97,18 @@ pub async fn delete(db: &Db, owner: Uuid, id: Uuid) -> Result<bool, sqlx::Error>
         .map(|done| done.rows_affected() > 0)
 }
 
-/// Awaits the end of `file_id`, if its owner has any webhook.
+/// Awaits the end of `file_id`, if its owner has any webhook and it is not awaited already.
 pub async fn watch_if_hooked(db: &Db, owner: Uuid, file_id: Uuid, now_ms: i64) -> Result<bool, sqlx::Error> {
     sqlx::query(
         "INSERT INTO webhook_watches (file_id, owner, next_check_at) \
-         SELECT ?, ?, ? FROM webhooks WHERE owner = ? LIMIT 1",
+         SELECT ?, ?, ? FROM webhooks WHERE owner = ? \
+         AND NOT EXISTS (SELECT 1 FROM webhook_watches WHERE file_id = ?) LIMIT 1",
     )
     .bind(file_id.to_string())
     .bind(owner.to_string())
     .bind(now_ms)
     .bind(owner.to_string())
+    .bind(file_id.to_string())
     .execute(&db.pool)
     .await
     .map(|done| done.rows_affected() > 0)

@@ -34,6 +34,9 @@ const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 50;
 /// The longest the dispatcher sleeps: work queued by another process is seen within this.
 const IDLE: Duration = Duration::from_secs(1);
+/// The newest files looked at for ones in flight when a webhook is made (the queued-jobs
+/// limit keeps far fewer in flight).
+const PENDING_LOOKED_AT: usize = 1000;
 /// Deliveries in flight at once, per process.
 const IN_FLIGHT: usize = 16;
 
@@ -62,6 +65,18 @@ pub async fn watch(state: &AppState, owner: Uuid, file_id: Uuid) {
         Ok(true) => state.webhook_wake.now(),
         Ok(false) => {}
         Err(e) => tracing::warn!(file = %file_id, error = %e, "could not watch a file for webhooks"),
+    }
+}
+
+/// Watches the owner's files that have not ended yet, for a webhook just made: it hears of
+/// the files in flight too, not only of those requested after it.
+pub async fn watch_pending(state: &AppState, owner: Uuid) {
+    let files = match state.ports.index.list(owner, None, PENDING_LOOKED_AT).await {
+        Ok(files) => files,
+        Err(e) => return tracing::warn!(error = %e, "could not read the files a new webhook should hear of"),
+    };
+    for file in files.iter().filter(|f| !f.status.is_final()) {
+        watch(state, owner, file.id).await;
     }
 }
 

@@ -22,7 +22,14 @@ pub(crate) async fn site() -> SocketAddr {
         axum::Router::new()
             .route("/a", page("<title>Page A</title><h1>Alpha</h1>"))
             .route("/b", page("<title>Page A</title><h1>Also titled A</h1>"))
-            .route("/gone", gone()),
+            .route("/gone", gone())
+            .route(
+                "/late-gone",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    (axum::http::StatusCode::NOT_FOUND, "gone, late")
+                }),
+            ),
     )
     .await
 }

@@ -97,10 +97,13 @@ async fn deliveries_are_signed_retried_until_accepted_and_logged(db: Database) {
 }
 
 async fn webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_only_theirs(db: Database) {
+    let site = site().await;
     let hook = Receiver::start(0).await;
-    let app = app_for(db, vec![hook.addr]).await;
+    let app = app_for(db, vec![site, hook.addr]).await;
     let (_, token) = app.signed_in_user().await;
     let user = app.user(&token);
+    // In flight before the webhook exists: it still hears of it.
+    let late = user.requested(&format!("http://{site}/late-gone")).await;
     for (body, field) in [
         // Classified, never contacted.
         (json!({ "url": "http://10.1.2.3/hook" }), "url"),
@@ -120,6 +123,14 @@ async fn webhooks_to_refused_addresses_or_events_are_422s_and_each_user_sees_onl
         .await;
     assert_eq!(created["events"], json!(["file.failed"]));
     let id = created["id"].as_str().unwrap();
+    let delivered = verified(
+        created["secret"].as_str().unwrap(),
+        &hook.wait_for(1, "in flight").await[0],
+    );
+    assert_eq!(
+        (&delivered["event"], &delivered["file"]["id"]),
+        (&json!("file.failed"), &json!(late))
+    );
 
     let (_, other) = app.signed_in_user().await;
     let other = app.user(&other);
