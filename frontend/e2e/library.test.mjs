@@ -67,8 +67,11 @@ before(async () => {
   assert.ok(existsSync(join(frontend, 'dist', 'index.html')), 'run `npm run build` first');
   mkdirSync(shots, { recursive: true });
   site = createServer((req, res) => {
+    // `/many/<n>` pages have titles of their own, for the "Add many" test.
+    const many = /^\/many\/(\d+)$/.exec(req.url ?? '');
+    const title = many ? `Many ${many[1]}` : PAGE_TITLE;
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!doctype html><title>${PAGE_TITLE}</title><h1>${PAGE_TEXT}</h1><p>Served on 127.0.0.1 by the test.</p>`);
+    res.end(`<!doctype html><title>${title}</title><h1>${PAGE_TEXT}</h1><p>Served on 127.0.0.1 by the test.</p>`);
   });
   const sitePort = await listen(site);
   const probe = createServer();
@@ -102,6 +105,7 @@ before(async () => {
     ],
   });
   globalThis.siteUrl = `http://127.0.0.1:${sitePort}/article`;
+  globalThis.siteBase = `http://127.0.0.1:${sitePort}`;
 });
 
 after(async () => {
@@ -206,6 +210,74 @@ test('a user converts a page, downloads it, deletes it; another user never sees 
   await page.reload();
   await page.getByLabel('Email').waitFor();
   await page.screenshot({ path: join(shots, '08-signed-out.png') });
+
+  assert.deepEqual(problems, [], 'no CSP violations or page errors');
+  await context.close();
+});
+
+test('a key for scripts, a share link opened signed out, many pages at once, the bookmarklet', async () => {
+  const { context, page, problems } = await newPage();
+  await signUpAndIn(page, 'sharer@example.com', 'a long shared password');
+
+  // The bookmarklet's landing: the convert dialog, with the page it was used on.
+  await page.goto(`${base}/?convert=${encodeURIComponent(globalThis.siteUrl)}`);
+  const dialog = page.getByRole('dialog', { name: 'Convert a page' });
+  assert.equal(await dialog.getByLabel('Page URL').inputValue(), globalThis.siteUrl);
+  await dialog.getByRole('button', { name: 'Convert' }).click();
+  const row = page.getByRole('listitem', { name: PAGE_TITLE });
+  await row.getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+
+  // An API key: shown once, it works for a script, and stops working once revoked.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel('Key name').fill('nightly backup');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = await page.getByLabel('New API key').inputValue();
+  assert.match(key, /^folio_/);
+  await page.getByRole('listitem', { name: 'nightly backup' }).waitFor();
+  const bookmarklet = await page.getByRole('link', { name: 'Save to Folio' }).getAttribute('href');
+  assert.ok(bookmarklet?.startsWith('javascript:') && bookmarklet.includes(`${base}/?convert=`), bookmarklet);
+  await page.screenshot({ path: join(shots, '09-settings.png') });
+  const asScript = () => fetch(`${base}/api/v1/files`, { headers: { authorization: `Bearer ${key}` } });
+  const listed = await asScript();
+  assert.equal(listed.status, 200);
+  assert.equal((await listed.json()).files[0].name, PAGE_TITLE);
+  await page.getByRole('listitem', { name: 'nightly backup' }).getByRole('button', { name: 'Revoke' }).click();
+  await page.getByText('You have no API keys.').waitFor();
+  assert.equal((await asScript()).status, 401);
+
+  // A share link, opened by someone with no account and no session.
+  await page.getByRole('button', { name: 'Library' }).click();
+  await row.getByRole('button', { name: 'Share' }).click();
+  const share = page.getByRole('dialog', { name: `Share “${PAGE_TITLE}”` });
+  await share.getByLabel('Link works for').selectOption({ label: '1 day' });
+  await share.getByRole('button', { name: 'Create link' }).click();
+  const link = await share.getByLabel('New link').inputValue();
+  assert.ok(link.startsWith(`${base}/s/`), link);
+  await share.getByRole('list', { name: 'Links to this file' }).getByRole('listitem').first().waitFor();
+  await page.screenshot({ path: join(shots, '10-share-dialog.png') });
+  const stranger = await browser.newContext();
+  const opened = await stranger.request.get(link);
+  assert.equal(opened.status(), 200);
+  assert.equal(opened.headers()['content-type'], 'application/pdf');
+  assert.equal((await opened.body()).subarray(0, 5).toString(), '%PDF-');
+  await stranger.close();
+  await share.getByRole('button', { name: 'Done' }).click();
+
+  // Three pages pasted at once.
+  await page.getByRole('button', { name: 'Add many' }).click();
+  const many = page.getByRole('dialog', { name: 'Add many pages' });
+  const urls = [1, 2, 3].map((n) => `${globalThis.siteBase}/many/${n}`);
+  await many.getByLabel('Web addresses, one per line').fill(urls.join('\n'));
+  await page.screenshot({ path: join(shots, '11-add-many.png') });
+  await many.getByRole('button', { name: 'Add 3 pages' }).click();
+  await many.waitFor({ state: 'detached' });
+  for (const n of [1, 2, 3]) {
+    await page
+      .getByRole('listitem', { name: `Many ${n}` })
+      .getByText('done', { exact: true })
+      .waitFor({ timeout: 60000 });
+  }
+  await page.screenshot({ path: join(shots, '12-library-after-add-many.png') });
 
   assert.deepEqual(problems, [], 'no CSP violations or page errors');
   await context.close();

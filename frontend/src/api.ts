@@ -12,6 +12,12 @@ export type Session = Schemas['SessionView'];
 export type Me = Schemas['MeView'];
 export type RenderOptions = Schemas['RenderOptions'];
 export type RenderRequest = Schemas['RenderRequest'];
+export type ApiKey = Schemas['KeyView'];
+export type CreatedKey = Schemas['CreatedKey'];
+export type Share = Schemas['ShareView'];
+export type Webhook = Schemas['WebhookView'];
+export type Delivery = Schemas['Delivery'];
+export type BatchAccepted = Schemas['BatchAccepted'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -123,6 +129,60 @@ export class Api {
 
   async deleteFile(id: string): Promise<void> {
     await this.fetch(`/file/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** Many pages at once: each is queued or comes back rejected with its reason. */
+  requestMany(urls: string[], options?: RenderOptions): Promise<BatchAccepted> {
+    return this.json('/requests', { method: 'POST', body: JSON.stringify({ urls, options }) });
+  }
+
+  /** The whole library as a ZIP (PDFs and `manifest.json`). */
+  async exportLibrary(): Promise<Blob> {
+    const response = await this.fetch('/export', { headers: { accept: 'application/zip' } });
+    return response.blob();
+  }
+
+  listKeys(): Promise<Schemas['KeyList']> {
+    return this.json('/keys');
+  }
+
+  createKey(name: string): Promise<CreatedKey> {
+    return this.json('/keys', { method: 'POST', body: JSON.stringify({ name }) });
+  }
+
+  async revokeKey(id: string): Promise<void> {
+    await this.fetch(`/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  listShares(fileId: string): Promise<Schemas['ShareList']> {
+    return this.json(`/file/${encodeURIComponent(fileId)}/shares`);
+  }
+
+  createShare(fileId: string, expiresIn: number): Promise<Share> {
+    return this.json(`/file/${encodeURIComponent(fileId)}/share`, {
+      method: 'POST',
+      body: JSON.stringify({ expires_in: expiresIn }),
+    });
+  }
+
+  async revokeShare(id: string): Promise<void> {
+    await this.fetch(`/shares/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  listWebhooks(): Promise<Schemas['WebhookList']> {
+    return this.json('/webhooks');
+  }
+
+  createWebhook(url: string): Promise<Schemas['CreatedWebhook']> {
+    return this.json('/webhooks', { method: 'POST', body: JSON.stringify({ url }) });
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.fetch(`/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  deliveries(id: string): Promise<Schemas['DeliveryList']> {
+    return this.json(`/webhooks/${encodeURIComponent(id)}/deliveries`);
   }
 
   /** The live event stream; `signal` ends it. */

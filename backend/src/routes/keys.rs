@@ -23,8 +23,8 @@ const MAX_KEYS: usize = 100;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(revoke))
+        .routes(routes!(create_key, list_keys))
+        .routes(routes!(revoke_key))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -82,7 +82,7 @@ pub(crate) fn label(field: &str, raw: &str, max: usize) -> Result<String, ApiErr
         (status = 403, description = "Authenticated by an API key: keys are managed from a signed-in session (`session_required`)", body = ErrorResponse),
         (status = 422, description = "Bad `name`, or 100 keys already", body = ErrorResponse),
     ))]
-async fn create(
+async fn create_key(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<NewKey>,
@@ -114,7 +114,7 @@ async fn create(
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 403, description = "Authenticated by an API key (`session_required`)", body = ErrorResponse),
     ))]
-async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<KeyList>, ApiError> {
+async fn list_keys(State(state): State<AppState>, user: AuthUser) -> Result<Json<KeyList>, ApiError> {
     user.session()?;
     let keys = keys::list(&state.db, user.user_id)
         .await?
@@ -139,7 +139,7 @@ async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<KeyL
         (status = 403, description = "Authenticated by an API key (`session_required`)", body = ErrorResponse),
         (status = 404, description = "No such key among the caller's", body = ErrorResponse),
     ))]
-async fn revoke(
+async fn revoke_key(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,

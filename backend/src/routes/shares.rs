@@ -34,14 +34,14 @@ const MAX_EXPIRES_IN: u64 = 30 * 24 * 60 * 60;
 /// The routes under `/api/v1`, for the file's owner.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create))
-        .routes(routes!(list))
-        .routes(routes!(revoke))
+        .routes(routes!(create_share))
+        .routes(routes!(list_shares))
+        .routes(routes!(revoke_share))
 }
 
 /// `/s/{token}`, for anyone with the link.
 pub fn public_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(open))
+    OpenApiRouter::new().routes(routes!(open_share))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -97,7 +97,7 @@ async fn owned_file(state: &AppState, owner: Uuid, raw: &str) -> Result<FileReco
         (status = 409, description = "The file is not done (`not_ready`)", body = ErrorResponse),
         (status = 422, description = "`expires_in` out of range", body = ErrorResponse),
     ))]
-async fn create(
+async fn create_share(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,
@@ -147,7 +147,7 @@ async fn create(
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 404, description = "No such file among the caller's", body = ErrorResponse),
     ))]
-async fn list(
+async fn list_shares(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,
@@ -166,7 +166,7 @@ async fn list(
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 404, description = "No such link among the caller's", body = ErrorResponse),
     ))]
-async fn revoke(
+async fn revoke_share(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,
@@ -186,7 +186,7 @@ async fn revoke(
         (status = 429, description = "Too many links opened from this address (`FOLIO_SHARE_RATE`; `rate_limited`, with `Retry-After`)", body = ErrorResponse),
     ))]
 /// Public: the link is the credential.
-async fn open(
+async fn open_share(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,

@@ -26,9 +26,9 @@ const MAX_WEBHOOKS: usize = 20;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(delete))
-        .routes(routes!(deliveries))
+        .routes(routes!(create_webhook, list_webhooks))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(webhook_deliveries))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -125,7 +125,7 @@ fn events(requested: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 422, description = "Bad `url` (or refused by the SSRF guard) or `events`, or 20 webhooks already", body = ErrorResponse),
     ))]
-async fn create(
+async fn create_webhook(
     State(state): State<AppState>,
     user: AuthUser,
     ApiJson(body): ApiJson<NewWebhook>,
@@ -179,7 +179,7 @@ async fn create(
         (status = 200, description = "The caller's webhooks", body = WebhookList),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
     ))]
-async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<WebhookList>, ApiError> {
+async fn list_webhooks(State(state): State<AppState>, user: AuthUser) -> Result<Json<WebhookList>, ApiError> {
     let webhooks = store::list(&state.db, user.user_id).await?;
     Ok(Json(WebhookList {
         webhooks: webhooks.into_iter().map(view).collect(),
@@ -193,7 +193,7 @@ async fn list(State(state): State<AppState>, user: AuthUser) -> Result<Json<Webh
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 404, description = "No such webhook among the caller's", body = ErrorResponse),
     ))]
-async fn delete(
+async fn delete_webhook(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,
@@ -211,7 +211,7 @@ async fn delete(
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 404, description = "No such webhook among the caller's", body = ErrorResponse),
     ))]
-async fn deliveries(
+async fn webhook_deliveries(
     State(state): State<AppState>,
     user: AuthUser,
     Path(raw): Path<String>,

@@ -71,6 +71,12 @@ async fn the_document_lists_every_route_of_the_api() {
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
     .collect();
     assert_eq!(operations(&doc), expected);
+    // Generated clients name their functions after operation ids: each must be unique.
+    let mut ids = BTreeSet::new();
+    for (method, path) in operations(&doc) {
+        let id = doc["paths"][&path][method.to_lowercase()]["operationId"].as_str().unwrap().to_owned();
+        assert!(ids.insert(id.clone()), "operationId {id} is used twice");
+    }
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"],
         json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

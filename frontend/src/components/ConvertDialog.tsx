@@ -5,6 +5,8 @@ import { FormError } from './FormError';
 import { TextField } from './TextField';
 
 interface ConvertDialogProps {
+  /** The address to start from (the bookmarklet's page). */
+  initialUrl?: string;
   onSubmit: (request: RenderRequest) => Promise<void>;
   onClose: () => void;
 }
@@ -12,8 +14,8 @@ interface ConvertDialogProps {
 const MARGINS: Record<string, string> = { none: '0', narrow: '0.25in', normal: '0.4in', wide: '1in' };
 
 /** The page to convert and the options people reach for most. */
-export function ConvertDialog({ onSubmit, onClose }: ConvertDialogProps) {
-  const [url, setUrl] = useState('');
+export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDialogProps) {
+  const [url, setUrl] = useState(initialUrl);
   const [format, setFormat] = useState<NonNullable<RenderOptions['format']>>('A4');
   const [landscape, setLandscape] = useState(false);
   const [margin, setMargin] = useState('normal');

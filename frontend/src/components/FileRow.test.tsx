@@ -22,7 +22,7 @@ function file(overrides: Partial<FileRecord>): FileRecord {
 
 function row(
   record: FileRecord,
-  handlers: Partial<Record<'onDownload' | 'onDelete' | 'onRetry' | 'onCopyLink', () => void>> = {},
+  handlers: Partial<Record<'onDownload' | 'onDelete' | 'onRetry' | 'onCopyLink' | 'onShare', () => void>> = {},
 ) {
   render(
     <ul>
@@ -32,6 +32,7 @@ function row(
         onDelete={handlers.onDelete ?? (() => {})}
         onRetry={handlers.onRetry ?? (() => {})}
         onCopyLink={handlers.onCopyLink ?? (() => {})}
+        onShare={handlers.onShare ?? (() => {})}
       />
     </ul>,
   );

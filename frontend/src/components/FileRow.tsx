@@ -7,6 +7,7 @@ interface FileRowProps {
   onDelete: (file: FileRecord) => void;
   onRetry: (file: FileRecord) => void;
   onCopyLink: (file: FileRecord) => void;
+  onShare: (file: FileRecord) => void;
 }
 
 const STATUS_HINT: Record<FileRecord['status'], string> = {
@@ -17,7 +18,7 @@ const STATUS_HINT: Record<FileRecord['status'], string> = {
 };
 
 /** One file: what it is, where it came from, where it is in its life, and what can be done. */
-export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink }: FileRowProps) {
+export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink, onShare }: FileRowProps) {
   const pending = file.status === 'queued' || file.status === 'rendering';
   return (
     <li className={`file file-${file.status}`} aria-label={file.name}>
@@ -45,6 +46,9 @@ export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink }: Fil
         )}
         <button type="button" className="primary" disabled={file.status !== 'done'} onClick={() => onDownload(file)}>
           Download
+        </button>
+        <button type="button" disabled={file.status !== 'done'} onClick={() => onShare(file)}>
+          Share
         </button>
         <button type="button" onClick={() => onCopyLink(file)}>
           Copy link

@@ -1,10 +1,14 @@
 import { useMemo, useState } from 'react';
 import { Api, type FileRecord, type Session } from '../api';
+import { copyText, openLink, saveBlob } from '../browser';
 import { downloadName, formatBytes } from '../format';
 import { useLibrary } from '../hooks/useLibrary';
+import { AddManyDialog } from './AddManyDialog';
 import { ConvertDialog } from './ConvertDialog';
 import { DeleteDialog } from './DeleteDialog';
 import { FileRow } from './FileRow';
+import { Settings } from './Settings';
+import { ShareDialog } from './ShareDialog';
 
 interface LibraryProps {
   api: Api;
@@ -12,39 +16,56 @@ interface LibraryProps {
   onSignOut: () => void;
 }
 
+/** A page to convert, sent by the "Save to Folio" bookmarklet as `/?convert=<url>`. */
+function bookmarkletUrl(): string | null {
+  const url = new URLSearchParams(window.location.search).get('convert');
+  if (url !== null) window.history.replaceState(null, '', window.location.pathname);
+  return url;
+}
+
 export function Library({ api, session, onSignOut }: LibraryProps) {
-  const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove } = useLibrary(api);
+  const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh } = useLibrary(api);
   const [filter, setFilter] = useState('');
-  const [converting, setConverting] = useState(false);
+  const [sent] = useState(bookmarkletUrl);
+  const [converting, setConverting] = useState(sent !== null);
+  const [addingMany, setAddingMany] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const [sharing, setSharing] = useState<FileRecord | null>(null);
   const [deleting, setDeleting] = useState<FileRecord | null>(null);
+  const [view, setView] = useState<'library' | 'settings'>(() => (window.location.hash === '#settings' ? 'settings' : 'library'));
+
+  function show(next: 'library' | 'settings') {
+    window.history.replaceState(null, '', next === 'settings' ? '#settings' : window.location.pathname);
+    setView(next);
+  }
 
   async function download(file: FileRecord) {
     try {
       const pdf = await api.download(file.id);
-      const link = document.createElement('a');
-      if ('blob' in pdf) {
-        link.href = URL.createObjectURL(pdf.blob);
-        link.download = downloadName(file.name);
-        setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-      } else {
-        // S3 serves it as an attachment under its name.
-        link.href = pdf.link;
-        link.rel = 'noopener';
-      }
-      document.body.append(link);
-      link.click();
-      link.remove();
+      // S3 serves it as an attachment under its name.
+      if ('blob' in pdf) saveBlob(pdf.blob, downloadName(file.name));
+      else openLink(pdf.link);
     } catch (error) {
       report(error);
     }
   }
 
   async function copyLink(file: FileRecord) {
+    if (await copyText(file.source_url)) setMessage({ kind: 'info', text: 'Page link copied.' });
+    else setMessage({ kind: 'error', text: 'Your browser did not allow copying; the link is under the file name.' });
+  }
+
+  async function exportLibrary() {
+    setExporting(true);
+    setMessage({ kind: 'info', text: 'Preparing your library…' });
     try {
-      await navigator.clipboard.writeText(file.source_url);
-      setMessage({ kind: 'info', text: 'Page link copied.' });
-    } catch {
-      setMessage({ kind: 'error', text: 'Your browser did not allow copying; the link is under the file name.' });
+      const archive = await api.exportLibrary();
+      saveBlob(archive, `folio-${new Date().toISOString().slice(0, 10)}.zip`);
+      setMessage({ kind: 'info', text: 'Your library was exported.' });
+    } catch (error) {
+      report(error);
+    } finally {
+      setExporting(false);
     }
   }
 
@@ -60,82 +81,113 @@ export function Library({ api, session, onSignOut }: LibraryProps) {
         <h1 className="brand">Folio</h1>
         <div className="account">
           <span className="email">{session.user.email}</span>
+          {view === 'library' ? (
+            <button type="button" onClick={() => show('settings')}>
+              Settings
+            </button>
+          ) : (
+            <button type="button" onClick={() => show('library')}>
+              Library
+            </button>
+          )}
           <button type="button" onClick={onSignOut}>
             Sign out
           </button>
         </div>
       </header>
-      <main>
-        <section className="toolbar" aria-label="Library tools">
-          <button type="button" className="primary" onClick={() => setConverting(true)}>
-            Convert a page
-          </button>
-          <label className="search">
-            <span className="visually-hidden">Search files</span>
-            <input
-              type="search"
-              placeholder="Search by name or address"
-              value={filter}
-              onChange={(e) => setFilter(e.target.value)}
-            />
-          </label>
-          {me && (
-            <p className="usage" aria-label="Usage">
-              <span>
-                {formatBytes(me.usage.stored_bytes)} of {formatBytes(me.usage.max_stored_bytes)} used
-              </span>
-              <meter min={0} max={me.usage.max_stored_bytes} value={me.usage.stored_bytes} aria-label="Storage used" />
-              <span>
-                {me.usage.queued_jobs} of {me.usage.max_queued_jobs} conversions in progress
-              </span>
-            </p>
-          )}
-        </section>
-        <div aria-live="polite" className="messages">
-          {message && (
-            <p
-              className={message.kind === 'error' ? 'form-error' : 'notice'}
-              role={message.kind === 'error' ? 'alert' : 'status'}
-            >
-              {message.text}{' '}
-              <button type="button" className="link" onClick={() => setMessage(null)}>
-                Dismiss
-              </button>
-            </p>
-          )}
-        </div>
-        {files === null ? (
-          <p className="loading">Loading your library…</p>
-        ) : files.length === 0 ? (
-          <div className="empty">
-            <h2>Your library is empty</h2>
-            <p>Choose “Convert a page”, paste the address of any web page, and its PDF will appear here.</p>
-          </div>
-        ) : (
-          <>
-            <h2 className="visually-hidden">Your files</h2>
-            {shown && shown.length === 0 && <p className="empty">No file matches “{filter}”.</p>}
-            <ul className="files" aria-label="Your files">
-              {shown?.map((file) => (
-                <FileRow
-                  key={file.id}
-                  file={file}
-                  onDownload={download}
-                  onDelete={setDeleting}
-                  onRetry={retry}
-                  onCopyLink={copyLink}
-                />
-              ))}
-            </ul>
-            {nextCursor && (
-              <button type="button" className="more" onClick={loadMore}>
-                Show older files
-              </button>
+      {view === 'settings' ? (
+        <Settings api={api} />
+      ) : (
+        <main>
+          <section className="toolbar" aria-label="Library tools">
+            <button type="button" className="primary" onClick={() => setConverting(true)}>
+              Convert a page
+            </button>
+            <button type="button" onClick={() => setAddingMany(true)}>
+              Add many
+            </button>
+            <button type="button" onClick={exportLibrary} disabled={exporting || !files?.length}>
+              {exporting ? 'Exporting…' : 'Export library'}
+            </button>
+            <label className="search">
+              <span className="visually-hidden">Search files</span>
+              <input
+                type="search"
+                placeholder="Search by name or address"
+                value={filter}
+                onChange={(e) => setFilter(e.target.value)}
+              />
+            </label>
+            {me && (
+              <p className="usage" aria-label="Usage">
+                <span>
+                  {formatBytes(me.usage.stored_bytes)} of {formatBytes(me.usage.max_stored_bytes)} used
+                </span>
+                <meter min={0} max={me.usage.max_stored_bytes} value={me.usage.stored_bytes} aria-label="Storage used" />
+                <span>
+                  {me.usage.queued_jobs} of {me.usage.max_queued_jobs} conversions in progress
+                </span>
+              </p>
             )}
-          </>
-        )}
-      </main>
-      {converting && <ConvertDialog onSubmit={convert} onClose={() => setConverting(false)} />}
+          </section>
+          <div aria-live="polite" className="messages">
+            {message && (
+              <p
+                className={message.kind === 'error' ? 'form-error' : 'notice'}
+                role={message.kind === 'error' ? 'alert' : 'status'}
+              >
+                {message.text}{' '}
+                <button type="button" className="link" onClick={() => setMessage(null)}>
+                  Dismiss
+                </button>
+              </p>
+            )}
+          </div>
+          {files === null ? (
+            <p className="loading">Loading your library…</p>
+          ) : files.length === 0 ? (
+            <div className="empty">
+              <h2>Your library is empty</h2>
+              <p>Choose “Convert a page”, paste the address of any web page, and its PDF will appear here.</p>
+            </div>
+          ) : (
+            <>
+              <h2 className="visually-hidden">Your files</h2>
+              {shown && shown.length === 0 && <p className="empty">No file matches “{filter}”.</p>}
+              <ul className="files" aria-label="Your files">
+                {shown?.map((file) => (
+                  <FileRow
+                    key={file.id}
+                    file={file}
+                    onDownload={download}
+                    onDelete={setDeleting}
+                    onRetry={retry}
+                    onCopyLink={copyLink}
+                    onShare={setSharing}
+                  />
+                ))}
+              </ul>
+              {nextCursor && (
+                <button type="button" className="more" onClick={loadMore}>
+                  Show older files
+                </button>
+              )}
+            </>
+          )}
+        </main>
+      )}
+      {converting && <ConvertDialog initialUrl={sent ?? ''} onSubmit={convert} onClose={() => setConverting(false)} />}
+      {addingMany && (
+        <AddManyDialog
+          api={api}
+          onQueued={(count) => {
+            setMessage({ kind: 'info', text: `${count} ${count === 1 ? 'page was' : 'pages were'} added to your library.` });
+            void refresh();
+          }}
+          onClose={() => setAddingMany(false)}
+        />
+      )}
+      {sharing && <ShareDialog api={api} file={sharing} onClose={() => setSharing(null)} />}
       {deleting && <DeleteDialog file={deleting} onConfirm={() => remove(deleting)} onClose={() => setDeleting(null)} />}
     </div>
   );

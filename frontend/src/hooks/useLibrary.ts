@@ -126,5 +126,5 @@ export function useLibrary(api: Api) {
     void refresh();
   }
 
-  return { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove };
+  return { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh };
 }

@@ -1,0 +1,114 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Api, ApiError, type ApiKey, type CreatedKey } from '../api';
+import { copyText } from '../browser';
+import { formatDate } from '../format';
+import { FormError } from './FormError';
+import { TextField } from './TextField';
+
+/** API keys: made here, shown once, listed by name, revoked at once. */
+export function KeysPanel({ api }: { api: Api }) {
+  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
+
+  const fail = (error: unknown) =>
+    setProblem(error instanceof ApiError ? { field: error.field, message: error.message } : { message: String(error) });
+
+  const load = useCallback(async () => {
+    try {
+      setKeys((await api.listKeys()).keys);
+    } catch (error) {
+      fail(error);
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    if (!name.trim()) {
+      setProblem({ field: 'name', message: 'Name the key after what will use it, e.g. “backup script”.' });
+      return;
+    }
+    setProblem(null);
+    try {
+      setCreated(await api.createKey(name.trim()));
+      setName('');
+      setNotice(null);
+      await load();
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async function revoke(key: ApiKey) {
+    try {
+      await api.revokeKey(key.id);
+      if (created?.id === key.id) setCreated(null);
+      setNotice(`“${key.name}” is revoked: scripts using it are refused from now on.`);
+      await load();
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  return (
+    <section className="panel" aria-labelledby="keys-title">
+      <h2 id="keys-title">API keys</h2>
+      <p>
+        A key lets a script use your library: send it as <code>Authorization: Bearer folio_…</code>. Keys cannot manage keys,
+        change your password or delete your account. Changing your password does not revoke them.
+      </p>
+      <form className="inline-form" onSubmit={create} noValidate>
+        <div className="field">
+          <TextField
+            id="key-name"
+            label="Key name"
+            value={name}
+            maxLength={100}
+            onChange={(e) => setName(e.target.value)}
+            problem={problem?.field === 'name' ? problem.message : undefined}
+          />
+        </div>
+        <button type="submit" className="primary">
+          Create key
+        </button>
+      </form>
+      {created && (
+        <div className="secret" role="status">
+          <p>Your new key “{created.name}”. Copy it now: it will not be shown again.</p>
+          <input type="text" readOnly aria-label="New API key" value={created.key} onFocus={(e) => e.target.select()} />
+          <button
+            type="button"
+            onClick={async () => setNotice((await copyText(created.key)) ? 'Key copied.' : 'Select the key and copy it.')}
+          >
+            Copy key
+          </button>
+        </div>
+      )}
+      <p role="status" className="notice-inline">
+        {notice}
+      </p>
+      <FormError>{problem && problem.field !== 'name' ? problem.message : null}</FormError>
+      {keys && keys.length > 0 && (
+        <ul className="keys" aria-label="Your API keys">
+          {keys.map((key) => (
+            <li key={key.id} aria-label={key.name}>
+              <strong>{key.name}</strong>
+              <span>created {formatDate(key.created_at)}</span>
+              <span>{key.last_used_at ? `last used ${formatDate(key.last_used_at)}` : 'never used'}</span>
+              <button type="button" className="danger" onClick={() => revoke(key)}>
+                Revoke
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {keys && keys.length === 0 && <p>You have no API keys.</p>}
+    </section>
+  );
+}
