@@ -52,16 +52,8 @@ pub async fn request_render(
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     options.validate()?;
-    // Refuse what the guard would refuse now, with the reason, instead of a failed file later.
-    // (A name that does not resolve is left to the render, which records why on the file.)
-    if let Err(folio_render::guard::GuardError::Refused(refused)) = state
-        .renderer
-        .guard()
-        .resolve(&url.host().to_string(), url.port())
-        .await
-    {
-        return Err(ApiError::invalid("url", refused.to_string()));
-    }
+    // Refused now, with the reason, instead of a failed file later.
+    refuse_guarded(state, &url, "url").await?;
     let job = RenderJob::new(owner, url, options, engine);
     {
         let _counting = state.request_locks.of(owner).lock().await;
@@ -97,6 +89,22 @@ pub async fn request_render(
     crate::webhooks::watch(state, owner, job.job_id).await;
     tracing::info!(file = %job.job_id, "render requested");
     Ok(job)
+}
+
+/// Refuses an address the SSRF guard refuses now, as a 422 naming `field` with the reason. A
+/// name that does not resolve is let through: the render (or delivery) records why it failed.
+pub async fn refuse_guarded(state: &AppState, url: &PageUrl, field: &str) -> Result<(), ApiError> {
+    match state
+        .renderer
+        .guard()
+        .resolve(&url.host().to_string(), url.port())
+        .await
+    {
+        Err(folio_render::guard::GuardError::Refused(refused)) => {
+            Err(ApiError::invalid(field, refused.to_string()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn too_many_queued(pending: u64, max: u64) -> ApiError {

@@ -132,14 +132,7 @@ async fn create_webhook(
 ) -> Result<(StatusCode, Json<CreatedWebhook>), ApiError> {
     let url = PageUrl::parse(&body.url)?;
     let events = events(body.events)?;
-    if let Err(folio_render::guard::GuardError::Refused(refused)) = state
-        .renderer
-        .guard()
-        .resolve(&url.host().to_string(), url.port())
-        .await
-    {
-        return Err(ApiError::invalid("url", refused.to_string()));
-    }
+    crate::library::refuse_guarded(&state, &url, "url").await?;
     if store::list(&state.db, user.user_id).await?.len() >= MAX_WEBHOOKS {
         return Err(ApiError::invalid(
             "url",

@@ -74,7 +74,10 @@ async fn the_document_lists_every_route_of_the_api() {
     // Generated clients name their functions after operation ids: each must be unique.
     let mut ids = BTreeSet::new();
     for (method, path) in operations(&doc) {
-        let id = doc["paths"][&path][method.to_lowercase()]["operationId"].as_str().unwrap().to_owned();
+        let id = doc["paths"][&path][method.to_lowercase()]["operationId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(ids.insert(id.clone()), "operationId {id} is used twice");
     }
     assert_eq!(

@@ -157,6 +157,14 @@ async fn share(user: &Api, file_id: &str, body: Value) -> reqwest::Response {
         .unwrap()
 }
 
+/// A new link to the file, living `expires_in` seconds: its path.
+async fn share_link(user: &Api, file_id: &str, expires_in: u64) -> String {
+    let response = share(user, file_id, json!({ "expires_in": expires_in })).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    created["url"].as_str().unwrap().to_owned()
+}
+
 async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_the_file_goes(db: Database) {
     let site = site().await;
     let app = app_for(db, vec![site]).await;
@@ -196,12 +204,7 @@ async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_t
     assert_eq!(user.delete(&revoke).send().await.unwrap().status(), 204);
     assert_error(app.get(&url).await, 404, "not_found").await;
     // Expired.
-    let short: Value = share(&user, id, json!({ "expires_in": 1 }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let short = short["url"].as_str().unwrap().to_owned();
+    let short = share_link(&user, id, 1).await;
     assert_eq!(app.get(&short).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_error(app.get(&short).await, 404, "not_found").await;
@@ -211,12 +214,7 @@ async fn a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_t
         assert_eq!(body["error"]["field"], "expires_in");
     }
     // The file deleted.
-    let last: Value = share(&user, id, json!({ "expires_in": 3600 }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let last = last["url"].as_str().unwrap().to_owned();
+    let last = share_link(&user, id, 3600).await;
     assert_eq!(app.get(&last).await.status(), 200);
     assert_eq!(user.delete_file(id).await.status(), 204);
     assert_error(app.get(&last).await, 404, "not_found").await;

@@ -1,32 +1,21 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Api, ApiError, type ApiKey, type CreatedKey } from '../api';
-import { copyText } from '../browser';
+import { useCallback, useState, type FormEvent } from 'react';
+import { Api, type ApiKey, type CreatedKey } from '../api';
+import { problemOf, useRemote, type Problem } from '../hooks/useRemote';
 import { formatDate } from '../format';
 import { FormError } from './FormError';
-import { TextField } from './TextField';
+import { OneFieldForm, ShownOnce } from './OneFieldForm';
 
 /** API keys: made here, shown once, listed by name, revoked at once. */
 export function KeysPanel({ api }: { api: Api }) {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
-
-  const fail = (error: unknown) =>
-    setProblem(error instanceof ApiError ? { field: error.field, message: error.message } : { message: String(error) });
-
-  const load = useCallback(async () => {
-    try {
-      setKeys((await api.listKeys()).keys);
-    } catch (error) {
-      fail(error);
-    }
-  }, [api]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const fail = (error: unknown) => setProblem(problemOf(error));
+  const [keys, load] = useRemote(
+    useCallback(async () => (await api.listKeys()).keys, [api]),
+    setProblem,
+  );
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -63,32 +52,22 @@ export function KeysPanel({ api }: { api: Api }) {
         A key lets a script use your library: send it as <code>Authorization: Bearer folio_…</code>. Keys cannot manage keys,
         change your password or delete your account. Changing your password does not revoke them.
       </p>
-      <form className="inline-form" onSubmit={create} noValidate>
-        <div className="field">
-          <TextField
-            id="key-name"
-            label="Key name"
-            value={name}
-            maxLength={100}
-            onChange={(e) => setName(e.target.value)}
-            problem={problem?.field === 'name' ? problem.message : undefined}
-          />
-        </div>
-        <button type="submit" className="primary">
-          Create key
-        </button>
-      </form>
+      <OneFieldForm
+        id="key-name"
+        label="Key name"
+        value={name}
+        maxLength={100}
+        onChange={(e) => setName(e.target.value)}
+        problem={problem?.field === 'name' ? problem.message : undefined}
+        submit="Create key"
+        onSubmit={create}
+      />
       {created && (
-        <div className="secret" role="status">
-          <p>Your new key “{created.name}”. Copy it now: it will not be shown again.</p>
-          <input type="text" readOnly aria-label="New API key" value={created.key} onFocus={(e) => e.target.select()} />
-          <button
-            type="button"
-            onClick={async () => setNotice((await copyText(created.key)) ? 'Key copied.' : 'Select the key and copy it.')}
-          >
-            Copy key
-          </button>
-        </div>
+        <ShownOnce
+          intro={`Your new key “${created.name}”. Copy it now: it will not be shown again.`}
+          label="New API key"
+          value={created.key}
+        />
       )}
       <p role="status" className="notice-inline">
         {notice}

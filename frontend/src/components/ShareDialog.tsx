@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Api, type FileRecord, type Share } from '../api';
 import { copyText } from '../browser';
+import { useRemote, type Problem } from '../hooks/useRemote';
 import { formatDate } from '../format';
 import { FormError } from './FormError';
 import { Modal } from './Modal';
@@ -26,23 +27,15 @@ function fullUrl(share: Share): string {
 /** Links that open one done file for anyone who has them, until they expire or are revoked. */
 export function ShareDialog({ api, file, onClose }: ShareDialogProps) {
   const [expiresIn, setExpiresIn] = useState(604800);
-  const [shares, setShares] = useState<Share[] | null>(null);
   const [created, setCreated] = useState<Share | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const load = useCallback(async () => {
-    try {
-      setShares((await api.listShares(file.id)).shares);
-    } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
-    }
-  }, [api, file.id]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const [shares, load] = useRemote(
+    useCallback(async () => (await api.listShares(file.id)).shares, [api, file.id]),
+    useCallback((problem: Problem) => setProblem(problem.message), []),
+  );
 
   async function create() {
     setBusy(true);

@@ -1,19 +1,17 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Api, ApiError, type Delivery, type Webhook } from '../api';
+import { useCallback, useState, type FormEvent } from 'react';
+import { Api, type Delivery, type Webhook } from '../api';
+import { problemOf, useRemote, type Problem } from '../hooks/useRemote';
 import { formatDate } from '../format';
 import { FormError } from './FormError';
-import { TextField } from './TextField';
+import { OneFieldForm, ShownOnce } from './OneFieldForm';
 
 function Deliveries({ api, webhook }: { api: Api; webhook: Webhook }) {
-  const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  useEffect(() => {
-    api
-      .deliveries(webhook.id)
-      .then((list) => setDeliveries(list.deliveries))
-      .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
-  }, [api, webhook.id]);
-  if (problem) return <FormError>{problem}</FormError>;
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [deliveries] = useRemote<Delivery[]>(
+    useCallback(async () => (await api.deliveries(webhook.id)).deliveries, [api, webhook.id]),
+    setProblem,
+  );
+  if (problem) return <FormError>{problem.message}</FormError>;
   if (deliveries === null) return <p className="loading">Loading deliveries…</p>;
   if (deliveries.length === 0) return <p>Nothing delivered yet.</p>;
   return (
@@ -43,23 +41,14 @@ function Deliveries({ api, webhook }: { api: Api; webhook: Webhook }) {
 
 /** Webhooks: where Folio POSTs when a file ends, and how each attempt went. */
 export function WebhooksPanel({ api }: { api: Api }) {
-  const [webhooks, setWebhooks] = useState<Webhook[] | null>(null);
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setWebhooks((await api.listWebhooks()).webhooks);
-    } catch (error) {
-      setProblem({ message: error instanceof Error ? error.message : String(error) });
-    }
-  }, [api]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [webhooks, load] = useRemote(
+    useCallback(async () => (await api.listWebhooks()).webhooks, [api]),
+    setProblem,
+  );
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -70,7 +59,7 @@ export function WebhooksPanel({ api }: { api: Api }) {
       setUrl('');
       await load();
     } catch (error) {
-      setProblem(error instanceof ApiError ? { field: error.field, message: error.message } : { message: String(error) });
+      setProblem(problemOf(error));
     }
   }
 
@@ -79,7 +68,7 @@ export function WebhooksPanel({ api }: { api: Api }) {
       await api.deleteWebhook(webhook.id);
       await load();
     } catch (error) {
-      setProblem({ message: error instanceof Error ? error.message : String(error) });
+      setProblem(problemOf(error));
     }
   }
 
@@ -90,27 +79,23 @@ export function WebhooksPanel({ api }: { api: Api }) {
         When one of your files is done or fails, Folio POSTs it to each webhook, signed with the webhook’s secret (
         <code>Folio-Signature</code>), and tries again for hours until it is accepted.
       </p>
-      <form className="inline-form" onSubmit={create} noValidate>
-        <div className="field">
-          <TextField
-            id="webhook-url"
-            label="Webhook URL"
-            type="url"
-            placeholder="https://example.com/folio-hook"
-            value={url}
-            onChange={(e) => setUrl(e.target.value)}
-            problem={problem?.field === 'url' ? problem.message : undefined}
-          />
-        </div>
-        <button type="submit" className="primary">
-          Add webhook
-        </button>
-      </form>
+      <OneFieldForm
+        id="webhook-url"
+        label="Webhook URL"
+        type="url"
+        placeholder="https://example.com/folio-hook"
+        value={url}
+        onChange={(e) => setUrl(e.target.value)}
+        problem={problem?.field === 'url' ? problem.message : undefined}
+        submit="Add webhook"
+        onSubmit={create}
+      />
       {secret && (
-        <div className="secret" role="status">
-          <p>The webhook’s signing secret. Copy it now: it will not be shown again.</p>
-          <input type="text" readOnly aria-label="Webhook secret" value={secret} onFocus={(e) => e.target.select()} />
-        </div>
+        <ShownOnce
+          intro="The webhook’s signing secret. Copy it now: it will not be shown again."
+          label="Webhook secret"
+          value={secret}
+        />
       )}
       <FormError>{problem && problem.field !== 'url' ? problem.message : null}</FormError>
       {webhooks && webhooks.length === 0 && <p>You have no webhooks.</p>}
