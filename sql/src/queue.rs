@@ -90,7 +90,7 @@ impl SqlQueue {
             .bind(now)
             .execute(&self.pool)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.undo_claim_later(&id, &receipt, lease, e))?;
             if claimed.rows_affected() == 0 {
                 continue; // Another worker won this one; look again.
             }
@@ -99,7 +99,7 @@ impl SqlQueue {
                     .bind(&id)
                     .fetch_one(&self.pool)
                     .await
-                    .map_err(unavailable)?;
+                    .map_err(|e| self.undo_claim_later(&id, &receipt, lease, e))?;
             return match serde_json::from_slice::<RenderJob>(&body) {
                 Ok(job) => Ok(Some(Delivery {
                     job,
@@ -113,6 +113,32 @@ impl SqlQueue {
                 }
             };
         }
+    }
+
+    /// A claim whose answer was lost (the database went away mid-statement) may still have
+    /// been made: then the job would sit out the whole lease with nobody rendering it. Until
+    /// the lease would end anyway, this keeps trying to hand it back, by its receipt, which
+    /// touches nothing if the claim was never made.
+    fn undo_claim_later(&self, id: &str, receipt: &str, lease: Duration, error: sqlx::Error) -> PortError {
+        let (pool, id, receipt) = (self.pool.clone(), id.to_owned(), receipt.to_owned());
+        let until = tokio::time::Instant::now() + lease;
+        tokio::spawn(async move {
+            while tokio::time::Instant::now() < until {
+                let undone = sqlx::query(
+                    "UPDATE job_queue SET visible_at = ?, receipt = NULL WHERE id = ? AND receipt = ?",
+                )
+                .bind(now_ms())
+                .bind(&id)
+                .bind(&receipt)
+                .execute(&pool)
+                .await;
+                if undone.is_ok() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        unavailable(error)
     }
 
     async fn cancel_raw(&self, id: &str) -> Result<(), PortError> {
