@@ -24,7 +24,11 @@ pub struct DynamoFileIndex {
 impl DynamoFileIndex {
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         Self {
-            client: aws_sdk_dynamodb::Client::new(config),
+            client: aws_sdk_dynamodb::Client::from_conf(
+                aws_sdk_dynamodb::config::Builder::from(config)
+                    .timeout_config(crate::quick_calls())
+                    .build(),
+            ),
             table: table.into(),
         }
     }

@@ -10,9 +10,11 @@ pub use dynamodb::DynamoFileIndex;
 pub use s3::S3Store;
 pub use sqs::{decode_message, JobMessage, SqsQueue};
 
+use aws_config::timeout::TimeoutConfig;
 use aws_smithy_http_client::tls;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use folio_core::ports::{FileIndex, JobQueue, ObjectStore, PortError, Ports};
 use folio_core::settings::AwsTargets;
@@ -61,6 +63,26 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .http_client(http_client())
         .load()
         .await
+}
+
+/// SQS and DynamoDB answer in milliseconds: one that has not answered within seconds is away,
+/// and a request waiting on it should get its 503 rather than hang (the SDK sets no limit of
+/// its own). Retries included, a call gives up after 10 seconds.
+pub(crate) fn quick_calls() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(4))
+        .operation_timeout(Duration::from_secs(10))
+        .build()
+}
+
+/// S3 moves whole PDFs (up to `FOLIO_MAX_FILE_BYTES`), so a call is not cut by its length,
+/// only when the store does not answer within a minute of being asked.
+pub(crate) fn transfers() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .read_timeout(Duration::from_secs(60))
+        .build()
 }
 
 /// HTTPS (and plain HTTP, for local endpoints) through rustls on ring.

@@ -21,6 +21,7 @@ impl S3Store {
         // Path-style addressing works with every endpoint (moto, MinIO) as well as AWS itself.
         let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(true)
+            .timeout_config(crate::transfers())
             .build();
         Self {
             client: aws_sdk_s3::Client::from_conf(s3),

@@ -18,10 +18,23 @@ pub struct SqsQueue {
 impl SqsQueue {
     pub fn new(config: &aws_config::SdkConfig, queue_url: impl Into<String>) -> Self {
         Self {
-            client: aws_sdk_sqs::Client::new(config),
+            client: aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(config)
+                    .timeout_config(crate::quick_calls())
+                    .build(),
+            ),
             queue_url: queue_url.into(),
         }
     }
+}
+
+/// A long poll answers after up to `wait` with nothing: only a queue silent well past that is away.
+fn long_poll(wait: Duration) -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(wait + Duration::from_secs(5))
+        .operation_timeout(wait + Duration::from_secs(15))
+        .build()
 }
 
 /// SQS counts visibility timeouts and waits in whole seconds, within its limits. Rounded up:
@@ -54,6 +67,8 @@ impl JobQueue for SqsQueue {
             .wait_time_seconds(whole_seconds(wait, 20))
             .visibility_timeout(whole_seconds(lease, 12 * 60 * 60))
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .customize()
+            .config_override(aws_sdk_sqs::config::Builder::default().timeout_config(long_poll(wait)))
             .send()
             .await
             .map_err(|e| unavailable("job queue", describe(&e)))?;

@@ -69,13 +69,17 @@ pub async fn request_render(
                 state.settings.max_stored_bytes / (1024 * 1024)
             )));
         }
-        state.ports.index.insert(owner, &FileRecord::queued(&job)).await?;
+        if let Err(e) = state.ports.index.insert(owner, &FileRecord::queued(&job)).await {
+            // The record may have been written even so (a timeout after the write).
+            forget(state, owner, job.job_id).await;
+            return Err(e.into());
+        }
         // Another replica may have recorded one of this user's jobs between the count and the
         // insert. Counting again, with this record in, can only over-count (a job another
         // replica is about to take back), never let the limit be passed.
         let after = state.ports.index.usage(owner).await;
         if !matches!(after, Ok(usage) if usage.pending_jobs <= max_queued) {
-            let _ = state.ports.index.delete(owner, job.job_id).await;
+            forget(state, owner, job.job_id).await;
             return Err(match after {
                 Ok(usage) => too_many_queued(usage.pending_jobs - 1, max_queued),
                 Err(e) => e.into(),
@@ -83,12 +87,39 @@ pub async fn request_render(
         }
     }
     if let Err(e) = state.ports.queue.enqueue(&job).await {
-        let _ = state.ports.index.delete(owner, job.job_id).await;
+        forget(state, owner, job.job_id).await;
         return Err(e.into());
     }
     crate::webhooks::watch(state, owner, job.job_id).await;
     tracing::info!(file = %job.job_id, "render requested");
     Ok(job)
+}
+
+/// How long a record whose job was never queued is retried for removal in the background.
+const FORGET_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Removes the record of a job that was never queued. Should the index be away too (the same
+/// outage, often), it keeps trying in the background: a record nothing will render must not
+/// stay listed as queued. (Should the job have been queued after all, its worker finds the
+/// record gone and keeps nothing.)
+async fn forget(state: &AppState, owner: Uuid, id: Uuid) {
+    if state.ports.index.delete(owner, id).await.is_ok() {
+        return;
+    }
+    let index = state.ports.index.clone();
+    tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + FORGET_FOR;
+        let mut pause = std::time::Duration::from_secs(1);
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(pause).await;
+            if index.delete(owner, id).await.is_ok() {
+                tracing::info!(file = %id, "the record of a job that was never queued is removed");
+                return;
+            }
+            pause = (pause * 2).min(std::time::Duration::from_secs(30));
+        }
+        tracing::error!(file = %id, "could not remove the record of a job that was never queued");
+    });
 }
 
 /// Refuses an address the SSRF guard refuses now, as a 422 naming `field` with the reason. A

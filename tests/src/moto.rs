@@ -17,8 +17,12 @@ pub fn endpoint() -> String {
 
 /// The environment a Folio process needs to talk to moto as if it were AWS.
 pub fn process_env() -> Vec<(&'static str, String)> {
+    process_env_at(&endpoint())
+}
+
+fn process_env_at(endpoint: &str) -> Vec<(&'static str, String)> {
     vec![
-        ("AWS_ENDPOINT_URL", endpoint()),
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
         ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
         ("AWS_REGION", "us-east-1".to_owned()),
@@ -29,9 +33,13 @@ pub fn process_env() -> Vec<(&'static str, String)> {
 
 /// SDK configuration for moto, without touching the process environment.
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    sdk_config_at(&endpoint()).await
+}
+
+async fn sdk_config_at(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(folio_aws::http_client())
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             "testing", "testing", None, None, "moto",
@@ -49,6 +57,7 @@ async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> anyhow::Result<S
 /// A fresh bucket, queue and table, named after `label` and a random suffix.
 pub struct Resources {
     pub sdk: aws_config::SdkConfig,
+    endpoint: String,
     pub bucket: String,
     pub queue_url: String,
     pub table: String,
@@ -56,7 +65,12 @@ pub struct Resources {
 
 impl Resources {
     pub async fn create(label: &str) -> anyhow::Result<Self> {
-        let sdk = sdk_config().await;
+        Self::create_at(&endpoint(), label).await
+    }
+
+    /// The same on the moto server at `endpoint` (a [`PrivateMoto`]'s).
+    pub async fn create_at(endpoint: &str, label: &str) -> anyhow::Result<Self> {
+        let sdk = sdk_config_at(endpoint).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("folio-{label}-{}", &suffix[..12]);
         let s3 = aws_sdk_s3::Client::from_conf(
@@ -67,7 +81,7 @@ impl Resources {
         s3.create_bucket().bucket(&name).send().await.map_err(|e| {
             anyhow::anyhow!(
                 "cannot reach moto at {} (start it with scripts/moto.sh): {}",
-                endpoint(),
+                endpoint,
                 aws_sdk_s3::error::DisplayErrorContext(e)
             )
         })?;
@@ -96,6 +110,7 @@ impl Resources {
             .await?;
         Ok(Self {
             sdk,
+            endpoint: endpoint.to_owned(),
             bucket: name.clone(),
             queue_url,
             table: name,
@@ -112,7 +127,7 @@ impl Resources {
 
     /// The settings that put a Folio process on these resources.
     pub fn process_env(&self) -> Vec<(&'static str, String)> {
-        let mut env = process_env();
+        let mut env = process_env_at(&self.endpoint);
         env.push((folio_core::settings::SQS_QUEUE_URL, self.queue_url.clone()));
         env.push((folio_core::settings::S3_BUCKET, self.bucket.clone()));
         env.push((folio_core::settings::DYNAMODB_TABLE, self.table.clone()));
@@ -190,4 +205,65 @@ pub async fn rds_secret(sdk: &aws_config::SdkConfig, name: &str, database: &url:
         .await
         .expect("moto creates the secret");
     secret.arn().unwrap().to_owned()
+}
+
+/// A moto server of one test's own, on a free loopback port, for faults that must not disturb
+/// the shared one. Its state lives in its memory, so it is paused, never restarted.
+pub struct PrivateMoto {
+    process: std::process::Child,
+    pub endpoint: String,
+}
+
+impl PrivateMoto {
+    pub async fn start() -> Self {
+        let port = crate::api::free_port();
+        let process = std::process::Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 with moto[server] (scripts/moto.sh installs it)");
+        let moto = Self {
+            process,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while reqwest::get(format!("{}/moto-api/", moto.endpoint))
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the private moto did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        moto
+    }
+
+    /// Stops it answering (SIGSTOP): connections are still accepted, as by a host that hangs,
+    /// and nothing it holds is lost.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets it answer again (SIGCONT), with everything it held.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        crate::run_checked(
+            std::process::Command::new("kill").args([signal, &self.process.id().to_string()]),
+            "kill",
+        );
+    }
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        self.resume();
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
 }

@@ -65,6 +65,7 @@ struct BatchAccepted {
         (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 422, description = "No URLs or more than 100, or invalid options (which apply to all)", body = ErrorResponse),
+        (status = 429, description = "Not one URL let in by `FOLIO_REQUEST_RATE` (`rate_limited`, with `Retry-After`)", body = ErrorResponse),
     ))]
 async fn request_many(
     State(state): State<AppState>,
@@ -78,17 +79,15 @@ async fn request_many(
         ));
     }
     body.options.validate()?;
-    let mut accepted = BatchAccepted {
-        files: Vec::new(),
-        rejected: Vec::new(),
-    };
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
     for url in body.urls {
         let requested = async {
             let page = PageUrl::parse(&url)?;
             library::request_render(&state, user.user_id, page, body.options.clone(), body.engine).await
         };
         match requested.await {
-            Ok(job) => accepted.files.push(QueuedFile {
+            Ok(job) => files.push(QueuedFile {
                 id: job.job_id,
                 url,
                 status: FileStatus::Queued,
@@ -98,12 +97,27 @@ async fn request_many(
                     // What was queued stays queued; the caller learns which were not.
                     tracing::warn!(error = ?error, %url, "a URL of a batch could not be queued");
                 }
-                accepted.rejected.push(RejectedUrl {
-                    url,
-                    error: error.detail(),
-                });
+                refused.push((url, error));
             }
         }
     }
+    // Asking faster than the rate allows, with nothing let in: the whole batch is a 429, with
+    // `Retry-After`, as a single request would be.
+    let all_throttled = refused
+        .iter()
+        .all(|(_, e)| matches!(e, ApiError::TooManyRequests { .. }));
+    if files.is_empty() && all_throttled {
+        if let Some((_, error)) = refused.pop() {
+            return Err(error);
+        }
+    }
+    let rejected = refused
+        .into_iter()
+        .map(|(url, error)| RejectedUrl {
+            url,
+            error: error.detail(),
+        })
+        .collect();
+    let accepted = BatchAccepted { files, rejected };
     Ok((StatusCode::ACCEPTED, Json(accepted)))
 }

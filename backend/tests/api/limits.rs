@@ -141,3 +141,36 @@ async fn a_user_asking_faster_than_the_request_rate_waits_as_told_and_others_do_
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     assert_eq!(ask(&token).await.status(), 202, "let in after Retry-After");
 }
+
+#[tokio::test]
+async fn a_batch_draws_on_the_same_request_rate_url_by_url() {
+    let app = spawn_app_with(Database::Sqlite, |s| {
+        s.request_rate = "1,3".parse().unwrap();
+        s.render.allow_private = true;
+    })
+    .await;
+    let (_, token) = app.signed_in_user().await;
+    let user = app.user(&token);
+    let batch = |count: usize| {
+        let urls: Vec<String> = (0..count).map(|n| format!("http://127.0.0.1:9/{n}")).collect();
+        user.post("/api/v1/requests")
+            .json(&serde_json::json!({ "urls": urls }))
+            .send()
+    };
+    let response = batch(5).await.unwrap();
+    assert_eq!(response.status(), 202);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["files"].as_array().unwrap().len(), 3, "the burst: {body}");
+    let rejected = body["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2, "{body}");
+    assert!(
+        rejected.iter().all(|r| r["error"]["code"] == "rate_limited"),
+        "{body}"
+    );
+    // Nothing left in the bucket: the whole batch is refused, with when to come back.
+    let refused = batch(2).await.unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_error(refused, 429, "rate_limited").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(batch(1).await.unwrap().status(), 202, "let in after Retry-After");
+}

@@ -125,6 +125,101 @@ async fn the_database_away_for_ten_seconds_costs_503s_and_nothing_else() {
     );
 }
 
+/// moto (SQS, S3 and DynamoDB at once) stops answering for 10 seconds under traffic, in AWS
+/// mode with the backend and `bootstrap --poll`: requests meanwhile get 503 `unavailable` and
+/// leave no record behind; the job that was rendering finishes once it is back; nothing is lost
+/// and no PDF is kept without its record.
+#[tokio::test]
+async fn aws_away_for_ten_seconds_costs_503s_and_nothing_else() {
+    let site = serve_pages(
+        axum::Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    Html("<title>Slow</title><p>rendered in the end</p>")
+                }),
+            )
+            .route("/page", page("<title>Steady</title><p>steady</p>")),
+    )
+    .await;
+    let moto = folio_testkit::moto::PrivateMoto::start().await;
+    let aws = folio_testkit::moto::Resources::create_at(&moto.endpoint, "outage")
+        .await
+        .unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let port = folio_testkit::api::free_port();
+    let mut env = aws.process_env();
+    env.push(("FOLIO_RENDER_ALLOW_ADDRS", site.to_string()));
+    let mut backend_env = env.clone();
+    backend_env.extend([
+        ("FOLIO_ADDR", format!("127.0.0.1:{port}")),
+        ("FOLIO_DATA_DIR", logs.path().display().to_string()),
+        ("DATABASE_URL", folio_testkit::mariadb::fresh_database().await),
+        (
+            "FOLIO_JWT_SECRET",
+            "aws-outage-secret-aws-outage-secret".to_owned(),
+        ),
+    ]);
+    let _folio = crate::journey::start("folio", &["serve"], &backend_env, logs.path());
+    let _worker = crate::journey::start("bootstrap", &["--poll"], &env, logs.path());
+    let api = Api::signed_in_at(format!("http://127.0.0.1:{port}"), "aws-outage@example.com").await;
+
+    let slow = api.requested(&format!("http://{site}/slow")).await;
+    api.wait_for_file(&slow, "started rendering", |f| {
+        f.is_some_and(|f| f["status"] == "rendering")
+    })
+    .await;
+    moto.pause();
+    let outage = Instant::now() + Duration::from_secs(10);
+    let page = format!("http://{site}/page");
+    let mut refused = 0;
+    while Instant::now() < outage {
+        let asked = Instant::now();
+        let response = api.request(&page).await;
+        assert_eq!(response.status(), 503, "while AWS is away");
+        // Within the SDK's 10 s per call: answered, never hung.
+        assert!(asked.elapsed() < Duration::from_secs(15), "{:?}", asked.elapsed());
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unavailable", "{body}");
+        refused += 1;
+    }
+    assert!(refused >= 1);
+    moto.resume();
+
+    let file = api.wait_until_final(&slow).await;
+    assert_eq!(file["status"], "done", "the render in flight finished: {file}");
+    let after = api.requested(&page).await;
+    let file = api.wait_until_final(&after).await;
+    assert_eq!(file["status"], "done", "{file}");
+    // What the refused requests may have written is removed in the background.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut ids: Vec<String> = api
+            .files()
+            .await
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        let mut expected = vec![slow.clone(), after.clone()];
+        expected.sort();
+        if ids == expected {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "records left by refused requests: {ids:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        aws.object_keys().await.unwrap().len(),
+        2,
+        "a PDF for each record, no other"
+    );
+}
+
 /// An image of noise that no compression shrinks: a page showing it prints to a PDF of about
 /// its size, so a few fill a small disk. (A BMP needs no encoder.)
 fn noise_bmp(width: u32, height: u32) -> Vec<u8> {
