@@ -151,3 +151,30 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Every entry of a ZIP as Python's `zipfile` reads it (an independent reader, checking each
+/// entry's CRC): its name and bytes, in the archive's order.
+pub fn zip_entries(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archive.zip");
+    std::fs::write(&path, archive).unwrap();
+    let script = "import sys, zipfile, json, base64\n\
+        z = zipfile.ZipFile(sys.argv[1])\n\
+        assert z.testzip() is None\n\
+        print(json.dumps([[n, base64.b64encode(z.read(n)).decode()] for n in z.namelist()]))";
+    let output = run_checked(
+        Command::new("python3").args(["-c", script]).arg(&path),
+        "python3 zipfile",
+    );
+    let entries: Vec<(String, String)> = serde_json::from_slice(&output.stdout).unwrap();
+    entries
+        .into_iter()
+        .map(|(name, bytes)| {
+            use base64::Engine as _;
+            (
+                name,
+                base64::engine::general_purpose::STANDARD.decode(bytes).unwrap(),
+            )
+        })
+        .collect()
+}

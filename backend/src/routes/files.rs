@@ -111,14 +111,7 @@ async fn list(
     user: AuthUser,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<FileList>, ApiError> {
-    let before = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(cursor) => Some(
-            cursor
-                .parse::<Uuid>()
-                .map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned"))?,
-        ),
-        None => None,
-    };
+    let before = cursor(query.cursor.as_deref())?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
         return Err(ApiError::invalid(
@@ -210,6 +203,17 @@ pub(crate) fn disposition(kind: &str, name: &str) -> String {
     format!("{kind}; filename=\"{}\"", download_name(name))
 }
 
+/// The file a page starts after: a cursor this API returned (an id), or none for the first page.
+fn cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    match raw.filter(|c| !c.is_empty()) {
+        Some(cursor) => cursor
+            .parse::<Uuid>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned")),
+        None => Ok(None),
+    }
+}
+
 /// A short-lived link to the PDF in S3: a 307 to it, or, for a client that accepts JSON (the
 /// SPA, whose same-origin CSP cannot follow a redirect to S3 with `fetch`), the link itself to
 /// navigate to.
@@ -289,7 +293,26 @@ async fn delete(
 
 #[cfg(test)]
 mod tests {
-    use super::download_name;
+    use super::{cursor, download_name};
+    use crate::error::ApiError;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text as a cursor: a page, or a 422 naming `cursor`; never a server error. Every
+        /// cursor the API hands out reads back as itself.
+        #[test]
+        fn any_cursor_is_read_or_refused_as_the_client_s_fault(raw in ".{0,80}", id in any::<u128>()) {
+            match cursor(Some(&raw)) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(
+                    matches!(&e, ApiError::Invalid { field, .. } if field == "cursor"),
+                    "{e:?}"
+                ),
+            }
+            let issued = uuid::Uuid::from_u128(id);
+            prop_assert_eq!(cursor(Some(&issued.to_string())).ok().flatten(), Some(issued));
+        }
+    }
 
     #[test]
     fn download_names_are_safe() {

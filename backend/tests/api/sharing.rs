@@ -1,6 +1,5 @@
 //! API keys, share links, batch requests and the export, as a script and a stranger use them.
 
-use std::io::Read as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ crate::on_both_databases!(
     a_share_link_serves_the_pdf_signed_out_until_it_expires_is_revoked_or_the_file_goes,
     a_batch_queues_the_good_urls_and_reports_each_bad_one,
     the_export_holds_every_done_pdf_and_a_manifest_of_every_file,
+    share_links_are_rate_limited_per_client_address,
 );
 
 pub(crate) async fn site() -> SocketAddr {
@@ -286,7 +286,7 @@ async fn the_export_holds_every_done_pdf_and_a_manifest_of_every_file(db: Databa
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/zip");
     let archive = response.bytes().await.unwrap();
-    let mut zip = zip_entries(&archive);
+    let mut zip = folio_testkit::zip_entries(&archive);
     zip.sort();
     let names: Vec<&str> = zip.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(
@@ -307,40 +307,34 @@ async fn the_export_holds_every_done_pdf_and_a_manifest_of_every_file(db: Databa
     }
 }
 
-/// Every entry of a ZIP: its name and bytes.
-fn zip_entries(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
-    // `unzip`'s view, as a user's tool sees it.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("export.zip");
-    std::fs::write(&path, archive).unwrap();
-    let listing = folio_testkit::run_checked(
-        std::process::Command::new("python3").args([
-            "-c",
-            "import sys, zipfile, json; z = zipfile.ZipFile(sys.argv[1]); z.testzip(); print(json.dumps(z.namelist()))",
-        ]).arg(&path),
-        "python3 zipfile",
-    );
-    let names: Vec<String> = serde_json::from_slice(&listing.stdout).unwrap();
-    let extract = dir.path().join("out");
-    folio_testkit::run_checked(
-        std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
-            ])
-            .arg(&path)
-            .arg(&extract),
-        "python3 zipfile",
-    );
-    names
+async fn share_links_are_rate_limited_per_client_address(db: Database) {
+    let site = site().await;
+    let app = spawn_app_with(db, |s| {
+        s.render.allowed_addrs = vec![site];
+        s.share_rate = "1,3".parse().unwrap();
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let (_, token) = app.signed_in_user().await;
+    let user = app.user(&token);
+    let file = rendered(&user, &format!("http://{site}/a"), "done").await;
+    let link = share_link(&user, file["id"].as_str().unwrap(), 600).await;
+    let open_from = |ip: &'static str| {
+        app.client
+            .get(app.url(&link))
+            .header("x-forwarded-for", ip)
+            .send()
+    };
+    // Guessing tokens from one address: a burst, then told to wait.
+    let statuses: Vec<u16> = futures::future::join_all((0..8).map(|_| open_from("203.0.113.7")))
+        .await
         .into_iter()
-        .map(|name| {
-            let mut bytes = Vec::new();
-            std::fs::File::open(extract.join(&name))
-                .unwrap()
-                .read_to_end(&mut bytes)
-                .unwrap();
-            (name, bytes)
-        })
-        .collect()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 3, "{statuses:?}");
+    let refused = open_from("203.0.113.7").await.unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_error(refused, 429, "rate_limited").await;
+    // Someone else opening the link is not held back.
+    assert_eq!(open_from("198.51.100.9").await.unwrap().status(), 200);
 }

@@ -1,7 +1,7 @@
 //! A user's whole journey, in both modes, through the real binaries: sign up, make a webhook,
 //! request a page served by the test, watch it go `queued → done` over Server-Sent Events, get
-//! the signed webhook delivery, download the PDF and find the page's text in it, open it
-//! signed out through a share link, delete it.
+//! the signed webhook delivery, download the PDF and find the page's text in it, export the
+//! library, open the PDF signed out through a share link, delete it.
 //!
 //! Embedded: `folio` alone (SQLite, local files, in-process worker). AWS: `folio` on MariaDB
 //! with SQS, S3 and DynamoDB on moto, and the worker as a separate `bootstrap --poll` process;
@@ -100,6 +100,22 @@ async fn journey(base: &str, site: SocketAddr, hook: &Receiver) -> String {
         pdf_text(&pdf).contains(PAGE_TEXT),
         "the page's text is in the PDF"
     );
+
+    // Everything, to leave with: the PDF and a manifest that lists it.
+    let export = api.get("/api/v1/export").send().await.unwrap();
+    assert_eq!(export.status(), 200);
+    let entries = folio_testkit::zip_entries(&export.bytes().await.unwrap());
+    let (_, exported) = entries
+        .iter()
+        .find(|(name, _)| name == "Journey Page.pdf")
+        .expect("the PDF is exported");
+    assert_eq!(exported.as_slice(), pdf.as_ref());
+    let (_, manifest) = entries
+        .iter()
+        .find(|(name, _)| name == "manifest.json")
+        .expect("a manifest");
+    let manifest: Value = serde_json::from_slice(manifest).unwrap();
+    assert_eq!(manifest["files"][0]["id"], id.as_str());
 
     // Signed out, through a share link (in AWS mode, a redirect to a presigned S3 link).
     let share: Value = api
