@@ -279,6 +279,26 @@ test('a key for scripts, a share link opened signed out, many pages at once, the
   }
   await page.screenshot({ path: join(shots, '12-library-after-add-many.png') });
 
+  // The account: a new password (the old one then fails), then gone for good.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel('Current password').fill('a long shared password');
+  await page.getByLabel('New password').fill('an even longer new password');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText(/Password changed/).waitFor();
+  const signIn = (password) =>
+    fetch(`${base}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'sharer@example.com', password }),
+    });
+  assert.equal((await signIn('a long shared password')).status, 401);
+  assert.equal((await signIn('an even longer new password')).status, 200);
+  await page.getByLabel('Type sharer@example.com to confirm').fill('sharer@example.com');
+  await page.screenshot({ path: join(shots, '13-account-settings.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Delete account' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  assert.equal((await signIn('an even longer new password')).status, 401, 'the account is gone');
+
   assert.deepEqual(problems, [], 'no CSP violations or page errors');
   await context.close();
 });

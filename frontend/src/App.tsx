@@ -29,7 +29,7 @@ export function App() {
   }
 
   return session ? (
-    <Library key={session.token} api={api} session={session} onSignOut={signOut} />
+    <Library key={session.token} api={api} session={session} onSignOut={signOut} onAccountDeleted={forget} />
   ) : (
     <AuthScreen api={api} onSignedIn={signedIn} />
   );

@@ -99,6 +99,18 @@ export class Api {
     await this.fetch('/auth/sign-out', { method: 'POST' });
   }
 
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.fetch(
+      '/auth/password',
+      { method: 'POST', body: JSON.stringify({ current_password: currentPassword, new_password: newPassword }) },
+      true,
+    );
+  }
+
+  async deleteAccount(): Promise<void> {
+    await this.fetch('/auth/me', { method: 'DELETE' });
+  }
+
   me(): Promise<Me> {
     return this.json('/auth/me');
   }

@@ -29,6 +29,14 @@ describe('ConvertDialog', () => {
     expect(onClose).toHaveBeenCalled();
   });
 
+  it('reads an address typed without a scheme as https, and starts from the bookmarklet’s page', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<ConvertDialog initialUrl="example.com/from-bookmarklet" onSubmit={onSubmit} onClose={() => {}} />);
+    expect(screen.getByLabelText('Page URL')).toHaveValue('example.com/from-bookmarklet');
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/from-bookmarklet' }));
+  });
+
   it('keeps the dialog open with the reason when the server refuses the page', async () => {
     const onSubmit = vi.fn().mockRejectedValue(new ApiError(422, 'invalid', 'url: private addresses are not allowed', 'url'));
     const onClose = vi.fn();

@@ -28,11 +28,13 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const trimmed = url.trim();
-    if (!trimmed) {
+    const typed = url.trim();
+    if (!typed) {
       setProblem({ field: 'url', message: 'Paste the address of the page to convert.' });
       return;
     }
+    // "example.com/page" means the web page: https is what a browser would try first.
+    const trimmed = /^[a-z][a-z0-9+.-]*:\/\//i.test(typed) ? typed : `https://${typed}`;
     if (wait === 'selector' && !selector.trim()) {
       setProblem({ field: 'options.wait_for_selector', message: 'Enter the CSS selector to wait for.' });
       return;

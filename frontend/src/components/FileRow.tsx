@@ -51,7 +51,7 @@ export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink, onSha
           Share
         </button>
         <button type="button" onClick={() => onCopyLink(file)}>
-          Copy link
+          Copy page URL
         </button>
         <button type="button" className="danger" onClick={() => onDelete(file)}>
           Delete

@@ -14,6 +14,8 @@ interface LibraryProps {
   api: Api;
   session: Session;
   onSignOut: () => void;
+  /** The account was deleted: forget the session. */
+  onAccountDeleted?: () => void;
 }
 
 /** A page to convert, sent by the "Save to Folio" bookmarklet as `/?convert=<url>`. */
@@ -23,7 +25,7 @@ function bookmarkletUrl(): string | null {
   return url;
 }
 
-export function Library({ api, session, onSignOut }: LibraryProps) {
+export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut }: LibraryProps) {
   const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh } = useLibrary(api);
   const [filter, setFilter] = useState('');
   const [sent] = useState(bookmarkletUrl);
@@ -96,7 +98,7 @@ export function Library({ api, session, onSignOut }: LibraryProps) {
         </div>
       </header>
       {view === 'settings' ? (
-        <Settings api={api} />
+        <Settings api={api} email={session.user.email} onAccountDeleted={onAccountDeleted} />
       ) : (
         <main>
           <section className="toolbar" aria-label="Library tools">

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { Api } from '../api';
+import { AccountPanel } from './AccountPanel';
 import { KeysPanel } from './KeysPanel';
 import { WebhooksPanel } from './WebhooksPanel';
 
@@ -27,14 +28,21 @@ function Bookmarklet() {
   );
 }
 
-/** Credentials for scripts, notifications for other systems, and the bookmarklet. */
-export function Settings({ api }: { api: Api }) {
+/** Credentials for scripts, notifications for other systems, the bookmarklet, the account. */
+interface SettingsProps {
+  api: Api;
+  email: string;
+  onAccountDeleted: () => void;
+}
+
+export function Settings({ api, email, onAccountDeleted }: SettingsProps) {
   return (
     <main className="settings">
       <h1 className="visually-hidden">Settings</h1>
       <KeysPanel api={api} />
       <WebhooksPanel api={api} />
       <Bookmarklet />
+      <AccountPanel api={api} email={email} onDeleted={onAccountDeleted} />
     </main>
   );
 }
