@@ -132,9 +132,7 @@ async function signUpAndIn(page, email, password) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('status').filter({ hasText: 'Sign in' }).waitFor();
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Signed in at once.
   await page.getByRole('button', { name: 'Convert a page' }).waitFor();
 }
 
@@ -153,9 +151,7 @@ test('a user converts a page, downloads it, deletes it; another user never sees 
 
   await page.getByLabel('Email').fill('reader@example.com');
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('status').filter({ hasText: 'Sign in' }).waitFor();
-  await page.getByLabel('Password').fill('correct horse battery');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Sign-up lands in the library, signed in.
   await page.getByRole('heading', { name: 'Your library is empty' }).waitFor();
   await page.screenshot({ path: join(shots, '03-empty-library.png') });
 
@@ -176,6 +172,14 @@ test('a user converts a page, downloads it, deletes it; another user never sees 
   await row.getByText('done', { exact: true }).waitFor({ timeout: 60000 });
   assert.equal(reloads, 0, 'the status arrived without a reload');
   await page.screenshot({ path: join(shots, '05-library-done.png') });
+  await page.getByText(`Ready: “${PAGE_TITLE}”.`).waitFor();
+
+  // Clicking a done file opens its PDF in the browser, in a tab of its own.
+  const [viewer] = await Promise.all([page.waitForEvent('popup'), row.getByRole('button', { name: PAGE_TITLE }).click()]);
+  await viewer.waitForURL(/^blob:/);
+  // The browser shows it as a PDF document (its viewer), not as a download or a page of text.
+  assert.equal(await viewer.evaluate('document.contentType'), 'application/pdf');
+  await viewer.close();
 
   const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Download' }).click()]);
   assert.equal(download.suggestedFilename(), `${PAGE_TITLE}.pdf`);

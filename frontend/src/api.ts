@@ -40,12 +40,70 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   503: 'Folio is briefly unavailable. Please try again in a moment.',
 };
 
+/** "in 40 seconds", "in about 5 minutes": how long `Retry-After` says to wait, in words. */
+export function waitInWords(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 1) return 'in a moment';
+  if (seconds < 60) return `in ${Math.ceil(seconds)} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'in about a minute' : `in about ${minutes} minutes`;
+}
+
+/**
+ * What to tell people for each error code the API documents (by `code`, never by parsing the
+ * server's `message`); `null` keeps the server's own sentence (quotas and field reasons are
+ * already written for people).
+ */
+export function friendlyMessage(code: string, serverMessage: string, retryAfter: number | null): string | null {
+  switch (code) {
+    case 'invalid_credentials':
+      return 'That email and password do not match an account. Check them and try again.';
+    case 'email_taken':
+      return 'An account with this email already exists. Sign in instead.';
+    case 'signup_closed':
+      return 'This Folio is not taking new accounts right now.';
+    case 'wrong_password':
+      return 'That is not your current password.';
+    case 'session_required':
+      return 'Sign in with your password to do this.';
+    case 'unauthorized':
+      return 'Your session has ended. Please sign in again.';
+    case 'not_found':
+      return 'That is no longer in your library.';
+    case 'not_ready':
+      return 'This file is not ready yet. Try again once it is done.';
+    case 'rate_limited':
+      return `Too many requests for now. Try again ${waitInWords(retryAfter ?? 0)}.`;
+    case 'too_many_streams':
+      return 'Folio is open in too many tabs. Close one, then reload this page.';
+    case 'payload_too_large':
+      return 'That is more than Folio accepts at once.';
+    case 'unavailable':
+      return 'Folio is briefly unavailable. Please try again in a moment.';
+    case 'internal':
+      return 'Something went wrong on Folio’s side. Please try again.';
+    case 'bad_request':
+    case 'method_not_allowed':
+    case 'unsupported_media_type':
+      return 'Folio did not understand that request. Reload the page and try again.';
+    case 'invalid_input': {
+      // "url: must be …" beside the URL field reads better as "Must be …".
+      const reason = serverMessage.replace(/^[a-z_.[\]0-9]+: /, '');
+      return reason.charAt(0).toUpperCase() + reason.slice(1);
+    }
+    default:
+      return null;
+  }
+}
+
 async function failure(response: Response): Promise<ApiError> {
   try {
     const body = await response.json();
     const error = body?.error;
     if (error && typeof error.message === 'string') {
-      return new ApiError(response.status, error.code ?? 'error', error.message, error.field ?? undefined);
+      const code = error.code ?? 'error';
+      const retryAfter = Number(response.headers.get('retry-after') ?? NaN);
+      const message = friendlyMessage(code, error.message, Number.isNaN(retryAfter) ? null : retryAfter) ?? error.message;
+      return new ApiError(response.status, code, message, error.field ?? undefined);
     }
   } catch {
     // Not JSON: fall through to a message of our own.

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Api } from './api';
+import { Api, friendlyMessage, waitInWords } from './api';
 import { downloadName, formatBytes } from './format';
 import { clearSession, loadSession, saveSession } from './session';
 import { EventParser } from './sse';
@@ -67,5 +67,19 @@ describe('Api.download', () => {
     expect(fetch.mock.calls[0][1].headers.accept).toContain('application/json');
     expect(fetch.mock.calls[0][1].headers.authorization).toBe('Bearer token');
     vi.unstubAllGlobals();
+  });
+});
+
+describe('error words', () => {
+  it('speaks per code, in minutes rather than raw seconds, and keeps field reasons', () => {
+    expect(friendlyMessage('rate_limited', 'try again in 296 seconds', 296)).toBe(
+      'Too many requests for now. Try again in about 5 minutes.',
+    );
+    expect(friendlyMessage('rate_limited', '', 40)).toBe('Too many requests for now. Try again in 40 seconds.');
+    expect(friendlyMessage('invalid_credentials', 'invalid email or password', null)).toMatch(/^That email and password/);
+    expect(friendlyMessage('invalid_input', 'url: must be an absolute URL', null)).toBe('Must be an absolute URL');
+    expect(friendlyMessage('quota_exceeded', 'your library holds 1024 MiB…', null)).toBeNull();
+    expect(waitInWords(0)).toBe('in a moment');
+    expect(waitInWords(61)).toBe('in about 2 minutes');
   });
 });

@@ -29,16 +29,26 @@ describe('AuthScreen', () => {
     expect(screen.getByText('is not a valid email address').id).toBe(email.getAttribute('aria-describedby'));
   });
 
-  it('after signing up, asks the new user to sign in', async () => {
-    vi.stubGlobal('fetch', vi.fn().mockResolvedValue(respond(201, { id: 'u1', email: 'a@example.com', created_at: '' })));
-    render(<AuthScreen api={new Api()} onSignedIn={() => {}} />);
+  it('signs a new account in at once, with the password rule shown up front', async () => {
+    const session = {
+      token: 't',
+      token_type: 'Bearer',
+      expires_at: '2999-01-01T00:00:00Z',
+      user: { id: 'u1', email: 'a@example.com', created_at: '' },
+    };
+    const fetch = vi.fn().mockResolvedValueOnce(respond(201, session.user)).mockResolvedValueOnce(respond(200, session));
+    vi.stubGlobal('fetch', fetch);
+    const onSignedIn = vi.fn();
+    render(<AuthScreen api={new Api()} onSignedIn={onSignedIn} />);
     await userEvent.click(screen.getByRole('button', { name: 'Sign up' }));
+    expect(screen.getByText('At least 8 characters.')).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText('Email'), 'a@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'correct horse');
+    await userEvent.click(screen.getByRole('button', { name: 'Show' }));
+    expect(screen.getByLabelText('Password')).toHaveAttribute('type', 'text');
     await userEvent.click(screen.getByRole('button', { name: 'Sign up' }));
-    expect(await screen.findByRole('status')).toHaveTextContent('Sign in');
-    expect(screen.getByRole('button', { name: 'Sign in' })).toHaveAttribute('type', 'submit');
-    expect(screen.getByLabelText('Email')).toHaveValue('a@example.com');
+    expect(fetch).toHaveBeenNthCalledWith(2, '/api/v1/auth/sign-in', expect.objectContaining({ method: 'POST' }));
+    expect(onSignedIn).toHaveBeenCalledWith(session);
   });
 
   it('checks empty fields before asking the server, and signs in with the session it returns', async () => {
@@ -72,6 +82,6 @@ describe('AuthScreen', () => {
     await userEvent.type(screen.getByLabelText('Email'), 'a@example.com');
     await userEvent.type(screen.getByLabelText('Password'), 'nope nope');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('wrong email or password');
+    expect(await screen.findByRole('alert')).toHaveTextContent('That email and password do not match an account.');
   });
 });

@@ -23,6 +23,7 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
   const [password, setPassword] = useState('');
   const [problems, setProblems] = useState<Problems>({});
   const [notice, setNotice] = useState<string | null>(null);
+  const [showPassword, setShowPassword] = useState(false);
   const [busy, setBusy] = useState(false);
   const signingUp = mode === 'sign-up';
 
@@ -42,14 +43,9 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
     if (Object.keys(local).length > 0) return;
     setBusy(true);
     try {
-      if (signingUp) {
-        await api.signUp(email.trim(), password);
-        setMode('sign-in');
-        setPassword('');
-        setNotice('Your account is ready. Sign in to open your library.');
-      } else {
-        onSignedIn(await api.signIn(email.trim(), password));
-      }
+      // A new account is signed in at once: nobody signs up to be asked for the password again.
+      if (signingUp) await api.signUp(email.trim(), password);
+      onSignedIn(await api.signIn(email.trim(), password));
     } catch (error) {
       if (error instanceof ApiError && (error.field === 'email' || error.field === 'password')) {
         setProblems({ [error.field]: error.message });
@@ -87,12 +83,23 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
           <TextField
             id="auth-password"
             label="Password"
-            type="password"
+            type={showPassword ? 'text' : 'password'}
             autoComplete={signingUp ? 'new-password' : 'current-password'}
+            aria-describedby={signingUp ? 'auth-password-rule' : undefined}
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             problem={problems.password}
           />
+          <div className="password-extras">
+            {signingUp && (
+              <span id="auth-password-rule" className="hint">
+                At least 8 characters.
+              </span>
+            )}
+            <button type="button" className="link" aria-pressed={showPassword} onClick={() => setShowPassword(!showPassword)}>
+              {showPassword ? 'Hide' : 'Show'}
+            </button>
+          </div>
           <FormError>{problems.form}</FormError>
           <button type="submit" className="primary" disabled={busy}>
             {signingUp ? 'Sign up' : 'Sign in'}

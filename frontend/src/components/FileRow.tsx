@@ -8,6 +8,7 @@ interface FileRowProps {
   onRetry: (file: FileRecord) => void;
   onCopyLink: (file: FileRecord) => void;
   onShare: (file: FileRecord) => void;
+  onOpen?: (file: FileRecord) => void;
 }
 
 const STATUS_HINT: Record<FileRecord['status'], string> = {
@@ -18,12 +19,20 @@ const STATUS_HINT: Record<FileRecord['status'], string> = {
 };
 
 /** One file: what it is, where it came from, where it is in its life, and what can be done. */
-export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink, onShare }: FileRowProps) {
+export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink, onShare, onOpen }: FileRowProps) {
   const pending = file.status === 'queued' || file.status === 'rendering';
   return (
     <li className={`file file-${file.status}`} aria-label={file.name}>
       <div className="file-main">
-        <p className="file-name">{file.name}</p>
+        <p className="file-name">
+          {file.status === 'done' && onOpen ? (
+            <button type="button" className="link file-open" title="Open the PDF in a new tab" onClick={() => onOpen(file)}>
+              {file.name}
+            </button>
+          ) : (
+            file.name
+          )}
+        </p>
         <a className="file-source" href={file.source_url} target="_blank" rel="noreferrer noopener">
           {file.source_url}
         </a>

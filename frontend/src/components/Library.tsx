@@ -52,6 +52,21 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
     }
   }
 
+  /** The PDF in a new tab, in the browser's viewer. The tab is opened at the click (a tab
+   *  opened after waiting for the download would be taken for a pop-up), then given the file. */
+  async function open(file: FileRecord) {
+    const tab = window.open('', '_blank');
+    try {
+      const pdf = await api.download(file.id);
+      const href = 'blob' in pdf ? URL.createObjectURL(pdf.blob) : pdf.link;
+      if (tab) tab.location.href = href;
+      else openLink(href);
+    } catch (error) {
+      tab?.close();
+      report(error);
+    }
+  }
+
   async function copyLink(file: FileRecord) {
     if (await copyText(file.source_url)) setMessage({ kind: 'info', text: 'Page link copied.' });
     else setMessage({ kind: 'error', text: 'Your browser did not allow copying; the link is under the file name.' });
@@ -166,6 +181,7 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
                     onRetry={retry}
                     onCopyLink={copyLink}
                     onShare={setSharing}
+                    onOpen={open}
                   />
                 ))}
               </ul>

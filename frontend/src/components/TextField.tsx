@@ -10,12 +10,14 @@ interface TextFieldProps extends InputHTMLAttributes<HTMLInputElement> {
 }
 
 /** A labelled input with its own error message. */
-export function TextField({ id, label, problem, alert, ...input }: TextFieldProps) {
+export function TextField({ id, label, problem, alert, 'aria-describedby': describedBy, ...input }: TextFieldProps) {
   const errorId = `${id}-error`;
+  // The error first, then whatever else describes the field (a rule shown up front).
+  const description = [problem ? errorId : undefined, describedBy].filter(Boolean).join(' ') || undefined;
   return (
     <>
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={problem ? true : undefined} aria-describedby={problem ? errorId : undefined} {...input} />
+      <input id={id} aria-invalid={problem ? true : undefined} aria-describedby={description} {...input} />
       {problem && (
         <p id={errorId} className="field-error" role={alert ? 'alert' : undefined}>
           {problem}

@@ -31,6 +31,8 @@ export function useLibrary(api: Api) {
   const [me, setMe] = useState<Me | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** Files seen ending on the event stream, to announce once their record (and name) is read. */
+  const finished = useRef(new Set<string>());
 
   const report = useCallback((error: unknown) => {
     setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
@@ -41,6 +43,12 @@ export function useLibrary(api: Api) {
     try {
       const [page, user] = await Promise.all([api.listFiles(), api.me()]);
       setMe(user);
+      const ended = page.files.filter((f) => finished.current.has(f.id) && (f.status === 'done' || f.status === 'failed'));
+      for (const file of ended) finished.current.delete(file.id);
+      const last = ended.at(-1);
+      // Said in the live region, so people who cannot see the badge change hear it too.
+      if (last?.status === 'done') setMessage({ kind: 'info', text: `Ready: “${last.name}”.` });
+      else if (last) setMessage({ kind: 'error', text: `Could not convert “${last.name}”: ${last.error ?? 'no reason given'}` });
       setFiles((current) => {
         if (!current) {
           setNextCursor(page.next_cursor ?? null);
@@ -74,6 +82,7 @@ export function useLibrary(api: Api) {
           return;
         }
         const status = change.status;
+        if (status === 'done' || status === 'failed') finished.current.add(change.id);
         setFiles((current) => current?.map((f) => (f.id === change.id ? { ...f, status } : f)) ?? current);
         // Names, sizes and page counts arrive with the record itself.
         refreshSoon();
@@ -86,6 +95,12 @@ export function useLibrary(api: Api) {
       if (refreshTimer.current) clearTimeout(refreshTimer.current);
     };
   }, [api, refresh, refreshSoon]);
+
+  // "(2) Folio" while conversions run, so a background tab shows there is work going on.
+  useEffect(() => {
+    const pending = files?.filter((f) => f.status === 'queued' || f.status === 'rendering').length ?? 0;
+    document.title = pending > 0 ? `(${pending}) Folio` : 'Folio';
+  }, [files]);
 
   async function loadMore() {
     if (!nextCursor) return;
