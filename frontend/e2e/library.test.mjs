@@ -223,6 +223,15 @@ test('a key for scripts, a share link opened signed out, many pages at once, the
   const { context, page, problems } = await newPage();
   await signUpAndIn(page, 'sharer@example.com', 'a long shared password');
 
+  // Keyboard: `/` searches, `c` converts.
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate('document.activeElement?.type'), 'search');
+  await page.evaluate('document.activeElement.blur()');
+  await page.keyboard.press('c');
+  await page.getByRole('dialog', { name: 'Convert a page' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: 'Convert a page' }).waitFor({ state: 'detached' });
+
   // The bookmarklet's landing: the convert dialog, with the page it was used on.
   await page.goto(`${base}/?convert=${encodeURIComponent(globalThis.siteUrl)}`);
   const dialog = page.getByRole('dialog', { name: 'Convert a page' });

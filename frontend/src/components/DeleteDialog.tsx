@@ -25,7 +25,21 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
     }
   }
 
-  return (
+  const pending = file.status === 'queued' || file.status === 'rendering';
+  return pending ? (
+    <Modal title="Cancel this conversion?" onClose={onClose}>
+      <p>“{file.name}” will not be converted, and leaves your library. You can convert the page again at any time.</p>
+      <FormError>{problem}</FormError>
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Keep it
+        </button>
+        <button type="button" className="danger" disabled={busy} onClick={confirm}>
+          Cancel conversion
+        </button>
+      </div>
+    </Modal>
+  ) : (
     <Modal title="Delete this PDF?" onClose={onClose}>
       <p>
         “{file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not affected, and

@@ -63,7 +63,7 @@ export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink, onSha
           Copy page URL
         </button>
         <button type="button" className="danger" onClick={() => onDelete(file)}>
-          Delete
+          {pending ? 'Cancel' : 'Delete'}
         </button>
       </div>
     </li>

@@ -78,6 +78,36 @@ describe('Library', () => {
     expect(screen.getByRole('listitem', { name: 'First Page' })).toBeInTheDocument();
   });
 
+  it('cancels a pending conversion in those words, and opens Convert with `c`', async () => {
+    const { api, mock } = fakeApi([record('q', 'Waiting Page', 'queued')]);
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    const row = await screen.findByRole('listitem', { name: 'Waiting Page' });
+    await userEvent.click(within(row).getByRole('button', { name: 'Cancel' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel this conversion?' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel conversion' }));
+    expect(mock.deleteFile).toHaveBeenCalledWith('q');
+    expect(await screen.findByText('Cancelled “Waiting Page”.')).toBeInTheDocument();
+    await userEvent.keyboard('c');
+    expect(await screen.findByRole('dialog', { name: 'Convert a page' })).toBeInTheDocument();
+  });
+
+  it('moves focus to the next file after a delete', async () => {
+    const files = [record('b', 'Second Page', 'done'), record('a', 'First Page', 'done')];
+    const { api, mock } = fakeApi(files);
+    mock.deleteFile.mockImplementation(async (id: string) => {
+      files.splice(
+        files.findIndex((f) => f.id === id),
+        1,
+      );
+    });
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    const row = await screen.findByRole('listitem', { name: 'Second Page' });
+    await userEvent.click(within(row).getByRole('button', { name: 'Delete' }));
+    await userEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete' }));
+    const next = await screen.findByRole('listitem', { name: 'First Page' });
+    await vi.waitFor(() => expect(next.contains(document.activeElement)).toBe(true));
+  });
+
   it('deletes only after confirmation', async () => {
     const { api, mock } = fakeApi([record('a', 'First Page', 'done')]);
     render(<Library api={api} session={session} onSignOut={() => {}} />);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Api, type FileRecord, type Session } from '../api';
 import { copyText, openLink, saveBlob } from '../browser';
 import { downloadName, formatBytes } from '../format';
@@ -35,6 +35,32 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
   const [sharing, setSharing] = useState<FileRecord | null>(null);
   const [deleting, setDeleting] = useState<FileRecord | null>(null);
   const [view, setView] = useState<'library' | 'settings'>(() => (window.location.hash === '#settings' ? 'settings' : 'library'));
+
+  const search = useRef<HTMLInputElement>(null);
+  const list = useRef<HTMLUListElement>(null);
+  /** Where focus goes once a deleted row has left: the row that took its place. */
+  const [focusRow, setFocusRow] = useState<number | null>(null);
+  const dialogOpen = converting || addingMany || sharing !== null || deleting !== null;
+
+  // `/` searches and `c` converts, as in the mail and issue trackers people know; never while
+  // typing in a field or with a dialog open.
+  useEffect(() => {
+    if (view !== 'library' || dialogOpen) return;
+    function onKey(event: KeyboardEvent) {
+      const target = event.target as HTMLElement | null;
+      const typing = target?.closest('input, textarea, select, [contenteditable="true"]');
+      if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === '/') {
+        event.preventDefault();
+        search.current?.focus();
+      } else if (event.key === 'c') {
+        event.preventDefault();
+        setConverting(true);
+      }
+    }
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [view, dialogOpen]);
 
   function show(next: 'library' | 'settings') {
     window.history.replaceState(null, '', next === 'settings' ? '#settings' : window.location.pathname);
@@ -92,6 +118,22 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
     return files.filter((f) => f.name.toLowerCase().includes(needle) || f.source_url.toLowerCase().includes(needle));
   }, [files, filter]);
 
+  async function removeAndMoveOn(file: FileRecord) {
+    const index = shown?.findIndex((f) => f.id === file.id) ?? -1;
+    await remove(file);
+    setFocusRow(Math.max(index, 0));
+  }
+
+  useEffect(() => {
+    if (focusRow === null || shown?.some((f) => f.id === deleting?.id)) return;
+    const rows = list.current?.querySelectorAll<HTMLElement>('li.file') ?? [];
+    const next = rows[Math.min(focusRow, rows.length - 1)];
+    const target =
+      next?.querySelector<HTMLElement>('button:not([disabled])') ?? document.querySelector<HTMLElement>('.toolbar button');
+    target?.focus();
+    setFocusRow(null);
+  }, [focusRow, shown, deleting]);
+
   return (
     <div className="library">
       <header className="topbar">
@@ -117,7 +159,7 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
       ) : (
         <main>
           <section className="toolbar" aria-label="Library tools">
-            <button type="button" className="primary" onClick={() => setConverting(true)}>
+            <button type="button" className="primary" aria-keyshortcuts="c" onClick={() => setConverting(true)}>
               Convert a page
             </button>
             <button type="button" onClick={() => setAddingMany(true)}>
@@ -129,6 +171,8 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
             <label className="search">
               <span className="visually-hidden">Search files</span>
               <input
+                ref={search}
+                aria-keyshortcuts="/"
                 type="search"
                 placeholder="Search by name or address"
                 value={filter}
@@ -171,7 +215,7 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
             <>
               <h2 className="visually-hidden">Your files</h2>
               {shown && shown.length === 0 && <p className="empty">No file matches “{filter}”.</p>}
-              <ul className="files" aria-label="Your files">
+              <ul ref={list} className="files" aria-label="Your files">
                 {shown?.map((file) => (
                   <FileRow
                     key={file.id}
@@ -206,7 +250,7 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
         />
       )}
       {sharing && <ShareDialog api={api} file={sharing} onClose={() => setSharing(null)} />}
-      {deleting && <DeleteDialog file={deleting} onConfirm={() => remove(deleting)} onClose={() => setDeleting(null)} />}
+      {deleting && <DeleteDialog file={deleting} onConfirm={() => removeAndMoveOn(deleting)} onClose={() => setDeleting(null)} />}
     </div>
   );
 }

@@ -137,7 +137,8 @@ export function useLibrary(api: Api) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
     setFiles((current) => current?.filter((f) => f.id !== file.id) ?? current);
-    setMessage({ kind: 'info', text: `Deleted “${file.name}”.` });
+    const pending = file.status === 'queued' || file.status === 'rendering';
+    setMessage({ kind: 'info', text: pending ? `Cancelled “${file.name}”.` : `Deleted “${file.name}”.` });
     void refresh();
   }
 
