@@ -39,6 +39,7 @@ export function AddManyDialog({ api, onQueued, onClose }: AddManyDialogProps) {
   }
 
   async function submit() {
+    if (busy) return;
     if (links.length === 0) {
       setProblem('Paste some web addresses (one per line) or drop a bookmarks file.');
       return;
@@ -113,7 +114,7 @@ export function AddManyDialog({ api, onQueued, onClose }: AddManyDialogProps) {
         <button type="button" onClick={onClose}>
           {rejected.length > 0 ? 'Close' : 'Cancel'}
         </button>
-        <button type="button" className="primary" disabled={busy} onClick={submit}>
+        <button type="button" className="primary" aria-disabled={busy} onClick={submit}>
           Add {links.length || ''} {links.length === 1 ? 'page' : 'pages'}
         </button>
       </div>

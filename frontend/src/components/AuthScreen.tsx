@@ -35,6 +35,7 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     const local: Problems = {};
     if (!email.trim()) local.email = 'Enter your email address.';
     if (!password) local.password = 'Enter a password.';
@@ -101,7 +102,7 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
             </button>
           </div>
           <FormError>{problems.form}</FormError>
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" aria-disabled={busy}>
             {signingUp ? 'Sign up' : 'Sign in'}
           </button>
         </form>

@@ -37,6 +37,18 @@ describe('ConvertDialog', () => {
     expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/from-bookmarklet' }));
   });
 
+  it('keeps focus inside after a server error, and Escape still closes it', async () => {
+    const onSubmit = vi.fn().mockRejectedValue(new ApiError(503, 'unavailable', 'Folio is briefly unavailable.'));
+    const onClose = vi.fn();
+    render(<ConvertDialog onSubmit={onSubmit} onClose={onClose} />);
+    await userEvent.type(screen.getByLabelText('Page URL'), 'https://example.com/');
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(await screen.findByText('Folio is briefly unavailable.')).toBeInTheDocument();
+    expect(screen.getByRole('dialog').contains(document.activeElement)).toBe(true);
+    await userEvent.keyboard('{Escape}');
+    expect(onClose).toHaveBeenCalled();
+  });
+
   it('keeps the dialog open with the reason when the server refuses the page', async () => {
     const onSubmit = vi.fn().mockRejectedValue(new ApiError(422, 'invalid', 'url: private addresses are not allowed', 'url'));
     const onClose = vi.fn();
@@ -45,6 +57,7 @@ describe('ConvertDialog', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('private addresses are not allowed');
     expect(screen.getByLabelText('Page URL')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Page URL')).toHaveFocus();
     expect(onClose).not.toHaveBeenCalled();
   });
 

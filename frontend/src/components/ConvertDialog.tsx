@@ -28,6 +28,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     const typed = url.trim();
     if (!typed) {
       setProblem({ field: 'url', message: 'Paste the address of the page to convert.' });
@@ -55,6 +56,8 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
     } catch (error) {
       if (error instanceof ApiError) setProblem({ field: error.field, message: error.message });
       else setProblem({ message: String(error) });
+      // The field at fault takes focus; otherwise focus stays on the button, inside the dialog.
+      if (error instanceof ApiError && error.field === 'url') document.getElementById('convert-url')?.focus();
     } finally {
       setBusy(false);
     }
@@ -133,7 +136,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" aria-disabled={busy}>
             Convert
           </button>
         </div>

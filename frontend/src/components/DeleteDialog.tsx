@@ -15,6 +15,7 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
   const [busy, setBusy] = useState(false);
 
   async function confirm() {
+    if (busy) return;
     setBusy(true);
     try {
       await onConfirm();
@@ -34,7 +35,7 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
         <button type="button" onClick={onClose}>
           Keep it
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={confirm}>
+        <button type="button" className="danger" aria-disabled={busy} onClick={confirm}>
           Cancel conversion
         </button>
       </div>
@@ -50,7 +51,7 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
         <button type="button" onClick={onClose}>
           Keep it
         </button>
-        <button type="button" className="danger" disabled={busy} onClick={confirm}>
+        <button type="button" className="danger" aria-disabled={busy} onClick={confirm}>
           Delete
         </button>
       </div>

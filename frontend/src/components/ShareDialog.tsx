@@ -38,6 +38,7 @@ export function ShareDialog({ api, file, onClose }: ShareDialogProps) {
   );
 
   async function create() {
+    if (busy) return;
     setBusy(true);
     setProblem(null);
     try {
@@ -81,7 +82,7 @@ export function ShareDialog({ api, file, onClose }: ShareDialogProps) {
             ))}
           </select>
         </label>
-        <button type="button" className="primary" disabled={busy} onClick={create}>
+        <button type="button" className="primary" aria-disabled={busy} onClick={create}>
           Create link
         </button>
       </div>
