@@ -116,9 +116,17 @@ export class Api {
   private readonly token: string | null;
   private readonly onUnauthorized: () => void;
 
-  constructor(token: string | null = null, onUnauthorized: () => void = () => {}) {
+  private readonly onReachable: (reachable: boolean) => void;
+
+  /** `onReachable` hears whether the server answered the last request at all. */
+  constructor(
+    token: string | null = null,
+    onUnauthorized: () => void = () => {},
+    onReachable: (reachable: boolean) => void = () => {},
+  ) {
     this.token = token;
     this.onUnauthorized = onUnauthorized;
+    this.onReachable = onReachable;
   }
 
   private headers(json: boolean): HeadersInit {
@@ -132,9 +140,14 @@ export class Api {
     let response: Response;
     try {
       response = await fetch(`/api/v1${path}`, { ...init, headers: { ...this.headers(json), ...init.headers } });
-    } catch {
-      throw new ApiError(0, 'network', 'Cannot reach Folio. Check your connection and try again.');
+    } catch (error) {
+      // A request cancelled on purpose says nothing about the server.
+      if (!(init.signal?.aborted ?? false)) this.onReachable(false);
+      throw error instanceof DOMException && error.name === 'AbortError'
+        ? error
+        : new ApiError(0, 'network', 'Cannot reach Folio. Check your connection and try again.');
     }
+    this.onReachable(true);
     if (response.status === 401 && this.token) this.onUnauthorized();
     if (!response.ok) throw await failure(response);
     return response;

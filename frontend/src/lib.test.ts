@@ -83,3 +83,23 @@ describe('error words', () => {
     expect(waitInWords(61)).toBe('in about 2 minutes');
   });
 });
+
+describe('reachability', () => {
+  it('says when the server gives no answer at all, and when it answers again', async () => {
+    const heard: boolean[] = [];
+    const api = new Api(
+      't',
+      () => {},
+      (reachable) => heard.push(reachable),
+    );
+    vi.stubGlobal('fetch', vi.fn().mockRejectedValueOnce(new TypeError('Failed to fetch')));
+    await expect(api.me()).rejects.toMatchObject({ code: 'network' });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn().mockResolvedValue(new Response('{"error":{"code":"internal","message":"x"}}', { status: 500 })),
+    );
+    await expect(api.me()).rejects.toMatchObject({ status: 500 });
+    expect(heard).toEqual([false, true]);
+    vi.unstubAllGlobals();
+  });
+});
