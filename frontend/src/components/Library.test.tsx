@@ -108,6 +108,22 @@ describe('Library', () => {
     await vi.waitFor(() => expect(next.contains(document.activeElement)).toBe(true));
   });
 
+  it('retries a failed file with the same page, in its place', async () => {
+    const files = [record('f', 'Failed Page', 'failed')];
+    const { api, mock } = fakeApi(files);
+    mock.requestRender.mockImplementation(async () => {
+      files.splice(0, 1, record('n', 'Failed Page again', 'queued'));
+      return { id: 'n', status: 'queued' };
+    });
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    const row = await screen.findByRole('listitem', { name: 'Failed Page' });
+    await userEvent.click(within(row).getByRole('button', { name: 'Retry' }));
+    expect(mock.requestRender).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/f' }));
+    expect(mock.deleteFile).toHaveBeenCalledWith('f');
+    await vi.waitFor(() => expect(screen.queryByRole('listitem', { name: 'Failed Page' })).toBeNull());
+    expect(screen.getByRole('listitem', { name: 'Failed Page again' })).toBeInTheDocument();
+  });
+
   it('deletes only after confirmation', async () => {
     const { api, mock } = fakeApi([record('a', 'First Page', 'done')]);
     render(<Library api={api} session={session} onSignOut={() => {}} />);

@@ -121,12 +121,21 @@ export function useLibrary(api: Api) {
     await refresh();
   }
 
+  /** Converts the page again with what was asked the first time; the new file takes the
+   *  failed one's place rather than standing beside it. */
   async function retry(file: FileRecord) {
     try {
       await convert(recalledRequest(file));
     } catch (error) {
       report(error);
+      return;
     }
+    try {
+      await api.deleteFile(file.id);
+    } catch {
+      // Already gone, or left to delete by hand: the retry itself went through.
+    }
+    setFiles((current) => current?.filter((f) => f.id !== file.id) ?? current);
   }
 
   async function remove(file: FileRecord) {
