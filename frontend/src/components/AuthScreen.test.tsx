@@ -10,6 +10,13 @@ function respond(status: number, body: unknown) {
 
 afterEach(() => vi.unstubAllGlobals());
 
+const session = {
+  token: 't',
+  token_type: 'Bearer',
+  expires_at: '2999-01-01T00:00:00Z',
+  user: { id: 'u1', email: 'a@example.com', created_at: '' },
+};
+
 describe('AuthScreen', () => {
   it('switches to sign-up and shows the API reason beside the field it names', async () => {
     const fetch = vi
@@ -30,12 +37,6 @@ describe('AuthScreen', () => {
   });
 
   it('signs a new account in at once, with the password rule shown up front', async () => {
-    const session = {
-      token: 't',
-      token_type: 'Bearer',
-      expires_at: '2999-01-01T00:00:00Z',
-      user: { id: 'u1', email: 'a@example.com', created_at: '' },
-    };
     const fetch = vi.fn().mockResolvedValueOnce(respond(201, session.user)).mockResolvedValueOnce(respond(200, session));
     vi.stubGlobal('fetch', fetch);
     const onSignedIn = vi.fn();
@@ -52,12 +53,6 @@ describe('AuthScreen', () => {
   });
 
   it('checks empty fields before asking the server, and signs in with the session it returns', async () => {
-    const session = {
-      token: 't',
-      token_type: 'Bearer',
-      expires_at: '2999-01-01T00:00:00Z',
-      user: { id: 'u', email: 'a@example.com', created_at: '' },
-    };
     const fetch = vi.fn().mockResolvedValue(respond(200, session));
     vi.stubGlobal('fetch', fetch);
     const onSignedIn = vi.fn();

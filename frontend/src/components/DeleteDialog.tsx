@@ -26,25 +26,14 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
     }
   }
 
+  // A file still in the works is cancelled, not deleted: the words say which.
   const pending = file.status === 'queued' || file.status === 'rendering';
-  return pending ? (
-    <Modal title="Cancel this conversion?" onClose={onClose}>
-      <p>“{file.name}” will not be converted, and leaves your library. You can convert the page again at any time.</p>
-      <FormError>{problem}</FormError>
-      <div className="actions">
-        <button type="button" onClick={onClose}>
-          Keep it
-        </button>
-        <button type="button" className="danger" aria-disabled={busy} onClick={confirm}>
-          Cancel conversion
-        </button>
-      </div>
-    </Modal>
-  ) : (
-    <Modal title="Delete this PDF?" onClose={onClose}>
+  return (
+    <Modal title={pending ? 'Cancel this conversion?' : 'Delete this PDF?'} onClose={onClose}>
       <p>
-        “{file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not affected, and
-        you can convert it again at any time.
+        {pending
+          ? `“${file.name}” will not be converted, and leaves your library. You can convert the page again at any time.`
+          : `“${file.name}” will be removed from your library for good; this cannot be undone. The web page itself is not affected, and you can convert it again at any time.`}
       </p>
       <FormError>{problem}</FormError>
       <div className="actions">
@@ -52,7 +41,7 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
           Keep it
         </button>
         <button type="button" className="danger" aria-disabled={busy} onClick={confirm}>
-          Delete
+          {pending ? 'Cancel conversion' : 'Delete'}
         </button>
       </div>
     </Modal>
