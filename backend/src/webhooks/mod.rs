@@ -23,8 +23,8 @@ use crate::store::webhooks::{self as store, DeliveryRow, JobRow, WatchRow};
 
 /// What a webhook may subscribe to.
 pub const EVENTS: [&str; 2] = ["file.done", "file.failed"];
-/// Attempts before a delivery is given up: with the default 5 s base, the last is 5 h 3 min
-/// after the first.
+/// Attempts before a delivery is given up: with the default 5 s base, the last is about an hour
+/// and a half (5,465 s) after the first.
 const MAX_ATTEMPTS: i64 = 8;
 /// How often an unfinished watched file is looked at again.
 const RECHECK_MS: i64 = 1000;

@@ -77,7 +77,7 @@ export function WebhooksPanel({ api }: { api: Api }) {
       <h2 id="webhooks-title">Webhooks</h2>
       <p>
         When one of your files is done or fails, Folio POSTs it to each webhook, signed with the webhook’s secret (
-        <code>Folio-Signature</code>), and tries again for hours until it is accepted.
+        <code>Folio-Signature</code>), and tries again for an hour and a half until it is accepted.
       </p>
       <OneFieldForm
         id="webhook-url"
