@@ -64,14 +64,14 @@ describe('Library', () => {
     render(<Library api={api} session={session} onSignOut={() => {}} />);
     const second = await screen.findByRole('listitem', { name: 'Second Page' });
     expect(within(second).getByText('rendering')).toBeInTheDocument();
-    expect(document.title).toBe('(1) Folio');
+    await vi.waitFor(() => expect(document.title).toBe('(1) Folio'));
 
     files[0].status = 'done';
     send('event: file\ndata: {"id":"b","status":"done"}\n\n');
     expect(await within(second).findByText('done')).toBeInTheDocument();
     // Announced in the live region once its record is read, and the tab stops counting it.
     expect(await screen.findByText('Ready: “Second Page”.')).toBeInTheDocument();
-    expect(document.title).toBe('Folio');
+    await vi.waitFor(() => expect(document.title).toBe('Folio'));
 
     await userEvent.type(screen.getByLabelText('Search files'), 'first');
     expect(screen.queryByRole('listitem', { name: 'Second Page' })).toBeNull();
@@ -119,7 +119,7 @@ describe('Library', () => {
     const row = await screen.findByRole('listitem', { name: 'Failed Page' });
     await userEvent.click(within(row).getByRole('button', { name: 'Retry' }));
     expect(mock.requestRender).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/f' }));
-    expect(mock.deleteFile).toHaveBeenCalledWith('f');
+    await vi.waitFor(() => expect(mock.deleteFile).toHaveBeenCalledWith('f'));
     await vi.waitFor(() => expect(screen.queryByRole('listitem', { name: 'Failed Page' })).toBeNull());
     expect(screen.getByRole('listitem', { name: 'Failed Page again' })).toBeInTheDocument();
   });

@@ -27,7 +27,7 @@ describe('API keys', () => {
     expect(within(row).queryByText(/folio_secret/)).toBeNull();
     await userEvent.click(within(row).getByRole('button', { name: 'Revoke' }));
     expect(api.revokeKey).toHaveBeenCalledWith('k1');
-    expect(screen.queryByLabelText('New API key')).toBeNull();
+    await vi.waitFor(() => expect(screen.queryByLabelText('New API key')).toBeNull());
   });
 
   it('names the field the server refused', async () => {
@@ -55,8 +55,8 @@ describe('Add many', () => {
     await userEvent.type(screen.getByLabelText('Web addresses, one per line'), 'https://a.example/\nhttps://b.example/');
     await userEvent.click(screen.getByRole('button', { name: 'Add 2 pages' }));
     expect(api.requestMany).toHaveBeenCalledWith(['https://a.example/', 'https://b.example/']);
-    expect(onQueued).toHaveBeenCalledWith(1);
     const rejected = await screen.findByRole('list', { name: 'Not added' });
+    expect(onQueued).toHaveBeenCalledWith(1);
     expect(rejected).toHaveTextContent('https://b.example/: url: refused');
   });
 });
