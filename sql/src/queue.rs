@@ -120,25 +120,31 @@ impl SqlQueue {
     /// the lease would end anyway, this keeps trying to hand it back, by its receipt, which
     /// touches nothing if the claim was never made.
     fn undo_claim_later(&self, id: &str, receipt: &str, lease: Duration, error: sqlx::Error) -> PortError {
-        let (pool, id, receipt) = (self.pool.clone(), id.to_owned(), receipt.to_owned());
+        let (queue, id, receipt) = (self.clone(), id.to_owned(), receipt.to_owned());
         let until = tokio::time::Instant::now() + lease;
         tokio::spawn(async move {
             while tokio::time::Instant::now() < until {
-                let undone = sqlx::query(
-                    "UPDATE job_queue SET visible_at = ?, receipt = NULL WHERE id = ? AND receipt = ?",
-                )
-                .bind(now_ms())
-                .bind(&id)
-                .bind(&receipt)
-                .execute(&pool)
-                .await;
-                if undone.is_ok() {
+                if queue.visible_again(&id, &receipt, Duration::ZERO).await.is_ok() {
                     return;
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
         unavailable(error)
+    }
+
+    /// Makes the job claimed with `receipt` visible again after `delay` (if that claim still
+    /// holds it), and wakes the receivers waiting here.
+    async fn visible_again(&self, id: &str, receipt: &str, delay: Duration) -> Result<(), PortError> {
+        sqlx::query("UPDATE job_queue SET visible_at = ? WHERE id = ? AND receipt = ?")
+            .bind(now_ms() + ms(delay))
+            .bind(id)
+            .bind(receipt)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        self.arrived.notify_waiters();
+        Ok(())
     }
 
     async fn cancel_raw(&self, id: &str) -> Result<(), PortError> {
@@ -219,15 +225,7 @@ impl JobQueue for SqlQueue {
     }
 
     async fn release(&self, delivery: &Delivery, delay: Duration) -> Result<(), PortError> {
-        sqlx::query("UPDATE job_queue SET visible_at = ? WHERE id = ? AND receipt = ?")
-            .bind(now_ms() + ms(delay))
-            .bind(delivery.job.job_id.to_string())
-            .bind(&delivery.receipt)
-            .execute(&self.pool)
+        self.visible_again(&delivery.job.job_id.to_string(), &delivery.receipt, delay)
             .await
-            .map(|_| ())
-            .map_err(unavailable)?;
-        self.arrived.notify_waiters();
-        Ok(())
     }
 }

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::state::AppState;
 use crate::store::webhooks::{self as store, DeliveryRow, JobRow, WatchRow};
+use crate::store::{now, now_ms};
 
 /// What a webhook may subscribe to.
 pub const EVENTS: [&str; 2] = ["file.done", "file.failed"];
@@ -48,10 +49,6 @@ impl Wake {
     pub fn now(&self) {
         self.0.notify_one();
     }
-}
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// The wait after the `attempt`th failure: `base`, then 3 times longer each time.
@@ -148,25 +145,26 @@ async fn check(state: &AppState, watch: &WatchRow) {
             return;
         }
     };
-    let event = match record.as_ref().map(|r| r.status) {
-        Some(FileStatus::Done) => "file.done",
-        Some(FileStatus::Failed) => "file.failed",
-        Some(_) => {
-            let _ = store::recheck_watch(&state.db, &watch.file_id, now_ms() + RECHECK_MS).await;
-            return;
-        }
-        // Deleted before it ended: nothing to tell.
-        None => "",
-    };
     let jobs = match record {
-        Some(record) if !event.is_empty() => match jobs_for(state, owner, event, &record).await {
-            Ok(jobs) => jobs,
-            Err(e) => {
-                tracing::warn!(file = %id, error = %e, "could not prepare webhook deliveries");
-                return; // The claim runs out and the watch is checked again.
+        // Deleted before it ended: nothing to tell.
+        None => Vec::new(),
+        Some(record) => {
+            let event = match record.status {
+                FileStatus::Done => "file.done",
+                FileStatus::Failed => "file.failed",
+                _ => {
+                    let _ = store::recheck_watch(&state.db, &watch.file_id, now_ms() + RECHECK_MS).await;
+                    return;
+                }
+            };
+            match jobs_for(state, owner, event, &record).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(file = %id, error = %e, "could not prepare webhook deliveries");
+                    return; // The claim runs out and the watch is checked again.
+                }
             }
-        },
-        _ => Vec::new(),
+        }
     };
     match store::end_watch(&state.db, &watch.file_id, &jobs).await {
         Ok(()) if !jobs.is_empty() => state.webhook_wake.now(),
@@ -226,7 +224,7 @@ async fn attempt(state: &AppState, job: JobRow) {
         status_code,
         error: error.clone(),
         attempt,
-        delivered_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        delivered_at: now(),
     };
     if let Err(e) = store::log_delivery(&state.db, &hook.id, &logged).await {
         tracing::warn!(error = %e, "could not log a webhook delivery");
