@@ -8,7 +8,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::auth::{load_or_create_secret, PasswordHasher, TokenKeys, WindowLimiter};
+use crate::auth::{load_or_create_secret, PasswordHasher, TokenKeys, ViewKeys, WindowLimiter};
 use crate::config::Settings;
 use crate::events::{Events, NotifyingIndex};
 use crate::request_rate::{RequestLimiter, ShareLimiter};
@@ -116,6 +116,7 @@ impl Application {
             webhook_wake: Default::default(),
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
+            view_links: ViewKeys::new(&secret),
             hasher: PasswordHasher::new()?,
             limiter: WindowLimiter::new(settings.signin_max_failures, settings.signin_window),
             signups: WindowLimiter::new(settings.signup_max_per_ip, settings.signup_window),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use folio_lambda::Ports;
 use folio_render::Renderer;
 
-use crate::auth::{PasswordHasher, TokenKeys, WindowLimiter};
+use crate::auth::{PasswordHasher, TokenKeys, ViewKeys, WindowLimiter};
 use crate::config::Settings;
 use crate::events::Events;
 use crate::routes;
@@ -21,6 +21,8 @@ pub struct AppStateInner {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub tokens: TokenKeys,
+    /// Signs the short-lived links that show a PDF in a browser tab.
+    pub view_links: ViewKeys,
     /// Failed sign-ins (and password checks), per client address and per account and address.
     pub limiter: WindowLimiter,
     /// Accounts created, per client address.

@@ -7,9 +7,11 @@ mod password;
 mod rate_limit;
 mod secret;
 mod tokens;
+mod view_links;
 
 pub use extractor::{AuthUser, Credential};
 pub use password::{HashError, PasswordHasher};
 pub use rate_limit::{Reservation, WindowLimiter};
 pub use secret::load_or_create_secret;
 pub use tokens::{IssuedToken, TokenKeys};
+pub use view_links::{ViewKeys, VIEW_LINK_TTL};

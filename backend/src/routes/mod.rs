@@ -9,6 +9,7 @@ pub mod health;
 pub mod keys;
 pub mod shares;
 pub mod spa;
+pub mod view;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(keys::router())
         .merge(shares::router())
         .merge(webhooks::router())
+        .merge(view::router())
         .routes(utoipa_axum::routes!(crate::openapi::document));
     let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

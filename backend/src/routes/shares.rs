@@ -226,18 +226,19 @@ async fn open_share(
     Ok(response)
 }
 
-/// A redirect to S3, when presigning is on, with a link that dies no later than the share.
-async fn presigned(
+/// A redirect to S3, when presigning is on, with a link that dies no later than the link that
+/// led to it (a share or a view link).
+pub(crate) async fn presigned(
     state: &AppState,
     owner: Uuid,
     id: Uuid,
     disposition: &str,
-    share_left_secs: i64,
+    life_left_secs: i64,
 ) -> Result<Option<Response>, ApiError> {
     let Some(ttl) = state.settings.s3_presign_ttl else {
         return Ok(None);
     };
-    let ttl = ttl.min(Duration::from_secs(share_left_secs.max(1) as u64));
+    let ttl = ttl.min(Duration::from_secs(life_left_secs.max(1) as u64));
     let key = names::object_key(owner, id);
     let Some(link) = state
         .ports

@@ -18,4 +18,5 @@ mod sessions;
 mod sharing;
 mod spa;
 mod store;
+mod viewing;
 mod webhooks;
