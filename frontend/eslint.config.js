@@ -15,6 +15,11 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
+    files: ['public/sw.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.serviceworker },
+  },
+  {
     files: ['e2e/**/*.mjs', '*.js'],
     extends: [js.configs.recommended],
     languageOptions: { globals: globals.node },

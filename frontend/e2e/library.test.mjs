@@ -174,9 +174,19 @@ test('a user converts a page, downloads it, deletes it; another user never sees 
   await page.screenshot({ path: join(shots, '05-library-done.png') });
   await page.getByText(`Ready: “${PAGE_TITLE}”.`).waitFor();
 
-  // Clicking a done file opens its PDF in the browser, in a tab of its own.
-  const [viewer] = await Promise.all([page.waitForEvent('popup'), row.getByRole('button', { name: PAGE_TITLE }).click()]);
-  await viewer.waitForURL(/^blob:/);
+  // Clicking a done file opens its PDF in the browser, in a tab of its own, from this origin.
+  const [viewer] = await Promise.all([
+    page.waitForEvent('popup'),
+    row.getByRole('button', { name: PAGE_TITLE, exact: true }).click(),
+  ]);
+  const shown = await viewer.waitForResponse((r) => r.url().startsWith(`${base}/api/v1/view/`));
+  assert.equal(shown.status(), 200);
+  // Chromium hands a PDF response to its viewer without showing its headers to the page's
+  // observers: ask the same address (a view link lives 10 minutes) from outside.
+  const again = await fetch(shown.url());
+  assert.equal(again.headers.get('content-type'), 'application/pdf');
+  assert.match(again.headers.get('content-disposition') ?? '', /^inline/);
+  await viewer.waitForLoadState();
   // The browser shows it as a PDF document (its viewer), not as a download or a page of text.
   assert.equal(await viewer.evaluate('document.contentType'), 'application/pdf');
   await viewer.close();

@@ -2,14 +2,35 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Api, type Session } from './api';
 import { AuthScreen } from './components/AuthScreen';
 import { Library } from './components/Library';
-import { clearSession, loadSession, saveSession } from './session';
+import { clearSession, isSessionKey, loadSession, saveSession } from './session';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession());
+  /** Why the user is on the sign-in screen without having asked to be. */
+  const [reason, setReason] = useState<string | null>(null);
 
   const forget = useCallback(() => {
     clearSession();
     setSession(null);
+  }, []);
+
+  const expired = useCallback(() => {
+    setReason('Your session has ended. Sign in again to carry on where you left off.');
+    forget();
+  }, [forget]);
+
+  // One session for every tab: signing out (or in) in one is signing out (or in) in all.
+  useEffect(() => {
+    function onStorage(event: StorageEvent) {
+      if (!isSessionKey(event.key)) return;
+      const next = loadSession();
+      setSession((current) => {
+        if (current && !next) setReason('You signed out in another tab.');
+        return next?.token === current?.token ? current : next;
+      });
+    }
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
   }, []);
 
   // Unreachable: the browser is offline, or the last request got no answer at all.
@@ -26,10 +47,11 @@ export function App() {
   }, []);
   const reachable = useCallback((answered: boolean) => setUnreachable(!answered), []);
 
-  const api = useMemo(() => new Api(session?.token ?? null, forget, reachable), [session, forget, reachable]);
+  const api = useMemo(() => new Api(session?.token ?? null, expired, reachable), [session, expired, reachable]);
 
   function signedIn(next: Session) {
     saveSession(next);
+    setReason(null);
     setSession(next);
   }
 
@@ -52,7 +74,7 @@ export function App() {
       {session ? (
         <Library key={session.token} api={api} session={session} onSignOut={signOut} onAccountDeleted={forget} />
       ) : (
-        <AuthScreen api={api} onSignedIn={signedIn} />
+        <AuthScreen key={reason ?? ''} api={api} onSignedIn={signedIn} reason={reason} />
       )}
     </>
   );

@@ -210,6 +210,12 @@ export class Api {
     return { blob: await response.blob() };
   }
 
+  /** A short-lived same-origin link that shows the PDF inline, for a browser tab (which
+   *  cannot send the session's token). */
+  viewLink(id: string): Promise<Schemas['ViewLink']> {
+    return this.json(`/file/${encodeURIComponent(id)}/view`, { method: 'POST' });
+  }
+
   async deleteFile(id: string): Promise<void> {
     await this.fetch(`/file/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }

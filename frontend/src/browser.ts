@@ -30,3 +30,15 @@ export async function copyText(text: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Opens `href` in a new tab, as a link with `target=_blank` would (allowed as the follow-up
+ *  of a click, where `window.open` after an await may be taken for a pop-up). */
+export function openInNewTab(href: string) {
+  const link = document.createElement('a');
+  link.href = href;
+  link.target = '_blank';
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+}

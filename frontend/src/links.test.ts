@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunks, linksFrom, linksFromBookmarks, linksFromText } from './links';
+import { chunks, linksFrom, linksFromBookmarks, linksFromText, withScheme } from './links';
 
 describe('links people paste or drop', () => {
   it('takes the web addresses out of pasted text, once each, in order', () => {
@@ -23,5 +23,13 @@ describe('links people paste or drop', () => {
   it('splits into batches the server takes', () => {
     expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunks([], 100)).toEqual([]);
+  });
+
+  it('adds the scheme a browser would use to an address typed without one', () => {
+    expect(withScheme('example.com/a')).toBe('https://example.com/a');
+    expect(withScheme(' https://example.com ')).toBe('https://example.com');
+    expect(withScheme('127.0.0.1:8080/page')).toBe('http://127.0.0.1:8080/page');
+    expect(withScheme('localhost:3000')).toBe('http://localhost:3000');
+    expect(withScheme('intranet/wiki')).toBe('http://intranet/wiki');
   });
 });

@@ -50,3 +50,19 @@ export function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
   return groups;
 }
+
+/**
+ * An address as a browser's address bar reads it: one typed without a scheme gets `https://`,
+ * except a machine on the local network or this one (`localhost`, an IP address, a name
+ * without dots), which browsers reach over plain `http://`, as they do.
+ */
+export function withScheme(typed: string): string {
+  const text = typed.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
+  const host = text
+    .split(/[/?#]/, 1)[0]
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '');
+  const local = host === 'localhost' || !host.includes('.') || /^[\d.]+$/.test(host) || host.includes(':');
+  return `${local ? 'http' : 'https'}://${text}`;
+}

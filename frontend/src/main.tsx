@@ -11,3 +11,12 @@ if (root) {
     </StrictMode>,
   );
 }
+
+// Installable, with a share target, and opens offline; only in a build the server serves.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js').catch(() => {
+      // Without it Folio still works; it is just not installable.
+    });
+  });
+}

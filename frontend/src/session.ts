@@ -26,3 +26,33 @@ export function saveSession(session: Session): void {
 export function clearSession(): void {
   localStorage.removeItem(KEY);
 }
+
+const DRAFT_KEY = 'folio.draft';
+
+/** The address being typed in Convert, kept for this tab until it is sent or dismissed, so a
+ *  session that ends mid-sentence gives it back after signing in again. */
+export function saveDraft(url: string): void {
+  try {
+    if (url) sessionStorage.setItem(DRAFT_KEY, url);
+    else sessionStorage.removeItem(DRAFT_KEY);
+  } catch {
+    // Storage refused (private mode, quota): the draft is simply not kept.
+  }
+}
+
+export function loadDraft(): string | null {
+  try {
+    return sessionStorage.getItem(DRAFT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function clearDraft(): void {
+  saveDraft('');
+}
+
+/** Whether `key` in a `storage` event is the session's: signed in or out in another tab. */
+export function isSessionKey(key: string | null): boolean {
+  return key === KEY || key === null;
+}

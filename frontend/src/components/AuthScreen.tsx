@@ -8,6 +8,8 @@ type Mode = 'sign-in' | 'sign-up';
 interface AuthScreenProps {
   api: Api;
   onSignedIn: (session: Session) => void;
+  /** Why the last session ended, when it ended on its own. */
+  reason?: string | null;
 }
 
 interface Problems {
@@ -17,12 +19,12 @@ interface Problems {
 }
 
 /** Sign in, or switch to creating an account; the API's reasons appear beside their fields. */
-export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
+export function AuthScreen({ api, onSignedIn, reason = null }: AuthScreenProps) {
   const [mode, setMode] = useState<Mode>('sign-in');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [problems, setProblems] = useState<Problems>({});
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(reason);
   const [showPassword, setShowPassword] = useState(false);
   const [busy, setBusy] = useState(false);
   const signingUp = mode === 'sign-up';
@@ -33,6 +35,12 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
     setNotice(null);
   }
 
+  /** The field at fault takes focus; a problem with the whole form leaves it on the button. */
+  function focusField(found: Problems) {
+    const id = found.email ? 'auth-email' : found.password ? 'auth-password' : null;
+    if (id) document.getElementById(id)?.focus();
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
@@ -41,20 +49,23 @@ export function AuthScreen({ api, onSignedIn }: AuthScreenProps) {
     if (!password) local.password = 'Enter a password.';
     else if (signingUp && password.length < 8) local.password = 'Use at least 8 characters.';
     setProblems(local);
-    if (Object.keys(local).length > 0) return;
+    if (Object.keys(local).length > 0) return focusField(local);
     setBusy(true);
     try {
       // A new account is signed in at once: nobody signs up to be asked for the password again.
       if (signingUp) await api.signUp(email.trim(), password);
       onSignedIn(await api.signIn(email.trim(), password));
     } catch (error) {
+      let next: Problems;
       if (error instanceof ApiError && (error.field === 'email' || error.field === 'password')) {
-        setProblems({ [error.field]: error.message });
+        next = { [error.field]: error.message };
       } else if (error instanceof ApiError && error.code === 'email_taken') {
-        setProblems({ email: error.message });
+        next = { email: error.message };
       } else {
-        setProblems({ form: error instanceof Error ? error.message : String(error) });
+        next = { form: error instanceof Error ? error.message : String(error) };
       }
+      setProblems(next);
+      focusField(next);
     } finally {
       setBusy(false);
     }

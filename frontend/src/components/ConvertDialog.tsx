@@ -3,6 +3,8 @@ import { ApiError, type Engine, type RenderOptions, type RenderRequest } from '.
 import { Modal } from './Modal';
 import { FormError } from './FormError';
 import { TextField } from './TextField';
+import { clearDraft, saveDraft } from '../session';
+import { withScheme } from '../links';
 
 interface ConvertDialogProps {
   /** The address to start from (the bookmarklet's page). */
@@ -26,6 +28,17 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
   const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
+  function typed(value: string) {
+    setUrl(value);
+    saveDraft(value);
+  }
+
+  /** Dismissed or sent: the draft is done with. (Unmounted by a sign-out, it is kept.) */
+  function close() {
+    clearDraft();
+    onClose();
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
@@ -34,8 +47,8 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
       setProblem({ field: 'url', message: 'Paste the address of the page to convert.' });
       return;
     }
-    // "example.com/page" means the web page: https is what a browser would try first.
-    const trimmed = /^[a-z][a-z0-9+.-]*:\/\//i.test(typed) ? typed : `https://${typed}`;
+    // "example.com/page" means the web page, as the browser's address bar would read it.
+    const trimmed = withScheme(typed);
     if (wait === 'selector' && !selector.trim()) {
       setProblem({ field: 'options.wait_for_selector', message: 'Enter the CSS selector to wait for.' });
       return;
@@ -52,7 +65,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
     setProblem(null);
     try {
       await onSubmit({ url: trimmed, options, engine });
-      onClose();
+      close();
     } catch (error) {
       if (error instanceof ApiError) setProblem({ field: error.field, message: error.message });
       else setProblem({ message: String(error) });
@@ -67,7 +80,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
   const otherProblem = problem && problem.field && problem.field !== 'url' ? problem.message : null;
 
   return (
-    <Modal title="Convert a page" onClose={onClose}>
+    <Modal title="Convert a page" onClose={close}>
       <form onSubmit={submit} noValidate className="convert">
         <TextField
           id="convert-url"
@@ -76,7 +89,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
           inputMode="url"
           placeholder="https://example.com/article"
           value={url}
-          onChange={(e) => setUrl(e.target.value)}
+          onChange={(e) => typed(e.target.value)}
           problem={urlProblem}
           alert
         />
@@ -133,7 +146,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
         </fieldset>
         <FormError>{otherProblem}</FormError>
         <div className="actions">
-          <button type="button" onClick={onClose}>
+          <button type="button" onClick={close}>
             Cancel
           </button>
           <button type="submit" className="primary" aria-disabled={busy}>

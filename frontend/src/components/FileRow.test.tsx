@@ -23,11 +23,15 @@ function file(overrides: Partial<FileRecord>): FileRecord {
 function row(
   record: FileRecord,
   handlers: Partial<Record<'onDownload' | 'onDelete' | 'onRetry' | 'onCopyLink' | 'onShare', () => void>> = {},
+  { now = Date.parse(record.updated_at), waiting }: { now?: number; waiting?: string } = {},
 ) {
   render(
     <ul>
       <FileRow
         file={record}
+        now={now}
+        waiting={waiting}
+        active
         onDownload={handlers.onDownload ?? (() => {})}
         onDelete={handlers.onDelete ?? (() => {})}
         onRetry={handlers.onRetry ?? (() => {})}
@@ -45,20 +49,29 @@ describe('FileRow', () => {
     expect(item.getByText(status)).toBeInTheDocument();
   });
 
-  it('shows progress while rendering and allows download only when done', () => {
-    const pending = row(file({ status: 'rendering', size_bytes: null, pages: null }));
+  it('shows how long a render has run, and offers to cancel rather than download', () => {
+    const started = file({ status: 'rendering', size_bytes: null, pages: null });
+    const pending = row(started, {}, { now: Date.parse(started.updated_at) + 75_000 });
     expect(pending.getByRole('progressbar')).toBeInTheDocument();
-    expect(pending.getByRole('button', { name: 'Download' })).toBeDisabled();
+    expect(pending.getByText('1:15')).toBeInTheDocument();
+    expect(pending.queryByRole('button', { name: /^Download/ })).toBeNull();
+    expect(pending.getByRole('button', { name: 'Cancel “Example Article”' })).toBeInTheDocument();
+  });
+
+  it('shows a waiting file its place in line', () => {
+    const item = row(file({ status: 'queued' }), {}, { waiting: 'waiting, 2nd in line' });
+    expect(item.getByText('waiting, 2nd in line')).toBeInTheDocument();
   });
 
   it('offers a done file for download and deletion, with its size and pages', async () => {
     const onDownload = vi.fn();
     const onDelete = vi.fn();
     const item = row(file({}), { onDownload, onDelete });
-    expect(item.getByText('23 KB')).toBeInTheDocument();
-    expect(item.getByText('3 pages')).toBeInTheDocument();
-    await userEvent.click(item.getByRole('button', { name: 'Download' }));
-    await userEvent.click(item.getByRole('button', { name: 'Delete' }));
+    expect(item.getByText('23 KB · 3 pages')).toBeInTheDocument();
+    expect(item.getByRole('link', { name: 'example.com' })).toHaveAttribute('href', 'https://example.com/article');
+    // Each action says which file it acts on, for people who hear the list.
+    await userEvent.click(item.getByRole('button', { name: 'Download “Example Article”' }));
+    await userEvent.click(item.getByRole('button', { name: 'Delete “Example Article”' }));
     expect(onDownload).toHaveBeenCalled();
     expect(onDelete).toHaveBeenCalled();
     expect(item.queryByRole('progressbar')).toBeNull();
@@ -68,7 +81,7 @@ describe('FileRow', () => {
     const onRetry = vi.fn();
     const item = row(file({ status: 'failed', error: 'the page answered 404 Not Found' }), { onRetry });
     expect(item.getByText('the page answered 404 Not Found')).toBeInTheDocument();
-    await userEvent.click(item.getByRole('button', { name: 'Retry' }));
+    await userEvent.click(item.getByRole('button', { name: 'Retry “Example Article”' }));
     expect(onRetry).toHaveBeenCalled();
   });
 });

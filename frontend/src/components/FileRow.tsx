@@ -1,8 +1,16 @@
 import type { FileRecord } from '../api';
 import { formatBytes, formatDate } from '../format';
+import { clock, domainOf, isPending } from '../listing';
+import { Icon } from './Icon';
 
 interface FileRowProps {
   file: FileRecord;
+  /** "waiting, 2nd in line" for a queued file; the list knows the line. */
+  waiting?: string;
+  /** The time now, in ms, ticking while a render runs, for its elapsed time. */
+  now: number;
+  /** The row holding the list's one Tab stop (arrow keys move it). */
+  active: boolean;
   onDownload: (file: FileRecord) => void;
   onDelete: (file: FileRecord) => void;
   onRetry: (file: FileRecord) => void;
@@ -14,56 +22,112 @@ interface FileRowProps {
 const STATUS_HINT: Record<FileRecord['status'], string> = {
   queued: 'Waiting for a free renderer',
   rendering: 'Rendering the page',
-  done: 'Ready to download',
+  done: 'Ready to open',
   failed: 'Could not be converted',
 };
 
-/** One file: what it is, where it came from, where it is in its life, and what can be done. */
-export function FileRow({ file, onDownload, onDelete, onRetry, onCopyLink, onShare, onOpen }: FileRowProps) {
-  const pending = file.status === 'queued' || file.status === 'rendering';
+/** One line per file: what it is, where it came from, where it is in its life, what can be
+ *  done (each action named with the file, for people who hear the list). */
+export function FileRow({
+  file,
+  waiting,
+  now,
+  active,
+  onDownload,
+  onDelete,
+  onRetry,
+  onCopyLink,
+  onShare,
+  onOpen,
+}: FileRowProps) {
+  const pending = isPending(file);
+  const tab = active ? 0 : -1;
+  const named = (verb: string) => `${verb} “${file.name}”`;
+  const detail =
+    file.status === 'queued'
+      ? waiting
+      : file.status === 'rendering'
+        ? clock((now - Date.parse(file.updated_at)) / 1000)
+        : file.status === 'done'
+          ? [formatBytes(file.size_bytes), file.pages === null ? null : `${file.pages} ${file.pages === 1 ? 'page' : 'pages'}`]
+              .filter(Boolean)
+              .join(' · ')
+          : null;
   return (
-    <li className={`file file-${file.status}`} aria-label={file.name}>
+    <li className={`file file-${file.status}`} aria-label={file.name} data-id={file.id}>
+      <span className="file-icon" aria-hidden="true">
+        {domainOf(file.source_url).charAt(0).toUpperCase() || '?'}
+      </span>
       <div className="file-main">
         <p className="file-name">
           {file.status === 'done' && onOpen ? (
-            <button type="button" className="link file-open" title="Open the PDF in a new tab" onClick={() => onOpen(file)}>
+            <button
+              type="button"
+              className="link file-open"
+              data-primary
+              tabIndex={tab}
+              title="Open the PDF in a new tab"
+              onClick={() => onOpen(file)}
+            >
               {file.name}
             </button>
           ) : (
             file.name
           )}
         </p>
-        <a className="file-source" href={file.source_url} target="_blank" rel="noreferrer noopener">
-          {file.source_url}
-        </a>
-        {file.status === 'failed' && file.error && <p className="file-error">{file.error}</p>}
-      </div>
-      <div className="file-meta">
-        <span className={`badge badge-${file.status}`} title={STATUS_HINT[file.status]}>
-          {file.status}
-        </span>
+        <p className="file-sub">
+          <span className={`badge badge-${file.status}`} title={STATUS_HINT[file.status]}>
+            {file.status}
+          </span>
+          {detail && <span className="file-detail">{detail}</span>}
+          <a
+            className="file-source"
+            href={file.source_url}
+            target="_blank"
+            rel="noreferrer noopener"
+            tabIndex={tab}
+            title={file.source_url}
+          >
+            {domainOf(file.source_url)}
+          </a>
+          <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
+        </p>
         {pending && <span className="progress" role="progressbar" aria-label={`${file.name}: ${STATUS_HINT[file.status]}`} />}
-        <span className="file-size">{formatBytes(file.size_bytes)}</span>
-        <span className="file-pages">{file.pages === null ? '—' : `${file.pages} ${file.pages === 1 ? 'page' : 'pages'}`}</span>
-        <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
+        {file.status === 'failed' && file.error && <p className="file-error">{file.error}</p>}
       </div>
       <div className="file-actions">
         {file.status === 'failed' && (
-          <button type="button" onClick={() => onRetry(file)}>
-            Retry
+          <button type="button" data-primary tabIndex={tab} aria-label={named('Retry')} onClick={() => onRetry(file)}>
+            <Icon kind="retry" />
+            <span className="label">Retry</span>
           </button>
         )}
-        <button type="button" className="primary" disabled={file.status !== 'done'} onClick={() => onDownload(file)}>
-          Download
+        {file.status === 'done' && (
+          <>
+            <button type="button" tabIndex={tab} aria-label={named('Download')} onClick={() => onDownload(file)}>
+              <Icon kind="download" />
+              <span className="label">Download</span>
+            </button>
+            <button type="button" tabIndex={tab} aria-label={named('Share')} onClick={() => onShare(file)}>
+              <Icon kind="share" />
+              <span className="label">Share</span>
+            </button>
+          </>
+        )}
+        <button type="button" tabIndex={tab} aria-label={named('Copy page URL of')} onClick={() => onCopyLink(file)}>
+          <Icon kind="copy" />
+          <span className="label">Copy page URL</span>
         </button>
-        <button type="button" disabled={file.status !== 'done'} onClick={() => onShare(file)}>
-          Share
-        </button>
-        <button type="button" onClick={() => onCopyLink(file)}>
-          Copy page URL
-        </button>
-        <button type="button" className="danger" onClick={() => onDelete(file)}>
-          {pending ? 'Cancel' : 'Delete'}
+        <button
+          type="button"
+          className="danger"
+          data-primary={pending || undefined}
+          tabIndex={tab}
+          aria-label={named(pending ? 'Cancel' : 'Delete')}
+          onClick={() => onDelete(file)}
+        >
+          <Icon kind={pending ? 'cancel' : 'delete'} />
+          <span className="label">{pending ? 'Cancel' : 'Delete'}</span>
         </button>
       </div>
     </li>

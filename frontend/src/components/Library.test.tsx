@@ -73,6 +73,11 @@ describe('Library', () => {
     expect(await screen.findByText('Ready: “Second Page”.')).toBeInTheDocument();
     await vi.waitFor(() => expect(document.title).toBe('Folio'));
 
+    // Seen as a toast with a way to open it, as well as heard.
+    const toasts = screen.getByRole('region', { name: 'Finished conversions' });
+    expect(within(toasts).getByText('“Second Page”', { exact: false })).toBeInTheDocument();
+    expect(within(toasts).getByRole('button', { name: 'Open' })).toHaveAccessibleDescription(/Second Page/);
+
     await userEvent.type(screen.getByLabelText('Search files'), 'first');
     expect(screen.queryByRole('listitem', { name: 'Second Page' })).toBeNull();
     expect(screen.getByRole('listitem', { name: 'First Page' })).toBeInTheDocument();
@@ -82,7 +87,7 @@ describe('Library', () => {
     const { api, mock } = fakeApi([record('q', 'Waiting Page', 'queued')]);
     render(<Library api={api} session={session} onSignOut={() => {}} />);
     const row = await screen.findByRole('listitem', { name: 'Waiting Page' });
-    await userEvent.click(within(row).getByRole('button', { name: 'Cancel' }));
+    await userEvent.click(within(row).getByRole('button', { name: 'Cancel “Waiting Page”' }));
     const dialog = screen.getByRole('dialog', { name: 'Cancel this conversion?' });
     await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel conversion' }));
     expect(mock.deleteFile).toHaveBeenCalledWith('q');
@@ -102,7 +107,7 @@ describe('Library', () => {
     });
     render(<Library api={api} session={session} onSignOut={() => {}} />);
     const row = await screen.findByRole('listitem', { name: 'Second Page' });
-    await userEvent.click(within(row).getByRole('button', { name: 'Delete' }));
+    await userEvent.click(within(row).getByRole('button', { name: /^Delete/ }));
     await userEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete' }));
     const next = await screen.findByRole('listitem', { name: 'First Page' });
     await vi.waitFor(() => expect(next.contains(document.activeElement)).toBe(true));
@@ -117,7 +122,7 @@ describe('Library', () => {
     });
     render(<Library api={api} session={session} onSignOut={() => {}} />);
     const row = await screen.findByRole('listitem', { name: 'Failed Page' });
-    await userEvent.click(within(row).getByRole('button', { name: 'Retry' }));
+    await userEvent.click(within(row).getByRole('button', { name: /^Retry/ }));
     expect(mock.requestRender).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/f' }));
     await vi.waitFor(() => expect(mock.deleteFile).toHaveBeenCalledWith('f'));
     await vi.waitFor(() => expect(screen.queryByRole('listitem', { name: 'Failed Page' })).toBeNull());
@@ -128,11 +133,36 @@ describe('Library', () => {
     const { api, mock } = fakeApi([record('a', 'First Page', 'done')]);
     render(<Library api={api} session={session} onSignOut={() => {}} />);
     const row = await screen.findByRole('listitem', { name: 'First Page' });
-    await userEvent.click(within(row).getByRole('button', { name: 'Delete' }));
+    await userEvent.click(within(row).getByRole('button', { name: /^Delete/ }));
     const dialog = screen.getByRole('dialog', { name: 'Delete this PDF?' });
     expect(dialog).toHaveTextContent('cannot be undone');
     expect(mock.deleteFile).not.toHaveBeenCalled();
     await userEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
     expect(mock.deleteFile).toHaveBeenCalledWith('a');
+  });
+
+  it('moves through the list with the arrow keys and filters by status', async () => {
+    const files = [record('c', 'Third Page', 'failed'), record('b', 'Second Page', 'done'), record('a', 'First Page', 'done')];
+    const { api } = fakeApi(files);
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    const third = await screen.findByRole('listitem', { name: 'Third Page' });
+    // One Tab stop for the list: the first row's controls; the others wait for the arrows.
+    expect(within(third).getByRole('button', { name: /^Retry/ })).toHaveAttribute('tabindex', '0');
+    const second = screen.getByRole('listitem', { name: 'Second Page' });
+    expect(within(second).getByRole('button', { name: 'Second Page' })).toHaveAttribute('tabindex', '-1');
+    within(third)
+      .getByRole('button', { name: /^Retry/ })
+      .focus();
+    await userEvent.keyboard('{ArrowDown}');
+    expect(document.activeElement).toBe(within(second).getByRole('button', { name: 'Second Page' }));
+    await userEvent.keyboard('{End}');
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'First Page' }));
+    await userEvent.keyboard('{ArrowUp}');
+    expect(document.activeElement).toBe(within(second).getByRole('button', { name: 'Second Page' }));
+
+    await userEvent.selectOptions(screen.getByLabelText('Show'), 'Failed');
+    expect(screen.queryByRole('listitem', { name: 'Second Page' })).toBeNull();
+    expect(screen.getByRole('listitem', { name: 'Third Page' })).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: /Your files/ })).toHaveTextContent('1 of 3');
   });
 });

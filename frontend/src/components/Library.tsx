@@ -1,14 +1,19 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Api, type FileRecord, type Session } from '../api';
-import { copyText, openLink, saveBlob } from '../browser';
-import { downloadName, formatBytes } from '../format';
+import { useFileActions } from '../hooks/useFileActions';
 import { useLibrary } from '../hooks/useLibrary';
+import { useTicker } from '../hooks/useTicker';
+import { groupByDay, SORT_ORDERS, STATUS_FILTERS, visibleFiles, type SortOrder, type StatusFilter } from '../listing';
+import { loadDraft } from '../session';
+import { AccountMenu } from './AccountMenu';
 import { AddManyDialog } from './AddManyDialog';
 import { ConvertDialog } from './ConvertDialog';
 import { DeleteDialog } from './DeleteDialog';
-import { FileRow } from './FileRow';
+import { FileList, focusRow } from './FileList';
+import { Icon } from './Icon';
 import { Settings } from './Settings';
 import { ShareDialog } from './ShareDialog';
+import { Toasts } from './Toasts';
 
 interface LibraryProps {
   api: Api;
@@ -18,29 +23,40 @@ interface LibraryProps {
   onAccountDeleted?: () => void;
 }
 
-/** A page to convert, sent by the "Save to Folio" bookmarklet as `/?convert=<url>`. */
-function bookmarkletUrl(): string | null {
-  const url = new URLSearchParams(window.location.search).get('convert');
-  if (url !== null) window.history.replaceState(null, '', window.location.pathname);
-  return url;
+/**
+ * A page sent to Folio from elsewhere: the bookmarklet (`/?convert=<url>`) or a phone's share
+ * menu (the PWA share target: `/?url=…`, or the address inside `text`, as Android sends it).
+ */
+export function sentUrl(search: string = window.location.search): string | null {
+  const query = new URLSearchParams(search);
+  const direct = query.get('convert') ?? query.get('url');
+  const found = direct || /https?:\/\/\S+/.exec(query.get('text') ?? '')?.[0] || null;
+  if (query.has('convert') || query.has('url') || query.has('text'))
+    window.history.replaceState(null, '', window.location.pathname);
+  return found;
 }
 
 export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut }: LibraryProps) {
-  const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh } = useLibrary(api);
-  const [filter, setFilter] = useState('');
-  const [sent] = useState(bookmarkletUrl);
+  const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh, toasts, dismissToast } =
+    useLibrary(api);
+  const { download, open, copyLink, exportLibrary, exporting } = useFileActions(api, report, setMessage);
+  const [words, setWords] = useState('');
+  const [status, setStatus] = useState<StatusFilter>('all');
+  const [sort, setSort] = useState<SortOrder>('newest');
+  // A shared page first; else the address typed when the last session ended.
+  const [sent] = useState(() => sentUrl() ?? loadDraft());
   const [converting, setConverting] = useState(sent !== null);
   const [addingMany, setAddingMany] = useState(false);
-  const [exporting, setExporting] = useState(false);
   const [sharing, setSharing] = useState<FileRecord | null>(null);
   const [deleting, setDeleting] = useState<FileRecord | null>(null);
   const [view, setView] = useState<'library' | 'settings'>(() => (window.location.hash === '#settings' ? 'settings' : 'library'));
 
   const search = useRef<HTMLInputElement>(null);
-  const list = useRef<HTMLUListElement>(null);
-  /** Where focus goes once a deleted row has left: the row that took its place. */
-  const [focusRow, setFocusRow] = useState<number | null>(null);
+  const listArea = useRef<HTMLDivElement>(null);
+  /** Where focus goes once the list has changed under it: a row's place in the list. */
+  const [focusAt, setFocusAt] = useState<number | null>(null);
   const dialogOpen = converting || addingMany || sharing !== null || deleting !== null;
+  const now = useTicker(files?.some((f) => f.status === 'rendering') ?? false);
 
   // `/` searches and `c` converts, as in the mail and issue trackers people know; never while
   // typing in a field or with a dialog open.
@@ -67,79 +83,37 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
     setView(next);
   }
 
-  async function download(file: FileRecord) {
-    try {
-      const pdf = await api.download(file.id);
-      // S3 serves it as an attachment under its name.
-      if ('blob' in pdf) saveBlob(pdf.blob, downloadName(file.name));
-      else openLink(pdf.link);
-    } catch (error) {
-      report(error);
-    }
-  }
-
-  /** The PDF in a new tab, in the browser's viewer. The tab is opened at the click (a tab
-   *  opened after waiting for the download would be taken for a pop-up), then given the file. */
-  async function open(file: FileRecord) {
-    const tab = window.open('', '_blank');
-    try {
-      const pdf = await api.download(file.id);
-      const href = 'blob' in pdf ? URL.createObjectURL(pdf.blob) : pdf.link;
-      if (tab) tab.location.href = href;
-      else openLink(href);
-    } catch (error) {
-      tab?.close();
-      report(error);
-    }
-  }
-
-  async function copyLink(file: FileRecord) {
-    if (await copyText(file.source_url)) setMessage({ kind: 'info', text: 'Page link copied.' });
-    else setMessage({ kind: 'error', text: 'Your browser did not allow copying; the link is under the file name.' });
-  }
-
-  async function exportLibrary() {
-    setExporting(true);
-    setMessage({ kind: 'info', text: 'Preparing your library…' });
-    try {
-      const archive = await api.exportLibrary();
-      saveBlob(archive, `folio-${new Date().toISOString().slice(0, 10)}.zip`);
-      setMessage({ kind: 'info', text: 'Your library was exported.' });
-    } catch (error) {
-      report(error);
-    } finally {
-      setExporting(false);
-    }
-  }
-
-  const shown = useMemo(() => {
-    const needle = filter.trim().toLowerCase();
-    if (!files || !needle) return files;
-    return files.filter((f) => f.name.toLowerCase().includes(needle) || f.source_url.toLowerCase().includes(needle));
-  }, [files, filter]);
+  const shown = useMemo(() => (files ? visibleFiles(files, status, words, sort) : null), [files, status, words, sort]);
+  const groups = useMemo(() => (shown ? groupByDay(shown, sort) : []), [shown, sort]);
 
   async function removeAndMoveOn(file: FileRecord) {
     const index = shown?.findIndex((f) => f.id === file.id) ?? -1;
     await remove(file);
-    setFocusRow(Math.max(index, 0));
+    setFocusAt(Math.max(index, 0));
+  }
+
+  async function showOlder() {
+    const before = shown?.length ?? 0;
+    await loadMore();
+    setFocusAt(before);
   }
 
   useEffect(() => {
-    if (focusRow === null || shown?.some((f) => f.id === deleting?.id)) return;
-    const rows = list.current?.querySelectorAll<HTMLElement>('li.file') ?? [];
-    const next = rows[Math.min(focusRow, rows.length - 1)];
-    const target =
-      next?.querySelector<HTMLElement>('button:not([disabled])') ?? document.querySelector<HTMLElement>('.toolbar button');
-    target?.focus();
-    setFocusRow(null);
-  }, [focusRow, shown, deleting]);
+    if (focusAt === null || shown?.some((f) => f.id === deleting?.id)) return;
+    const rows = listArea.current?.querySelectorAll('li.file') ?? [];
+    if (rows.length > 0) focusRow(rows[Math.min(focusAt, rows.length - 1)]);
+    else document.querySelector<HTMLElement>('.toolbar button')?.focus();
+    setFocusAt(null);
+  }, [focusAt, shown, deleting]);
+
+  const filtered = status !== 'all' || words.trim() !== '';
 
   return (
     <div className="library">
       <header className="topbar">
         <h1 className="brand">Folio</h1>
         <div className="account">
-          <span className="email">{session.user.email}</span>
+          <AccountMenu email={session.user.email} me={me} />
           {view === 'library' ? (
             <button type="button" onClick={() => show('settings')}>
               Settings
@@ -160,13 +134,7 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
         <main>
           <section className="toolbar" aria-label="Library tools">
             <button type="button" className="primary" aria-keyshortcuts="c" onClick={() => setConverting(true)}>
-              Convert a page
-            </button>
-            <button type="button" onClick={() => setAddingMany(true)}>
-              Add many
-            </button>
-            <button type="button" onClick={exportLibrary} disabled={exporting || !files?.length}>
-              {exporting ? 'Exporting…' : 'Export library'}
+              Convert<span className="wide-only"> a page</span>
             </button>
             <label className="search">
               <span className="visually-hidden">Search files</span>
@@ -175,21 +143,25 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
                 aria-keyshortcuts="/"
                 type="search"
                 placeholder="Search by name or address"
-                value={filter}
-                onChange={(e) => setFilter(e.target.value)}
+                value={words}
+                onChange={(e) => setWords(e.target.value)}
               />
             </label>
-            {me && (
-              <p className="usage" aria-label="Usage">
-                <span>
-                  {formatBytes(me.usage.stored_bytes)} of {formatBytes(me.usage.max_stored_bytes)} used
-                </span>
-                <meter min={0} max={me.usage.max_stored_bytes} value={me.usage.stored_bytes} aria-label="Storage used" />
-                <span>
-                  {me.usage.queued_jobs} of {me.usage.max_queued_jobs} conversions in progress
-                </span>
-              </p>
-            )}
+            <button type="button" className="tool" onClick={() => setAddingMany(true)}>
+              <Icon kind="add-many" />
+              <span className="label">Add many</span>
+            </button>
+            <button
+              type="button"
+              className="tool"
+              onClick={() => {
+                if (!exporting && files?.length) void exportLibrary();
+              }}
+              aria-disabled={exporting || !files?.length}
+            >
+              <Icon kind="export" />
+              <span className="label">{exporting ? 'Exporting…' : 'Export library'}</span>
+            </button>
           </section>
           <div aria-live="polite" className="messages">
             {message && (
@@ -212,32 +184,59 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
               <p>Choose “Convert a page”, paste the address of any web page, and its PDF will appear here.</p>
             </div>
           ) : (
-            <>
-              <h2 className="visually-hidden">Your files</h2>
-              {shown && shown.length === 0 && <p className="empty">No file matches “{filter}”.</p>}
-              <ul ref={list} className="files" aria-label="Your files">
-                {shown?.map((file) => (
-                  <FileRow
-                    key={file.id}
-                    file={file}
-                    onDownload={download}
-                    onDelete={setDeleting}
-                    onRetry={retry}
-                    onCopyLink={copyLink}
-                    onShare={setSharing}
-                    onOpen={open}
-                  />
-                ))}
-              </ul>
+            <div ref={listArea}>
+              <div className="list-tools">
+                <h2 className="files-heading">
+                  Your files{' '}
+                  <span className="count">
+                    {shown?.length === files.length ? files.length : `${shown?.length} of ${files.length}`}
+                  </span>
+                </h2>
+                <label>
+                  Show
+                  <select value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+                    {STATUS_FILTERS.map((f) => (
+                      <option key={f.value} value={f.value}>
+                        {f.label}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  Sort
+                  <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)}>
+                    {SORT_ORDERS.map((s) => (
+                      <option key={s.value} value={s.value}>
+                        {s.label}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              </div>
+              {filtered && shown?.length === 0 && (
+                <p className="empty">{words.trim() ? `No file matches “${words.trim()}”.` : 'No file is in this state.'}</p>
+              )}
+              <FileList
+                groups={groups}
+                files={files}
+                now={now}
+                onDownload={download}
+                onDelete={setDeleting}
+                onRetry={retry}
+                onCopyLink={copyLink}
+                onShare={setSharing}
+                onOpen={open}
+              />
               {nextCursor && (
-                <button type="button" className="more" onClick={loadMore}>
+                <button type="button" className="more" onClick={showOlder}>
                   Show older files
                 </button>
               )}
-            </>
+            </div>
           )}
         </main>
       )}
+      <Toasts files={toasts} onOpen={open} onDismiss={dismissToast} />
       {converting && <ConvertDialog initialUrl={sent ?? ''} onSubmit={convert} onClose={() => setConverting(false)} />}
       {addingMany && (
         <AddManyDialog

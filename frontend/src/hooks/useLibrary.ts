@@ -30,6 +30,8 @@ export function useLibrary(api: Api) {
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [me, setMe] = useState<Me | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
+  /** Files that ended while the library was open, for a toast each. */
+  const [toasts, setToasts] = useState<FileRecord[]>([]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   /** Files seen ending on the event stream, to announce once their record (and name) is read. */
   const finished = useRef(new Set<string>());
@@ -45,6 +47,7 @@ export function useLibrary(api: Api) {
       setMe(user);
       const ended = page.files.filter((f) => finished.current.has(f.id) && (f.status === 'done' || f.status === 'failed'));
       for (const file of ended) finished.current.delete(file.id);
+      if (ended.length > 0) setToasts((shown) => [...shown.filter((t) => !ended.some((e) => e.id === t.id)), ...ended]);
       const last = ended.at(-1);
       // Said in the live region, so people who cannot see the badge change hear it too.
       if (last?.status === 'done') setMessage({ kind: 'info', text: `Ready: “${last.name}”.` });
@@ -79,6 +82,7 @@ export function useLibrary(api: Api) {
         const change = JSON.parse(event.data) as { id: string; status: FileRecord['status'] | 'deleted' };
         if (change.status === 'deleted') {
           setFiles((current) => current?.filter((f) => f.id !== change.id) ?? current);
+          setToasts((shown) => shown.filter((t) => t.id !== change.id));
           return;
         }
         const status = change.status;
@@ -151,5 +155,7 @@ export function useLibrary(api: Api) {
     void refresh();
   }
 
-  return { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh };
+  const dismissToast = useCallback((id: string) => setToasts((shown) => shown.filter((t) => t.id !== id)), []);
+
+  return { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh, toasts, dismissToast };
 }
