@@ -22,6 +22,7 @@ export default tseslint.config(
   {
     files: ['e2e/**/*.mjs', '*.js'],
     extends: [js.configs.recommended],
-    languageOptions: { globals: globals.node },
+    // Browser globals too: functions given to `page.evaluate` run in the page.
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

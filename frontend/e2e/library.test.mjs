@@ -7,134 +7,29 @@
 // Chromium at /usr/bin/chromium (FOLIO_CHROME_PATH).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { PAGE_TEXT, PAGE_TITLE, newPage as freshPage, shots, signUpAndIn as signUp, start } from './harness.mjs';
 
-const frontend = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const root = resolve(frontend, '..');
-const shots = join(frontend, 'test-output', 'screenshots');
-const chromePath = process.env.FOLIO_CHROME_PATH || '/usr/bin/chromium';
-const PAGE_TITLE = 'Library E2E Page';
-const PAGE_TEXT = 'Rendered for the browser test';
-
-let site;
-let folio;
+let env;
 let browser;
 let base;
-const logs = [];
-
-function folioBinary() {
-  if (process.env.FOLIO_BIN) return process.env.FOLIO_BIN;
-  const out = execFileSync('cargo', ['build', '-q', '-p', 'folio-backend', '--bin', 'folio', '--message-format=json'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
-  for (const line of out.split('\n')) {
-    try {
-      const message = JSON.parse(line);
-      if (message.executable && message.target?.name === 'folio') return message.executable;
-    } catch {
-      /* not JSON */
-    }
-  }
-  throw new Error('cargo did not report the folio binary');
-}
-
-function listen(server) {
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server.address().port)));
-}
-
-async function waitReady(url) {
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`folio did not start:\n${logs.join('')}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 before(async () => {
-  assert.ok(existsSync(join(frontend, 'dist', 'index.html')), 'run `npm run build` first');
-  mkdirSync(shots, { recursive: true });
-  site = createServer((req, res) => {
-    // `/many/<n>` pages have titles of their own, for the "Add many" test.
-    const many = /^\/many\/(\d+)$/.exec(req.url ?? '');
-    const title = many ? `Many ${many[1]}` : PAGE_TITLE;
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!doctype html><title>${title}</title><h1>${PAGE_TEXT}</h1><p>Served on 127.0.0.1 by the test.</p>`);
-  });
-  const sitePort = await listen(site);
-  const probe = createServer();
-  const port = await listen(probe);
-  await new Promise((r) => probe.close(r));
-  base = `http://127.0.0.1:${port}`;
-  folio = spawn(folioBinary(), ['serve'], {
-    env: {
-      PATH: process.env.PATH,
-      FOLIO_ADDR: `127.0.0.1:${port}`,
-      FOLIO_DATA_DIR: mkdtempSync(join(tmpdir(), 'folio-e2e-')),
-      FOLIO_STATIC_DIR: join(frontend, 'dist'),
-      FOLIO_RENDER_ALLOW_ADDRS: `127.0.0.1:${sitePort}`,
-      FOLIO_CHROME_PATH: chromePath,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  folio.stdout.on('data', (d) => logs.push(String(d)));
-  folio.stderr.on('data', (d) => logs.push(String(d)));
-  await waitReady(base);
-  browser = await chromium.launch({
-    executablePath: chromePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  globalThis.siteUrl = `http://127.0.0.1:${sitePort}/article`;
-  globalThis.siteBase = `http://127.0.0.1:${sitePort}`;
+  env = await start();
+  ({ browser, base } = env);
+  globalThis.siteUrl = env.siteUrl;
+  globalThis.siteBase = env.siteBase;
 });
 
 after(async () => {
-  await browser?.close();
-  folio?.kill('SIGTERM');
-  site?.close();
+  await env?.stop();
 });
 
-/** A fresh browser profile that fails the test on any CSP violation or page error. */
-async function newPage() {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 800 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  return { context, page, problems };
-}
-
-async function signUpAndIn(page, email, password) {
-  await page.goto(base);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  // Signed in at once.
-  await page.getByRole('button', { name: 'Convert a page' }).waitFor();
-}
+const newPage = () => freshPage(browser);
+const signUpAndIn = (page, email, password) => signUp(page, base, email, password);
 
 test('a user converts a page, downloads it, deletes it; another user never sees it', async () => {
   const { context, page, problems } = await newPage();

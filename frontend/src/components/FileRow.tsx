@@ -97,24 +97,37 @@ export function FileRow({
       </div>
       <div className="file-actions">
         {file.status === 'failed' && (
-          <button type="button" data-primary tabIndex={tab} aria-label={named('Retry')} onClick={() => onRetry(file)}>
+          <button
+            type="button"
+            data-primary
+            tabIndex={tab}
+            aria-label={named('Retry')}
+            title="Retry"
+            onClick={() => onRetry(file)}
+          >
             <Icon kind="retry" />
             <span className="label">Retry</span>
           </button>
         )}
         {file.status === 'done' && (
           <>
-            <button type="button" tabIndex={tab} aria-label={named('Download')} onClick={() => onDownload(file)}>
+            <button type="button" tabIndex={tab} aria-label={named('Download')} title="Download" onClick={() => onDownload(file)}>
               <Icon kind="download" />
               <span className="label">Download</span>
             </button>
-            <button type="button" tabIndex={tab} aria-label={named('Share')} onClick={() => onShare(file)}>
+            <button type="button" tabIndex={tab} aria-label={named('Share')} title="Share" onClick={() => onShare(file)}>
               <Icon kind="share" />
               <span className="label">Share</span>
             </button>
           </>
         )}
-        <button type="button" tabIndex={tab} aria-label={named('Copy page URL of')} onClick={() => onCopyLink(file)}>
+        <button
+          type="button"
+          tabIndex={tab}
+          aria-label={named('Copy page URL of')}
+          title="Copy page URL"
+          onClick={() => onCopyLink(file)}
+        >
           <Icon kind="copy" />
           <span className="label">Copy page URL</span>
         </button>
@@ -124,6 +137,7 @@ export function FileRow({
           data-primary={pending || undefined}
           tabIndex={tab}
           aria-label={named(pending ? 'Cancel' : 'Delete')}
+          title={pending ? 'Cancel' : 'Delete'}
           onClick={() => onDelete(file)}
         >
           <Icon kind={pending ? 'cancel' : 'delete'} />

@@ -77,12 +77,7 @@ function Toast({
           Open
         </button>
       )}
-      <button
-        type="button"
-        className="link"
-        aria-describedby={textId}
-        onClick={() => onDismiss(file.id)}
-      >
+      <button type="button" className="link" aria-describedby={textId} onClick={() => onDismiss(file.id)}>
         Dismiss
       </button>
     </div>
