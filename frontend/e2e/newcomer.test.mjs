@@ -151,7 +151,7 @@ for (const [viewport, size] of Object.entries(VIEWPORTS)) {
           const where = violation.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`).join('\n    ');
           failures.push(`${screen}: ${violation.id} (${violation.impact}) ${violation.help}\n    ${where}`);
         }
-        await page.screenshot({ path: join(shots, `${viewport}-${scheme}-${screen}.png`) });
+        await page.screenshot({ path: join(shots, `${viewport}-${scheme}-${screen}.png`), fullPage: true });
         assert.deepEqual(problems, [], `${screen}: no CSP violations or page errors`);
         await context.close();
       }

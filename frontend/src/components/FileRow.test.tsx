@@ -79,9 +79,30 @@ describe('FileRow', () => {
 
   it('explains a failure and offers to retry', async () => {
     const onRetry = vi.fn();
-    const item = row(file({ status: 'failed', error: 'the page answered 404 Not Found' }), { onRetry });
-    expect(item.getByText('the page answered 404 Not Found')).toBeInTheDocument();
-    await userEvent.click(item.getByRole('button', { name: 'Retry “Example Article”' }));
+    const failed = file({
+      status: 'failed',
+      name: 'https://example.com/article',
+      error: 'https://example.com/article answered with HTTP status 404',
+    });
+    render(
+      <ul>
+        <FileRow
+          file={failed}
+          now={0}
+          active
+          onDownload={() => {}}
+          onDelete={() => {}}
+          onRetry={onRetry}
+          onCopyLink={() => {}}
+          onShare={() => {}}
+        />
+      </ul>,
+    );
+    const item = within(screen.getByRole('listitem', { name: failed.name }));
+    // The address once, as the title; the reason without it.
+    expect(item.getByText('example.com/article')).toBeInTheDocument();
+    expect(item.getByText('The page answered with HTTP status 404')).toBeInTheDocument();
+    await userEvent.click(item.getByRole('button', { name: 'Retry “https://example.com/article”' }));
     expect(onRetry).toHaveBeenCalled();
   });
 });

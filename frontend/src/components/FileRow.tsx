@@ -43,6 +43,11 @@ export function FileRow({
   const pending = isPending(file);
   const tab = active ? 0 : -1;
   const named = (verb: string) => `${verb} “${file.name}”`;
+  // Until a page is rendered its name is its address: shown once, without the scheme, and a
+  // failure's reason does not repeat it.
+  const untitled = file.name === file.source_url;
+  const title = untitled ? file.source_url.replace(/^https?:\/\//, '') : file.name;
+  const reason = file.error?.startsWith(file.source_url) ? `The page${file.error.slice(file.source_url.length)}` : file.error;
   const detail =
     file.status === 'queued'
       ? waiting
@@ -69,10 +74,10 @@ export function FileRow({
               title="Open the PDF in a new tab"
               onClick={() => onOpen(file)}
             >
-              {file.name}
+              {title}
             </button>
           ) : (
-            file.name
+            title
           )}
         </p>
         <p className="file-sub">
@@ -93,7 +98,7 @@ export function FileRow({
           <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
         </p>
         {pending && <span className="progress" role="progressbar" aria-label={`${file.name}: ${STATUS_HINT[file.status]}`} />}
-        {file.status === 'failed' && file.error && <p className="file-error">{file.error}</p>}
+        {file.status === 'failed' && reason && <p className="file-error">{reason}</p>}
       </div>
       <div className="file-actions">
         {file.status === 'failed' && (
