@@ -268,6 +268,11 @@ test('on a phone the toolbar is one row and the first file is above the fold', a
   assert.ok(box && box.y + box.height <= VIEWPORTS.phone.height, `first file ends at ${box?.y + box?.height}px`);
   const tops = await page.locator('.toolbar > *').evaluateAll((items) => items.map((item) => item.getBoundingClientRect().top));
   assert.ok(Math.max(...tops) - Math.min(...tops) < 8, `toolbar items on one row: ${tops}`);
+  // The account menu opens inside the screen.
+  await page.getByRole('button', { name: 'Account' }).click();
+  const panel = await page.locator('.account-panel').boundingBox();
+  assert.ok(panel && panel.x >= 0 && panel.x + panel.width <= VIEWPORTS.phone.width, `account menu at ${JSON.stringify(panel)}`);
+  await page.keyboard.press('Escape');
   // Every action of a row on its line, none wrapped below the title.
   const rows = await page
     .locator('li.file .file-actions')
