@@ -72,7 +72,14 @@ export function App() {
         </p>
       )}
       {session ? (
-        <Library key={session.token} api={api} session={session} onSignOut={signOut} onAccountDeleted={forget} />
+        <Library
+          key={session.token}
+          api={api}
+          session={session}
+          onSignOut={signOut}
+          reachable={!unreachable}
+          onAccountDeleted={forget}
+        />
       ) : (
         <AuthScreen key={reason ?? ''} api={api} onSignedIn={signedIn} reason={reason} />
       )}

@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { Api, FileRecord, Me, Session } from '../api';
+import { ApiError, type Api, type FileRecord, type Me, type Session } from '../api';
 import { Library } from './Library';
 
 const session: Session = {
@@ -164,5 +164,14 @@ describe('Library', () => {
     expect(screen.queryByRole('listitem', { name: 'Second Page' })).toBeNull();
     expect(screen.getByRole('listitem', { name: 'Third Page' })).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: /Your files/ })).toHaveTextContent('1 of 3');
+  });
+
+  it('drops a “cannot reach Folio” message once the server answers again', async () => {
+    const { api, mock } = fakeApi([record('a', 'First Page', 'done')]);
+    mock.listFiles.mockRejectedValueOnce(new ApiError(0, 'network', 'Cannot reach Folio. Check your connection and try again.'));
+    const { rerender } = render(<Library api={api} session={session} onSignOut={() => {}} reachable={false} />);
+    expect(await screen.findByText(/Cannot reach Folio/)).toBeInTheDocument();
+    rerender(<Library api={api} session={session} onSignOut={() => {}} reachable />);
+    await vi.waitFor(() => expect(screen.queryByText(/Cannot reach Folio/)).toBeNull());
   });
 });

@@ -19,6 +19,8 @@ interface LibraryProps {
   api: Api;
   session: Session;
   onSignOut: () => void;
+  /** Whether the server answers: a message about not reaching it goes once it does. */
+  reachable?: boolean;
   /** The account was deleted: forget the session. */
   onAccountDeleted?: () => void;
 }
@@ -36,7 +38,7 @@ export function sentUrl(search: string = window.location.search): string | null 
   return found;
 }
 
-export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut }: LibraryProps) {
+export function Library({ api, session, onSignOut, reachable = true, onAccountDeleted = onSignOut }: LibraryProps) {
   const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh, toasts, dismissToast } =
     useLibrary(api);
   const { download, open, copyLink, exportLibrary, exporting } = useFileActions(api, report, setMessage);
@@ -105,6 +107,10 @@ export function Library({ api, session, onSignOut, onAccountDeleted = onSignOut 
     else document.querySelector<HTMLElement>('.toolbar button')?.focus();
     setFocusAt(null);
   }, [focusAt, shown, deleting]);
+
+  useEffect(() => {
+    if (reachable) setMessage((shown) => (shown?.offline ? null : shown));
+  }, [reachable, setMessage]);
 
   const filtered = status !== 'all' || words.trim() !== '';
 

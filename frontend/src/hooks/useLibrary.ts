@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Api, ApiError, type FileRecord, type Me, type RenderRequest } from '../api';
 import { follow } from '../sse';
 
-export type Message = { kind: 'error' | 'info'; text: string };
+/** `offline`: it says the server could not be reached, so it goes once the server answers. */
+export type Message = { kind: 'error' | 'info'; text: string; offline?: boolean };
 
 const REQUESTS_KEY = 'folio.requests';
 
@@ -37,7 +38,8 @@ export function useLibrary(api: Api) {
   const finished = useRef(new Set<string>());
 
   const report = useCallback((error: unknown) => {
-    setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+    const offline = error instanceof ApiError && error.code === 'network';
+    setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error), offline });
   }, []);
 
   /** Reloads the newest page of files (keeping older pages already shown) and the usage. */
