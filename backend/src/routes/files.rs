@@ -147,18 +147,7 @@ async fn download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = path_id(&raw)?;
-    let file = state
-        .ports
-        .index
-        .get(user.user_id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if file.status != FileStatus::Done {
-        return Err(ApiError::Conflict {
-            code: ErrorCode::NotReady,
-            message: format!("the file is {}, not done yet", file.status.as_str()),
-        });
-    }
+    let file = done_file(&state, user.user_id, id).await?;
     let key = names::object_key(user.user_id, id);
     let disposition = disposition("attachment", &file.name);
     if let Some(ttl) = state.settings.s3_presign_ttl {
@@ -173,6 +162,23 @@ async fn download(
     }
     let object = open_pdf(&state, user.user_id, id).await?;
     Ok(pdf_response(object, &disposition, "private, no-store"))
+}
+
+/// One of the caller's files that is done: 404 when it is not theirs, 409 `not_ready` until done.
+pub(crate) async fn done_file(state: &AppState, owner: Uuid, id: Uuid) -> Result<FileRecord, ApiError> {
+    let file = state
+        .ports
+        .index
+        .get(owner, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if file.status != FileStatus::Done {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::NotReady,
+            message: format!("the file is {}, not done yet", file.status.as_str()),
+        });
+    }
+    Ok(file)
 }
 
 /// The stored PDF of a done file.

@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::files::{disposition, open_pdf, pdf_response};
+use super::files::{disposition, done_file, open_pdf, pdf_response};
 use super::path_id;
 use super::shares::presigned;
 use crate::auth::{AuthUser, VIEW_LINK_TTL};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
 use crate::store::now;
@@ -50,18 +50,7 @@ async fn create_view_link(
     Path(raw): Path<String>,
 ) -> Result<Json<ViewLink>, ApiError> {
     let id = path_id(&raw)?;
-    let file = state
-        .ports
-        .index
-        .get(user.user_id, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if file.status != FileStatus::Done {
-        return Err(ApiError::Conflict {
-            code: ErrorCode::NotReady,
-            message: format!("the file is {}, not done yet", file.status.as_str()),
-        });
-    }
+    done_file(&state, user.user_id, id).await?;
     let (token, _) = state
         .view_links
         .issue(user.user_id, id, now())
