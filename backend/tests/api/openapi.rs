@@ -66,6 +66,8 @@ async fn the_document_lists_every_route_of_the_api() {
         ("GET", "/api/v1/webhooks"),
         ("DELETE", "/api/v1/webhooks/{id}"),
         ("GET", "/api/v1/webhooks/{id}/deliveries"),
+        ("POST", "/api/v1/file/{id}/view"),
+        ("GET", "/api/v1/view/{token}"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
