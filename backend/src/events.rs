@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use folio_core::ports::{FileIndex, FileUpdate, PortError, Usage};
+use folio_core::ports::{FileFilter, FileIndex, FileUpdate, Labels, PortError, Usage};
 use folio_core::{FileRecord, FileStatus};
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -134,8 +134,13 @@ impl FileIndex for NotifyingIndex {
         owner: Uuid,
         before: Option<Uuid>,
         limit: usize,
+        filter: &FileFilter,
     ) -> Result<Vec<FileRecord>, PortError> {
-        self.inner.list(owner, before, limit).await
+        self.inner.list(owner, before, limit, filter).await
+    }
+
+    async fn relabel(&self, owner: Uuid, id: Uuid, labels: Labels) -> Result<Option<FileRecord>, PortError> {
+        self.inner.relabel(owner, id, labels).await
     }
 
     async fn transition(

@@ -3,7 +3,7 @@
 //! account's) in the one order that can neither orphan a stored PDF nor lose a record.
 
 use folio_core::jobs::names;
-use folio_core::ports::PortError;
+use folio_core::ports::{FileFilter, PortError};
 use folio_core::{Engine, FileRecord, PageUrl, RenderJob, RenderOptions};
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -69,7 +69,22 @@ pub async fn request_render(
                 state.settings.max_stored_bytes / (1024 * 1024)
             )));
         }
-        if let Err(e) = state.ports.index.insert(owner, &FileRecord::queued(&job)).await {
+        // Each request of a page is its next version. Within this process the lock makes the
+        // numbers distinct; two replicas taking one user's requests for one page in the same
+        // instant could give both the same number (see the library decision record).
+        let mut record = FileRecord::queued(&job);
+        let previous = state
+            .ports
+            .index
+            .list(
+                owner,
+                None,
+                1,
+                &FileFilter::versions_of(record.source_url.clone()),
+            )
+            .await?;
+        record.version = previous.first().map_or(1, |last| last.version.saturating_add(1));
+        if let Err(e) = state.ports.index.insert(owner, &record).await {
             // The record may have been written even so (a timeout after the write).
             forget(state, owner, job.job_id).await;
             return Err(e.into());
@@ -161,7 +176,7 @@ pub async fn delete_file(state: &AppState, owner: Uuid, id: Uuid) -> Result<(), 
 /// deleted, leaving it (and those not reached yet) listed, to try again.
 pub async fn delete_account_files(state: &AppState, owner: Uuid) -> Result<(), ApiError> {
     loop {
-        let files = state.ports.index.list(owner, None, 500).await?;
+        let files = state.ports.index.list(owner, None, 500, &FileFilter::ALL).await?;
         if files.is_empty() {
             return Ok(());
         }

@@ -96,6 +96,15 @@ pub struct FileRecord {
     pub size_bytes: Option<u64>,
     pub pages: Option<u32>,
     pub engine: Engine,
+    /// The render options it was requested with: those that differ from the defaults, as JSON
+    /// (`{}` when none). Asking again with these renders the page the same way.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// 1 for the first file of its `source_url` in the user's library, then 2, 3, …
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub version: u32,
+    /// The user's tags, sorted.
+    pub tags: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -115,6 +124,9 @@ impl FileRecord {
             size_bytes: None,
             pages: None,
             engine: job.engine,
+            options: job.options.differences_from_default(),
+            version: 1,
+            tags: Vec::new(),
             created_at: job.requested_at,
             updated_at: job.requested_at,
         }
@@ -186,13 +198,18 @@ mod tests {
                 "error",
                 "id",
                 "name",
+                "options",
                 "pages",
                 "size_bytes",
                 "source_url",
                 "status",
-                "updated_at"
+                "tags",
+                "updated_at",
+                "version"
             ]
         );
+        assert_eq!(value["options"], json!({}));
+        assert_eq!(value["version"], 1);
         assert_eq!(value["status"], "queued");
         assert_eq!(value["error"], json!(null));
         assert!(value["created_at"].as_str().unwrap().ends_with('Z'));

@@ -11,6 +11,6 @@ pub mod ports;
 pub mod render;
 pub mod settings;
 
-pub use domain::{Email, InvalidInput, PageUrl, Password};
+pub use domain::{Email, InvalidInput, PageUrl, Password, Tag, Tags};
 pub use jobs::{FileRecord, FileStatus, RenderJob};
 pub use render::{Engine, RenderOptions};

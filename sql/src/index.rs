@@ -1,7 +1,7 @@
 //! File records in the SQL database, each user's newest first.
 
 use async_trait::async_trait;
-use folio_core::ports::PortError;
+use folio_core::ports::{FileFilter, Labels, PortError};
 use sqlx::AnyPool;
 
 /// File records in the SQL database (table `files`, created by this crate's migrations).
@@ -19,12 +19,33 @@ type FileRow = (
     Option<i64>,
     Option<i64>,
     String,
+    Vec<u8>,
+    i64,
+    String,
     i64,
     i64,
 );
 
 const FILE_COLUMNS: &str =
-    "id, name, source_url, status, error, size_bytes, pages, engine, created_at, updated_at";
+    "id, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
+     created_at, updated_at";
+
+/// Tags as the `tags` column holds them: `,a,b,` (so `LIKE '%,a,%'` finds one), or `''`.
+fn tags_column(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", tags.join(","))
+    }
+}
+
+fn tags_from_column(column: &str) -> Vec<String> {
+    column
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 fn index_error(e: sqlx::Error) -> PortError {
     PortError::Unavailable {
@@ -43,7 +64,21 @@ fn to_ms(at: time::OffsetDateTime) -> i64 {
 }
 
 fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
-    let (id, name, source_url, status, error, size_bytes, pages, engine, created_at, updated_at) = row;
+    let (
+        id,
+        name,
+        source_url,
+        status,
+        error,
+        size_bytes,
+        pages,
+        engine,
+        options,
+        version,
+        tags,
+        created_at,
+        updated_at,
+    ) = row;
     let malformed = |e: String| PortError::Malformed(e);
     Ok(folio_core::FileRecord {
         id: id.parse().map_err(|e: uuid::Error| malformed(e.to_string()))?,
@@ -58,6 +93,9 @@ fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
         engine: engine
             .parse()
             .map_err(|e: folio_core::InvalidInput| malformed(e.to_string()))?,
+        options: serde_json::from_slice(&options).map_err(|e| malformed(e.to_string()))?,
+        version: version.clamp(1, i64::from(u32::MAX)) as u32,
+        tags: tags_from_column(&tags),
         created_at: from_ms(created_at)?,
         updated_at: from_ms(updated_at)?,
     })
@@ -73,8 +111,8 @@ impl SqlFileIndex {
 impl folio_core::ports::FileIndex for SqlFileIndex {
     async fn insert(&self, owner: uuid::Uuid, file: &folio_core::FileRecord) -> Result<(), PortError> {
         let result = sqlx::query(
-            "INSERT INTO files (id, owner, name, source_url, status, error, size_bytes, pages, engine, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files (id, owner, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(file.id.to_string())
         .bind(owner.to_string())
@@ -85,6 +123,9 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         .bind(file.size_bytes.map(|n| n as i64))
         .bind(file.pages.map(i64::from))
         .bind(file.engine.as_str())
+        .bind(serde_json::Value::Object(file.options.clone()).to_string().into_bytes())
+        .bind(i64::from(file.version))
+        .bind(tags_column(&file.tags))
         .bind(to_ms(file.created_at))
         .bind(to_ms(file.updated_at))
         .execute(&self.pool)
@@ -117,19 +158,59 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         owner: uuid::Uuid,
         before: Option<uuid::Uuid>,
         limit: usize,
+        filter: &FileFilter,
     ) -> Result<Vec<folio_core::FileRecord>, PortError> {
         // UUIDv7 ids sort by creation time as text, so the id is the cursor.
         let before = before.map_or_else(|| "~".to_owned(), |id| id.to_string());
-        let rows: Vec<FileRow> = sqlx::query_as(&format!(
-            "SELECT {FILE_COLUMNS} FROM files WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?"
-        ))
+        let mut conditions = String::new();
+        if filter.source_url.is_some() {
+            conditions.push_str(" AND source_url = ?");
+        }
+        if filter.tag.is_some() {
+            // A tag is `[a-z0-9_-]`: `_` is the only LIKE wildcard it can hold.
+            conditions.push_str(" AND tags LIKE ? ESCAPE '!'");
+        }
+        let sql = format!(
+            "SELECT {FILE_COLUMNS} FROM files WHERE owner = ? AND id < ?{conditions} ORDER BY id DESC LIMIT ?"
+        );
+        let mut query = sqlx::query_as::<_, FileRow>(&sql)
+            .bind(owner.to_string())
+            .bind(before);
+        if let Some(url) = &filter.source_url {
+            query = query.bind(url.clone());
+        }
+        if let Some(tag) = &filter.tag {
+            query = query.bind(format!("%,{},%", tag.as_str().replace('_', "!_")));
+        }
+        let rows = query
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(index_error)?;
+        rows.into_iter().map(record).collect()
+    }
+
+    async fn relabel(
+        &self,
+        owner: uuid::Uuid,
+        id: uuid::Uuid,
+        labels: Labels,
+    ) -> Result<Option<folio_core::FileRecord>, PortError> {
+        let done = sqlx::query(
+            "UPDATE files SET name = COALESCE(?, name), tags = COALESCE(?, tags), updated_at = ? WHERE owner = ? AND id = ?",
+        )
+        .bind(labels.name)
+        .bind(labels.tags.map(|tags| tags_column(&tags.to_strings())))
+        .bind(to_ms(time::OffsetDateTime::now_utc()))
         .bind(owner.to_string())
-        .bind(before)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
+        .bind(id.to_string())
+        .execute(&self.pool)
         .await
         .map_err(index_error)?;
-        rows.into_iter().map(record).collect()
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.get(owner, id).await
     }
 
     async fn transition(

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use folio_core::ports::FileFilter;
 use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 use utoipa_axum::router::OpenApiRouter;
@@ -73,7 +74,13 @@ impl Watcher {
 
     /// Reads the user's newest files and reports what changed since the last look.
     async fn look(&mut self) {
-        let files = match self.state.ports.index.list(self.owner, None, WATCHED_FILES).await {
+        let files = match self
+            .state
+            .ports
+            .index
+            .list(self.owner, None, WATCHED_FILES, &FileFilter::ALL)
+            .await
+        {
             Ok(files) => files,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot watch the file index; trying again");

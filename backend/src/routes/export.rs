@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use folio_core::ports::FileFilter;
 use folio_core::{FileRecord, FileStatus};
 use futures::StreamExt;
 use tokio_util::compat::FuturesAsyncWriteCompatExt;
@@ -75,7 +76,7 @@ async fn every_record(state: &AppState, owner: Uuid) -> Result<Vec<FileRecord>, 
         let page = state
             .ports
             .index
-            .list(owner, records.last().map(|r| r.id), 500)
+            .list(owner, records.last().map(|r| r.id), 500, &FileFilter::ALL)
             .await?;
         let last_page = page.len() < 500;
         records.extend(page);

@@ -9,8 +9,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::jobs::names;
+use folio_core::ports::FileFilter;
 use folio_core::ports::StoredObject;
-use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions};
+use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions, Tag};
 use serde::{Deserialize, Serialize};
 use tokio_util::io::ReaderStream;
 use utoipa::{IntoParams, ToSchema};
@@ -33,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(request))
         .routes(routes!(list))
-        .routes(routes!(download, delete))
+        .routes(routes!(download, delete, super::labels::relabel))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -83,6 +84,30 @@ struct ListQuery {
     /// Page size, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000, nullable = false)]
     limit: Option<usize>,
+    /// Only the versions of this page (its address as files show it in `source_url`).
+    #[param(nullable = false)]
+    source_url: Option<String>,
+    /// Only files with this tag.
+    #[param(nullable = false)]
+    tag: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<FileFilter, ApiError> {
+        let source_url = match self.source_url.as_deref() {
+            Some(url) => Some(
+                PageUrl::parse(url)
+                    .map_err(|e| ApiError::invalid("source_url", e.reason))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let tag = match self.tag.as_deref() {
+            Some(tag) => Some(Tag::parse(tag).map_err(|e| ApiError::invalid("tag", e.reason))?),
+            None => None,
+        };
+        Ok(FileFilter { source_url, tag })
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -95,16 +120,16 @@ struct FileList {
 
 /// The answer to a render request: the new file, queued.
 #[derive(Serialize, ToSchema)]
-struct Accepted {
-    id: Uuid,
-    status: FileStatus,
+pub(crate) struct Accepted {
+    pub(crate) id: Uuid,
+    pub(crate) status: FileStatus,
 }
 
 #[utoipa::path(get, path = "/files", tag = "files", security(("bearer" = [])), params(ListQuery),
     responses(
-        (status = 200, description = "The caller's files, newest first", body = FileList),
+        (status = 200, description = "The caller's files, newest first; with `source_url` and `tag`, only those that match both", body = FileList),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
-        (status = 422, description = "Bad `cursor` or `limit`", body = ErrorResponse),
+        (status = 422, description = "Bad `cursor`, `limit`, `source_url` or `tag`", body = ErrorResponse),
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -119,8 +144,13 @@ async fn list(
             format!("must be between 1 and {MAX_PAGE_SIZE}"),
         ));
     }
+    let filter = query.filter()?;
     // One more than asked tells whether there is a next page.
-    let mut files = state.ports.index.list(user.user_id, before, limit + 1).await?;
+    let mut files = state
+        .ports
+        .index
+        .list(user.user_id, before, limit + 1, &filter)
+        .await?;
     let next_cursor = if files.len() > limit {
         files.truncate(limit);
         files.last().map(|f| f.id)

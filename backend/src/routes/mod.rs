@@ -7,6 +7,8 @@ pub mod export;
 pub mod files;
 pub mod health;
 pub mod keys;
+pub mod labels;
+pub mod recapture;
 pub mod shares;
 pub mod spa;
 pub mod view;
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(shares::router())
         .merge(webhooks::router())
         .merge(view::router())
+        .merge(recapture::router())
         .routes(utoipa_axum::routes!(crate::openapi::document));
     let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use folio_core::ports::FileFilter;
 use folio_core::{FileRecord, FileStatus};
 use tokio::sync::{Notify, Semaphore};
 use uuid::Uuid;
@@ -68,7 +69,12 @@ pub async fn watch(state: &AppState, owner: Uuid, file_id: Uuid) {
 /// Watches the owner's files that have not ended yet, for a webhook just made: it hears of
 /// the files in flight too, not only of those requested after it.
 pub async fn watch_pending(state: &AppState, owner: Uuid) {
-    let files = match state.ports.index.list(owner, None, PENDING_LOOKED_AT).await {
+    let files = match state
+        .ports
+        .index
+        .list(owner, None, PENDING_LOOKED_AT, &FileFilter::ALL)
+        .await
+    {
         Ok(files) => files,
         Err(e) => return tracing::warn!(error = %e, "could not read the files a new webhook should hear of"),
     };

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use folio_aws::DynamoFileIndex;
-use folio_core::ports::{FileIndex, FileUpdate};
+use folio_core::ports::{FileFilter, FileIndex, FileUpdate, Labels};
 use folio_core::{FileRecord, FileStatus};
 use folio_sql::SqlFileIndex;
 use folio_testkit::moto;
@@ -28,6 +28,7 @@ crate::on_each!(
         records_are_per_user_and_listed_newest_first_with_a_cursor,
         status_changes_are_conditional_and_idempotent_inserts_are_harmless,
         usage_counts_pending_jobs_and_stored_bytes,
+        versions_options_and_tags_are_kept_and_filtered_on,
     ]
 );
 
@@ -83,17 +84,24 @@ async fn records_are_per_user_and_listed_newest_first_with_a_cursor(backend: Bac
         ids.push(file.id);
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    let first_page = index.list(alice, None, 3).await.unwrap();
+    let first_page = index.list(alice, None, 3, &FileFilter::ALL).await.unwrap();
     let listed: Vec<Uuid> = first_page.iter().map(|f| f.id).collect();
     assert_eq!(listed, vec![ids[4], ids[3], ids[2]], "newest first");
-    let second_page = index.list(alice, Some(ids[2]), 3).await.unwrap();
+    let second_page = index
+        .list(alice, Some(ids[2]), 3, &FileFilter::ALL)
+        .await
+        .unwrap();
     assert_eq!(
         second_page.iter().map(|f| f.id).collect::<Vec<_>>(),
         vec![ids[1], ids[0]]
     );
 
     assert!(
-        index.list(bob, None, 10).await.unwrap().is_empty(),
+        index
+            .list(bob, None, 10, &FileFilter::ALL)
+            .await
+            .unwrap()
+            .is_empty(),
         "bob sees none of alice's files"
     );
     assert!(index.get(bob, ids[0]).await.unwrap().is_none());
@@ -190,4 +198,115 @@ async fn usage_counts_pending_jobs_and_stored_bytes(backend: Backend) {
         .unwrap();
     let usage = index.usage(owner).await.unwrap();
     assert_eq!((usage.pending_jobs, usage.stored_bytes), (2, 1000));
+}
+
+async fn versions_options_and_tags_are_kept_and_filtered_on(backend: Backend) {
+    let Fixture { index, owners, _app } = fixture(backend, 2).await;
+    let (owner, other) = (owners[0], owners[1]);
+    let options: folio_core::RenderOptions =
+        serde_json::from_value(serde_json::json!({ "landscape": true, "wait_delay_ms": 10 })).unwrap();
+    let page = folio_core::PageUrl::parse("https://example.com/page").unwrap();
+    let mut versions = Vec::new();
+    for version in 1..=3 {
+        let job =
+            folio_core::RenderJob::new(owner, page.clone(), options.clone(), folio_core::Engine::Reader);
+        let mut file = FileRecord::queued(&job);
+        file.version = version;
+        index.insert(owner, &file).await.unwrap();
+        versions.push(file);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let elsewhere = queued(owner, 9);
+    index.insert(owner, &elsewhere).await.unwrap();
+    let stored = index.get(owner, versions[2].id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.options, options.differences_from_default());
+    assert_eq!(stored.tags, Vec::<String>::new());
+
+    let of_page = FileFilter::versions_of(page.to_string());
+    let listed = index.list(owner, None, 10, &of_page).await.unwrap();
+    assert_eq!(listed.iter().map(|f| f.version).collect::<Vec<_>>(), [3, 2, 1]);
+    // A filtered list pages like any other.
+    let first = index.list(owner, None, 2, &of_page).await.unwrap();
+    let rest = index
+        .list(owner, first.last().map(|f| f.id), 2, &of_page)
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|f| f.version).collect::<Vec<_>>(), [1]);
+    assert!(index.list(other, None, 10, &of_page).await.unwrap().is_empty());
+
+    let tags = |names: &[&str]| Some(folio_core::Tags::parse(names).unwrap());
+    let relabelled = index
+        .relabel(
+            owner,
+            versions[0].id,
+            Labels {
+                name: Some("Renamed".into()),
+                tags: tags(&["work", "a_b"]),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (relabelled.name.as_str(), relabelled.tags.clone()),
+        ("Renamed", vec!["a_b".into(), "work".into()])
+    );
+    index
+        .relabel(
+            owner,
+            elsewhere.id,
+            Labels {
+                name: None,
+                tags: tags(&["axb"]),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let tagged = |tag: &str| FileFilter {
+        source_url: None,
+        tag: Some(folio_core::Tag::parse(tag).unwrap()),
+    };
+    let work = index.list(owner, None, 10, &tagged("work")).await.unwrap();
+    assert_eq!(work.iter().map(|f| f.id).collect::<Vec<_>>(), [versions[0].id]);
+    // `_` in a tag is a letter, not a wildcard: `a_b` does not find `axb`.
+    let exact = index.list(owner, None, 10, &tagged("a_b")).await.unwrap();
+    assert_eq!(exact.iter().map(|f| f.id).collect::<Vec<_>>(), [versions[0].id]);
+    assert!(index
+        .list(owner, None, 10, &tagged("wor"))
+        .await
+        .unwrap()
+        .is_empty());
+    let both = FileFilter {
+        source_url: Some(page.to_string()),
+        tag: Some(folio_core::Tag::parse("axb").unwrap()),
+    };
+    assert!(index.list(owner, None, 10, &both).await.unwrap().is_empty());
+    // Clearing the tags, and another user's file left alone.
+    let cleared = index
+        .relabel(
+            owner,
+            versions[0].id,
+            Labels {
+                name: None,
+                tags: tags(&[]),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cleared.tags.is_empty() && cleared.name == "Renamed");
+    assert!(index
+        .relabel(
+            other,
+            versions[1].id,
+            Labels {
+                name: Some("x".into()),
+                tags: None
+            }
+        )
+        .await
+        .unwrap()
+        .is_none());
 }

@@ -3,11 +3,13 @@
 mod email;
 mod page_url;
 mod password;
+mod tag;
 pub mod text;
 
 pub use email::Email;
 pub use page_url::PageUrl;
 pub use password::Password;
+pub use tag::{Tag, Tags, MAX_TAGS, MAX_TAG_CHARS};
 
 /// Input that failed to parse, naming the offending field so an API can point at it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

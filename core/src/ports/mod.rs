@@ -12,7 +12,7 @@ use tokio::io::AsyncRead;
 
 use uuid::Uuid;
 
-use crate::{FileRecord, FileStatus, RenderJob};
+use crate::{FileRecord, FileStatus, RenderJob, Tag, Tags};
 
 /// The three ports a job touches, as a process wires them.
 #[derive(Clone)]
@@ -131,6 +131,37 @@ pub struct FileUpdate {
     pub engine: Option<crate::Engine>,
 }
 
+/// Which of a user's files a listing keeps; every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFilter {
+    /// Exactly this address (as records hold it: a parsed `PageUrl`'s text).
+    pub source_url: Option<String>,
+    pub tag: Option<Tag>,
+}
+
+impl FileFilter {
+    /// Every file.
+    pub const ALL: Self = Self {
+        source_url: None,
+        tag: None,
+    };
+
+    /// Every version of one page.
+    pub fn versions_of(source_url: impl Into<String>) -> Self {
+        Self {
+            source_url: Some(source_url.into()),
+            tag: None,
+        }
+    }
+}
+
+/// What a user may change about a file's labels; `None` keeps it as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub name: Option<String>,
+    pub tags: Option<Tags>,
+}
+
 /// What a user holds, for quotas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {
@@ -146,12 +177,13 @@ pub trait FileIndex: Send + Sync + 'static {
     /// Records a new file; recording the same id again is a no-op (at-least-once callers).
     async fn insert(&self, owner: Uuid, record: &FileRecord) -> Result<(), PortError>;
     async fn get(&self, owner: Uuid, id: Uuid) -> Result<Option<FileRecord>, PortError>;
-    /// Up to `limit` records older than `before` (a file id), newest first.
+    /// Up to `limit` records older than `before` (a file id) that pass `filter`, newest first.
     async fn list(
         &self,
         owner: Uuid,
         before: Option<Uuid>,
         limit: usize,
+        filter: &FileFilter,
     ) -> Result<Vec<FileRecord>, PortError>;
     /// Applies `update` if the record's status is one of `from` (a conditional write, so two
     /// deliveries of one job cannot both move it); the record after, or `None` if it is gone or
@@ -163,6 +195,8 @@ pub trait FileIndex: Send + Sync + 'static {
         from: &[FileStatus],
         update: FileUpdate,
     ) -> Result<Option<FileRecord>, PortError>;
+    /// Renames or retags a file, whatever its status; the record after, or `None` if it is gone.
+    async fn relabel(&self, owner: Uuid, id: Uuid, labels: Labels) -> Result<Option<FileRecord>, PortError>;
     /// `false` if there was no such record.
     async fn delete(&self, owner: Uuid, id: Uuid) -> Result<bool, PortError>;
     async fn usage(&self, owner: Uuid) -> Result<Usage, PortError>;

@@ -128,6 +128,21 @@ pub struct RenderOptions {
     pub accept_error_status: bool,
 }
 
+impl RenderOptions {
+    /// The options that differ from the defaults, as the JSON the API takes: what a caller
+    /// asked for, without the rest. Parsing it back gives these very options.
+    pub fn differences_from_default(&self) -> serde_json::Map<String, serde_json::Value> {
+        let defaults = serde_json::to_value(Self::default()).unwrap_or_default();
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut asked)) => {
+                asked.retain(|key, value| defaults.get(key) != Some(value));
+                asked
+            }
+            _ => serde_json::Map::new(),
+        }
+    }
+}
+
 impl Default for RenderOptions {
     fn default() -> Self {
         Self {

@@ -215,3 +215,16 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn the_options_asked_for_are_the_ones_that_differ_from_the_defaults_and_parse_back() {
+    assert!(RenderOptions::default().differences_from_default().is_empty());
+    let asked = json!({ "landscape": true, "margin": "1cm", "headers": { "x-a": "b" } });
+    let options = parse(asked).unwrap();
+    let kept = options.differences_from_default();
+    let mut keys: Vec<_> = kept.keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["headers", "landscape", "margin"]);
+    let back = parse(serde_json::Value::Object(kept)).unwrap();
+    assert_eq!(back, options);
+}

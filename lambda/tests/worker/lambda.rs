@@ -61,7 +61,14 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
         [names::object_key(owner, good.job_id)],
         "one PDF for the job delivered twice, none for the refused one"
     );
-    assert_eq!(index.list(owner, None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        index
+            .list(owner, None, 10, &folio_core::ports::FileFilter::ALL)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // A permanent failure is recorded with its reason, and its message is consumed.
     let failed = index.get(owner, refused.job_id).await.unwrap().unwrap();

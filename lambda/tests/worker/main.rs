@@ -148,7 +148,14 @@ async fn a_redelivered_job_is_skipped_and_stores_nothing_twice() {
     assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Done);
     s.queue.enqueue(&job).await.unwrap(); // SQS delivers at least once
     assert_eq!(s.worker.handle(&s.next().await).await.unwrap(), Outcome::Skipped);
-    assert_eq!(s.index.list(s.owner, None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        s.index
+            .list(s.owner, None, 10, &folio_core::ports::FileFilter::ALL)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use folio_core::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
-use folio_core::ports::{FileIndex, FileUpdate, PortError, Usage};
+use folio_core::ports::{FileFilter, FileIndex, FileUpdate, Labels, PortError, Usage};
 use folio_core::{FileRecord, FileStatus};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::{describe, unavailable};
+
+mod item;
+
+use item::{from_item, key, n, rfc3339, s, to_item};
 
 /// File records in a table keyed by `user_id` (partition) and `file_id` (sort). File ids are
 /// UUIDv7, so a query in descending sort-key order is newest first.
@@ -32,83 +35,6 @@ impl DynamoFileIndex {
             table: table.into(),
         }
     }
-}
-
-type Item = HashMap<String, AttributeValue>;
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
-}
-
-fn key(owner: Uuid, id: Uuid) -> Item {
-    HashMap::from([
-        (TABLE_PARTITION_KEY.to_owned(), s(owner.to_string())),
-        (TABLE_SORT_KEY.to_owned(), s(id.to_string())),
-    ])
-}
-
-fn to_item(owner: Uuid, record: &FileRecord) -> Item {
-    let mut item = key(owner, record.id);
-    item.insert("name".into(), s(&record.name));
-    item.insert("source_url".into(), s(&record.source_url));
-    item.insert("status".into(), s(record.status.as_str()));
-    item.insert("engine".into(), s(record.engine.as_str()));
-    item.insert("created_at".into(), s(rfc3339(record.created_at)));
-    item.insert("updated_at".into(), s(rfc3339(record.updated_at)));
-    if let Some(error) = &record.error {
-        item.insert("error".into(), s(error));
-    }
-    if let Some(size) = record.size_bytes {
-        item.insert("size_bytes".into(), n(size));
-    }
-    if let Some(pages) = record.pages {
-        item.insert("pages".into(), n(pages));
-    }
-    item
-}
-
-fn from_item(item: &Item) -> Result<FileRecord, PortError> {
-    let bad = |what: &str| PortError::Unavailable {
-        port: "file index",
-        reason: format!("item has no valid {what}"),
-    };
-    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-    let number = |name: &str| {
-        item.get(name)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-    };
-    let time = |name: &str| {
-        text(name)
-            .and_then(|v| OffsetDateTime::parse(&v, &Rfc3339).ok())
-            .ok_or_else(|| bad(name))
-    };
-    Ok(FileRecord {
-        id: text(TABLE_SORT_KEY)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| bad(TABLE_SORT_KEY))?,
-        name: text("name").ok_or_else(|| bad("name"))?,
-        source_url: text("source_url").ok_or_else(|| bad("source_url"))?,
-        status: text("status")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| bad("status"))?,
-        error: text("error"),
-        size_bytes: number("size_bytes"),
-        pages: number("pages").map(|p: u64| p as u32),
-        engine: text("engine")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| bad("engine"))?,
-        created_at: time("created_at")?,
-        updated_at: time("updated_at")?,
-    })
 }
 
 fn dynamo_error(e: impl std::error::Error + 'static) -> PortError {
@@ -157,6 +83,7 @@ impl FileIndex for DynamoFileIndex {
         owner: Uuid,
         before: Option<Uuid>,
         limit: usize,
+        filter: &FileFilter,
     ) -> Result<Vec<FileRecord>, PortError> {
         // A query page stops at 1 MB whatever the limit; keep reading until the page is full
         // or the user's records run out, so a short page always means the last one.
@@ -180,6 +107,19 @@ impl FileIndex for DynamoFileIndex {
                     .expression_attribute_values(":before", s(before.to_string())),
                 None => query.key_condition_expression("#pk = :owner"),
             };
+            // Filters apply after a page is read: the loop reads on until `limit` match.
+            let mut conditions = Vec::new();
+            if let Some(url) = &filter.source_url {
+                conditions.push("source_url = :source_url");
+                query = query.expression_attribute_values(":source_url", s(url.clone()));
+            }
+            if let Some(tag) = &filter.tag {
+                conditions.push("contains(tags, :tag)");
+                query = query.expression_attribute_values(":tag", s(tag.as_str()));
+            }
+            if !conditions.is_empty() {
+                query = query.filter_expression(conditions.join(" AND "));
+            }
             let page = query.send().await.map_err(dynamo_error)?;
             for item in page.items() {
                 records.push(from_item(item)?);
@@ -253,6 +193,48 @@ impl FileIndex for DynamoFileIndex {
             .send()
             .await;
         match updated {
+            Ok(out) => out.attributes.as_ref().map(from_item).transpose(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(dynamo_error(e)),
+        }
+    }
+
+    async fn relabel(&self, owner: Uuid, id: Uuid, labels: Labels) -> Result<Option<FileRecord>, PortError> {
+        let mut sets = vec!["updated_at = :updated_at".to_owned()];
+        let mut removes = Vec::new();
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, id)))
+            .condition_expression("attribute_exists(#sk)")
+            .expression_attribute_names("#sk", TABLE_SORT_KEY)
+            .expression_attribute_values(":updated_at", s(rfc3339(OffsetDateTime::now_utc())))
+            .return_values(ReturnValue::AllNew);
+        if let Some(name) = labels.name {
+            sets.push("#name = :name".to_owned());
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", s(name));
+        }
+        match labels.tags {
+            Some(tags) if tags.is_empty() => removes.push("tags"),
+            Some(tags) => {
+                sets.push("tags = :tags".to_owned());
+                update = update.expression_attribute_values(":tags", AttributeValue::Ss(tags.to_strings()));
+            }
+            None => {}
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        match update.update_expression(expression).send().await {
             Ok(out) => out.attributes.as_ref().map(from_item).transpose(),
             Err(e)
                 if e.as_service_error()
