@@ -48,6 +48,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body as [`ApiJson`] parses it, with the body as sent: for what must be kept exactly as
+/// the caller wrote it (a file's options).
+pub struct ApiJsonWithRaw<T>(pub T, pub serde_json::Value);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonWithRaw<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !content_type_allows_json(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType(
+                "expected a request body with Content-Type: application/json".to_owned(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await?;
+        let parsed = parse_json(&bytes)?;
+        // It parsed as T, so it is JSON.
+        let raw = serde_json::from_slice(&bytes).unwrap_or_default();
+        Ok(Self(parsed, raw))
+    }
+}
+
+/// The `options` object of a body as sent; empty when there is none.
+pub fn sent_options(body: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    body.get("options")
+        .and_then(serde_json::Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Scripts that omit the header (`curl -d` with no `-H`) are still understood; a body that
 /// declares a different type is not second-guessed.
 fn content_type_allows_json(headers: &HeaderMap) -> bool {

@@ -39,12 +39,13 @@ impl From<PortError> for ApiError {
 }
 
 /// Records the file, then queues the job; if queueing fails the record is removed again, so a
-/// user never sees a file that nothing will ever render.
+/// user never sees a file that nothing will ever render. `sent` is the options as the caller
+/// wrote them, which the record keeps.
 pub async fn request_render(
     state: &AppState,
     owner: Uuid,
     url: PageUrl,
-    options: RenderOptions,
+    (options, sent): (RenderOptions, serde_json::Map<String, serde_json::Value>),
     engine: Engine,
 ) -> Result<RenderJob, ApiError> {
     if let Err(wait) = state.request_rate.check(owner) {
@@ -73,6 +74,7 @@ pub async fn request_render(
         // numbers distinct; two replicas taking one user's requests for one page in the same
         // instant could give both the same number (see the library decision record).
         let mut record = FileRecord::queued(&job);
+        record.options = sent;
         let previous = state
             .ports
             .index

@@ -92,6 +92,10 @@ impl Api {
         self.client.post(self.url(path)).bearer_auth(&self.token)
     }
 
+    pub fn patch(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(&self.token)
+    }
+
     pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.delete(self.url(path)).bearer_auth(&self.token)
     }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorDetail};
-use crate::extract::ApiJson;
+use crate::extract::{sent_options, ApiJsonWithRaw};
 use crate::library;
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -70,8 +70,9 @@ struct BatchAccepted {
 async fn request_many(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiJson(body): ApiJson<BatchRequest>,
+    ApiJsonWithRaw(body, raw): ApiJsonWithRaw<BatchRequest>,
 ) -> Result<(StatusCode, Json<BatchAccepted>), ApiError> {
+    let sent = sent_options(&raw);
     if body.urls.is_empty() || body.urls.len() > MAX_URLS {
         return Err(ApiError::invalid(
             "urls",
@@ -84,7 +85,8 @@ async fn request_many(
     for url in body.urls {
         let requested = async {
             let page = PageUrl::parse(&url)?;
-            library::request_render(&state, user.user_id, page, body.options.clone(), body.engine).await
+            let options = (body.options.clone(), sent.clone());
+            library::request_render(&state, user.user_id, page, options, body.engine).await
         };
         match requested.await {
             Ok(job) => files.push(QueuedFile {

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::path_id;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{sent_options, ApiJsonWithRaw, ApiQuery};
 use crate::library;
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
@@ -62,10 +62,11 @@ struct RenderRequest {
 async fn request(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiJson(body): ApiJson<RenderRequest>,
+    ApiJsonWithRaw(body, raw): ApiJsonWithRaw<RenderRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let url = PageUrl::parse(&body.url)?;
-    let job = library::request_render(&state, user.user_id, url, body.options, body.engine).await?;
+    let options = (body.options, sent_options(&raw));
+    let job = library::request_render(&state, user.user_id, url, options, body.engine).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

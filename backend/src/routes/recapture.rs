@@ -43,9 +43,10 @@ async fn recapture(
         .ok_or(ApiError::NotFound)?;
     let url = PageUrl::parse(&file.source_url)?;
     // What was accepted once parses again; should a later version refuse it, say so plainly.
-    let options: RenderOptions = serde_json::from_value(serde_json::Value::Object(file.options))
+    let options: RenderOptions = serde_json::from_value(serde_json::Value::Object(file.options.clone()))
         .map_err(|e| ApiError::invalid("options", format!("the file's options no longer apply: {e}")))?;
-    let job = library::request_render(&state, user.user_id, url, options, file.engine).await?;
+    let job =
+        library::request_render(&state, user.user_id, url, (options, file.options), file.engine).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

@@ -11,6 +11,7 @@ mod errors;
 mod file_index;
 mod files;
 mod health;
+mod library;
 mod limits;
 mod openapi;
 mod queue;

@@ -68,6 +68,8 @@ async fn the_document_lists_every_route_of_the_api() {
         ("GET", "/api/v1/webhooks/{id}/deliveries"),
         ("POST", "/api/v1/file/{id}/view"),
         ("GET", "/api/v1/view/{token}"),
+        ("PATCH", "/api/v1/file/{id}"),
+        ("POST", "/api/v1/file/{id}/recapture"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
@@ -121,7 +123,7 @@ async fn every_documented_operation_exists_with_its_documented_security() {
         // A method the route does not have: the path itself exists (405, not 404).
         let other = app
             .client
-            .request("PATCH".parse().unwrap(), &url)
+            .request("PUT".parse().unwrap(), &url)
             .send()
             .await
             .unwrap();
