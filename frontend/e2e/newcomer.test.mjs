@@ -31,6 +31,13 @@ before(async () => {
     await page.getByRole('listitem', { name }).getByText(status, { exact: true }).waitFor({ timeout: 60000 });
   }
   await page.locator('li.file-failed').waitFor({ timeout: 60000 });
+  // A second version of one page, so the list shows versions folded together.
+  await page
+    .getByRole('listitem', { name: 'Second article' })
+    .getByRole('button', { name: /^Capture again/ })
+    .click();
+  await page.getByRole('button', { name: '2 versions' }).waitFor({ timeout: 60000 });
+  await page.getByRole('listitem', { name: 'Second article' }).getByText('done', { exact: true }).waitFor({ timeout: 60000 });
   filled = await context.storageState();
   await context.close();
   const other = await newPage(env.browser);
@@ -111,6 +118,33 @@ const SCREENS = [
         .getByRole('button', { name: /^Delete/ })
         .click();
       await page.getByRole('dialog', { name: 'Delete this PDF?' }).waitFor();
+    },
+  ],
+  [
+    'versions',
+    'filled',
+    async (page) => {
+      await page.getByRole('button', { name: '2 versions' }).click();
+      await page.getByText('version 2').waitFor();
+    },
+  ],
+  [
+    'tags',
+    'filled',
+    async (page) => {
+      await page
+        .getByRole('listitem', { name: 'Library E2E Page' })
+        .getByRole('button', { name: /^Tags of/ })
+        .click();
+      await page
+        .getByRole('dialog', { name: /^Tags for/ })
+        .getByLabel('New tag')
+        .fill('Not a tag!');
+      await page
+        .getByRole('dialog', { name: /^Tags for/ })
+        .getByRole('button', { name: 'Add tag' })
+        .click();
+      await page.getByText('Use 1 to 32 lowercase letters').waitFor();
     },
   ],
   [
@@ -390,5 +424,58 @@ test('installable, with a share target that opens Convert with the shared page',
   const dialog = page.getByRole('dialog', { name: 'Convert a page' });
   assert.equal(await dialog.getByLabel('Page URL').inputValue(), env.siteUrl);
   assert.equal(new URL(page.url()).search, '', 'the shared address leaves the address bar');
+  await context.close();
+});
+
+test('a page captured again shows as versions of one entry; a tag filters the list', async () => {
+  const { context, page, problems } = await newPage(env.browser);
+  await signUpAndIn(page, env.base, 'versions@example.com', 'a versions password');
+  await convert(page, `${env.siteBase}/titled/Versioned%20page`);
+  await convert(page, `${env.siteBase}/titled/Other%20page`);
+  const rows = page.getByRole('listitem', { name: 'Versioned page' });
+  await rows.first().getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+  await page.getByRole('listitem', { name: 'Other page' }).getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+
+  await rows
+    .first()
+    .getByRole('button', { name: /^Capture again/ })
+    .click();
+  const toggle = page.getByRole('button', { name: '2 versions' });
+  await toggle.waitFor({ timeout: 60000 });
+  await rows.first().getByText('version 2').waitFor();
+  await rows.first().getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+  assert.equal(await rows.count(), 1, 'the older version is folded behind the newest');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  assert.equal(await rows.count(), 2);
+
+  // Tag the newest version, then show only what carries the tag.
+  await rows
+    .first()
+    .getByRole('button', { name: /^Tags of/ })
+    .click();
+  const dialog = page.getByRole('dialog', { name: 'Tags for “Versioned page”' });
+  await dialog.getByLabel('New tag').fill('Work');
+  await dialog.getByRole('button', { name: 'Add tag' }).click();
+  await dialog.getByRole('button', { name: 'Remove tag work' }).waitFor();
+  await page.screenshot({ path: join(shots, 'desktop-light-tags.png') });
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  await rows.first().getByRole('button', { name: 'Show files tagged work' }).click();
+  await page.getByRole('listitem', { name: 'Other page' }).waitFor({ state: 'detached' });
+  assert.equal(await rows.count(), 1);
+  await page.screenshot({ path: join(shots, 'desktop-light-versions-and-tags.png') });
+  await page.getByRole('button', { name: 'Stop showing only files tagged work' }).click();
+  await page.getByRole('listitem', { name: 'Other page' }).waitFor();
+
+  // What the server keeps: two versions of the page, the tag on the newest.
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('folio.session')).token);
+  const files = (
+    await (await fetch(`${env.base}/api/v1/files?tag=work`, { headers: { authorization: `Bearer ${token}` } })).json()
+  ).files;
+  assert.deepEqual(
+    files.map((f) => [f.name, f.version, f.tags]),
+    [['Versioned page', 2, ['work']]],
+  );
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -216,6 +216,16 @@ export class Api {
     return this.json(`/file/${encodeURIComponent(id)}/view`, { method: 'POST' });
   }
 
+  /** The page again, as its next version, with the options and engine it was asked with. */
+  recapture(id: string): Promise<Schemas['Accepted']> {
+    return this.json(`/file/${encodeURIComponent(id)}/recapture`, { method: 'POST' });
+  }
+
+  /** Renames or retags a file; the record as it is now. */
+  relabel(id: string, change: Schemas['LabelsChange']): Promise<FileRecord> {
+    return this.json(`/file/${encodeURIComponent(id)}`, { method: 'PATCH', body: JSON.stringify(change) });
+  }
+
   async deleteFile(id: string): Promise<void> {
     await this.fetch(`/file/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileRecord } from './api';
-import { clock, dayLabel, domainOf, groupByDay, placeInLine, visibleFiles } from './listing';
+import { clock, dayLabel, domainOf, groupByDay, groupVersions, isTag, placeInLine, visibleFiles } from './listing';
 
 function file(id: string, created_at: string, overrides: Partial<FileRecord> = {}): FileRecord {
   return {
@@ -9,6 +9,9 @@ function file(id: string, created_at: string, overrides: Partial<FileRecord> = {
     source_url: `https://www.example.com/${id}`,
     status: 'done',
     engine: 'chromium',
+    options: {},
+    version: 1,
+    tags: [],
     created_at,
     updated_at: created_at,
     ...overrides,
@@ -57,5 +60,22 @@ describe('listing', () => {
     expect(clock(7)).toBe('0:07');
     expect(clock(3729)).toBe('1:02:09');
     expect(domainOf('https://www.example.com/x')).toBe('example.com');
+  });
+
+  it('puts the versions of a page behind its newest one', () => {
+    const page = 'https://example.com/same';
+    const files = [
+      file('d', '2026-11-23T12:00:00', { source_url: page, version: 3 }),
+      file('c', '2026-11-23T11:00:00'),
+      file('b', '2026-11-23T10:00:00', { source_url: page, version: 2 }),
+      file('a', '2026-11-22T10:00:00', { source_url: page, version: 1, tags: ['work'] }),
+    ];
+    const pages = groupVersions(files);
+    expect(pages.map((p) => [p.latest.id, p.older.map((f) => f.id)])).toEqual([
+      ['d', ['b', 'a']],
+      ['c', []],
+    ]);
+    expect(visibleFiles(files, 'all', '', 'newest', 'work').map((f) => f.id)).toEqual(['a']);
+    expect(isTag('to-read_2') && !isTag('Work') && !isTag('')).toBe(true);
   });
 });

@@ -38,11 +38,18 @@ function matchesStatus(file: FileRecord, filter: StatusFilter): boolean {
 
 const byName = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
-export function visibleFiles(files: FileRecord[], status: StatusFilter, words: string, sort: SortOrder): FileRecord[] {
+export function visibleFiles(
+  files: FileRecord[],
+  status: StatusFilter,
+  words: string,
+  sort: SortOrder,
+  tag: string | null = null,
+): FileRecord[] {
   const needle = words.trim().toLowerCase();
   const kept = files.filter(
     (f) =>
       matchesStatus(f, status) &&
+      (tag === null || f.tags.includes(tag)) &&
       (!needle || f.name.toLowerCase().includes(needle) || f.source_url.toLowerCase().includes(needle)),
   );
   const newest = (a: FileRecord, b: FileRecord) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id);
@@ -58,9 +65,36 @@ export function visibleFiles(files: FileRecord[], status: StatusFilter, words: s
   }
 }
 
+/** The newest version of a page, with the older ones behind it (newest first). */
+export interface Versions {
+  latest: FileRecord;
+  older: FileRecord[];
+}
+
+/** Files of the same page as one entry, at the place of its newest version. */
+export function groupVersions(files: FileRecord[]): Versions[] {
+  const byPage = new Map<string, Versions>();
+  const entries: Versions[] = [];
+  for (const file of files) {
+    const seen = byPage.get(file.source_url);
+    if (!seen) {
+      const entry = { latest: file, older: [] };
+      byPage.set(file.source_url, entry);
+      entries.push(entry);
+    } else if (file.version > seen.latest.version) {
+      seen.older.unshift(seen.latest);
+      seen.latest = file;
+    } else {
+      seen.older.push(file);
+    }
+  }
+  for (const entry of entries) entry.older.sort((a, b) => b.version - a.version);
+  return entries;
+}
+
 export interface DayGroup {
   label: string;
-  files: FileRecord[];
+  files: Versions[];
 }
 
 function startOfDay(date: Date): number {
@@ -77,12 +111,14 @@ export function dayLabel(iso: string, now: Date = new Date()): string {
   return date.toLocaleDateString(undefined, { month: 'long', year: 'numeric' });
 }
 
-/** Consecutive files under their day's label; one unlabelled group when not sorted by date. */
+/** Consecutive pages under their newest version's day; one unlabelled group when not sorted
+ *  by date. */
 export function groupByDay(files: FileRecord[], sort: SortOrder, now: Date = new Date()): DayGroup[] {
-  if (sort !== 'newest' && sort !== 'oldest') return [{ label: '', files }];
+  const pages = groupVersions(files);
+  if (sort !== 'newest' && sort !== 'oldest') return [{ label: '', files: pages }];
   const groups: DayGroup[] = [];
-  for (const file of files) {
-    const label = dayLabel(file.created_at, now);
+  for (const file of pages) {
+    const label = dayLabel(file.latest.created_at, now);
     const last = groups.at(-1);
     if (last?.label === label) last.files.push(file);
     else groups.push({ label, files: [file] });
@@ -123,4 +159,9 @@ export function placeInLine(file: FileRecord, files: FileRecord[]): string {
           ? 'rd'
           : 'th';
   return `waiting, ${place}${suffix} in line`;
+}
+
+/** What a tag must be (as the API checks it): 1 to 32 of a-z, 0-9, - and _. */
+export function isTag(text: string): boolean {
+  return /^[a-z0-9_-]{1,32}$/.test(text);
 }

@@ -14,6 +14,9 @@ interface FileListProps {
   onCopyLink: (file: FileRecord) => void;
   onShare: (file: FileRecord) => void;
   onOpen: (file: FileRecord) => void;
+  onRecapture: (file: FileRecord) => void;
+  onEditTags: (file: FileRecord) => void;
+  onPickTag: (tag: string) => void;
 }
 
 /** Focuses a row's main control: the title of a done file, else its first action. */
@@ -25,14 +28,18 @@ export function focusRow(row: Element | undefined) {
 const MOVES = ['ArrowDown', 'ArrowUp', 'Home', 'End'];
 
 /**
- * The files, under their day. One Tab stop for the whole list (the active row's controls),
- * arrow keys and Home/End to move between rows, Enter on a title to open it: a long library
- * costs a keyboard user a few keystrokes rather than four Tab stops a file.
+ * The files, under their day, each page's older versions folded behind its newest. One Tab
+ * stop for the whole list (the active row's controls), arrow keys and Home/End to move between
+ * rows, Enter on a title to open it: a long library costs a keyboard user a few keystrokes
+ * rather than several Tab stops a file.
  */
 export function FileList({ groups, files, now, ...actions }: FileListProps) {
   const list = useRef<HTMLDivElement>(null);
   const [activeId, setActiveId] = useState<string | null>(null);
-  const ids = groups.flatMap((g) => g.files.map((f) => f.id));
+  const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
+  const ids = groups.flatMap((g) =>
+    g.files.flatMap((page) => [page.latest.id, ...(expanded.has(page.latest.source_url) ? page.older.map((f) => f.id) : [])]),
+  );
   const active = activeId !== null && ids.includes(activeId) ? activeId : ids[0];
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
@@ -55,22 +62,41 @@ export function FileList({ groups, files, now, ...actions }: FileListProps) {
     if (row?.dataset.id) setActiveId(row.dataset.id);
   }
 
+  function toggle(page: string) {
+    setExpanded((open) => {
+      const next = new Set(open);
+      if (!next.delete(page)) next.add(page);
+      return next;
+    });
+  }
+
+  const row = (file: FileRecord, versions?: { count: number; expanded: boolean; onToggle: () => void }, older = false) => (
+    <FileRow
+      key={file.id}
+      file={file}
+      older={older}
+      now={now}
+      active={file.id === active}
+      waiting={file.status === 'queued' ? placeInLine(file, files) : undefined}
+      versions={versions}
+      {...actions}
+    />
+  );
+
   return (
     <div ref={list} className="file-list" onKeyDown={onKeyDown} onFocus={onFocus}>
       {groups.map((group) => (
         <section key={group.label || 'all'} className="day">
           {group.label && <h3 className="day-label">{group.label}</h3>}
           <ul className="files" aria-label={group.label ? `Your files: ${group.label}` : 'Your files'}>
-            {group.files.map((file) => (
-              <FileRow
-                key={file.id}
-                file={file}
-                now={now}
-                active={file.id === active}
-                waiting={file.status === 'queued' ? placeInLine(file, files) : undefined}
-                {...actions}
-              />
-            ))}
+            {group.files.map(({ latest, older }) => {
+              if (older.length === 0) return row(latest);
+              const open = expanded.has(latest.source_url);
+              return [
+                row(latest, { count: older.length + 1, expanded: open, onToggle: () => toggle(latest.source_url) }),
+                ...(open ? older.map((file) => row(file, undefined, true)) : []),
+              ];
+            })}
           </ul>
         </section>
       ))}

@@ -17,6 +17,14 @@ interface FileRowProps {
   onCopyLink: (file: FileRecord) => void;
   onShare: (file: FileRecord) => void;
   onOpen?: (file: FileRecord) => void;
+  onRecapture?: (file: FileRecord) => void;
+  onEditTags?: (file: FileRecord) => void;
+  /** Shows only the files with this tag. */
+  onPickTag?: (tag: string) => void;
+  /** For the newest version of a page with older ones: how many, and whether they show. */
+  versions?: { count: number; expanded: boolean; onToggle: () => void };
+  /** An older version shown under its page's newest. */
+  older?: boolean;
 }
 
 const STATUS_HINT: Record<FileRecord['status'], string> = {
@@ -39,6 +47,11 @@ export function FileRow({
   onCopyLink,
   onShare,
   onOpen,
+  onRecapture,
+  onEditTags,
+  onPickTag,
+  versions,
+  older = false,
 }: FileRowProps) {
   const pending = isPending(file);
   const tab = active ? 0 : -1;
@@ -59,7 +72,7 @@ export function FileRow({
               .join(' · ')
           : null;
   return (
-    <li className={`file file-${file.status}`} aria-label={file.name} data-id={file.id}>
+    <li className={`file file-${file.status}${older ? ' file-older' : ''}`} aria-label={file.name} data-id={file.id}>
       <span className="file-icon" aria-hidden="true">
         {domainOf(file.source_url).charAt(0).toUpperCase() || '?'}
       </span>
@@ -96,6 +109,31 @@ export function FileRow({
             {domainOf(file.source_url)}
           </a>
           <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
+          {(file.version > 1 || older) && <span className="version">version {file.version}</span>}
+          {versions && (
+            <button
+              type="button"
+              className="link versions-toggle"
+              tabIndex={tab}
+              aria-expanded={versions.expanded}
+              onClick={versions.onToggle}
+            >
+              {versions.count} versions
+            </button>
+          )}
+          {file.tags.map((tag) => (
+            <button
+              key={tag}
+              type="button"
+              className="tag"
+              tabIndex={tab}
+              aria-label={`Show files tagged ${tag}`}
+              title={`Show files tagged ${tag}`}
+              onClick={() => onPickTag?.(tag)}
+            >
+              #{tag}
+            </button>
+          ))}
         </p>
         {pending && <span className="progress" role="progressbar" aria-label={`${file.name}: ${STATUS_HINT[file.status]}`} />}
         {file.status === 'failed' && reason && <p className="file-error">{reason}</p>}
@@ -125,6 +163,24 @@ export function FileRow({
               <span className="label">Share</span>
             </button>
           </>
+        )}
+        {onRecapture && file.status === 'done' && (
+          <button
+            type="button"
+            tabIndex={tab}
+            aria-label={named('Capture again')}
+            title="Capture again"
+            onClick={() => onRecapture(file)}
+          >
+            <Icon kind="recapture" />
+            <span className="label">Capture again</span>
+          </button>
+        )}
+        {onEditTags && (
+          <button type="button" tabIndex={tab} aria-label={named('Tags of')} title="Tags" onClick={() => onEditTags(file)}>
+            <Icon kind="tag" />
+            <span className="label">Tags</span>
+          </button>
         )}
         <button
           type="button"

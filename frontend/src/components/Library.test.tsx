@@ -25,6 +25,9 @@ function record(id: string, name: string, status: FileRecord['status']): FileRec
     size_bytes: null,
     pages: null,
     engine: 'chromium',
+    options: {},
+    version: 1,
+    tags: [],
     created_at: '2026-11-01T10:00:00Z',
     updated_at: '2026-11-01T10:00:00Z',
   };

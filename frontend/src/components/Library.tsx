@@ -13,6 +13,7 @@ import { FileList, focusRow } from './FileList';
 import { Icon } from './Icon';
 import { Settings } from './Settings';
 import { ShareDialog } from './ShareDialog';
+import { TagsDialog } from './TagsDialog';
 import { Toasts } from './Toasts';
 
 interface LibraryProps {
@@ -39,12 +40,29 @@ export function sentUrl(search: string = window.location.search): string | null 
 }
 
 export function Library({ api, session, onSignOut, reachable = true, onAccountDeleted = onSignOut }: LibraryProps) {
-  const { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh, toasts, dismissToast } =
-    useLibrary(api);
+  const {
+    files,
+    nextCursor,
+    me,
+    message,
+    setMessage,
+    report,
+    loadMore,
+    convert,
+    retry,
+    remove,
+    refresh,
+    toasts,
+    dismissToast,
+    recapture,
+    replace,
+  } = useLibrary(api);
   const { download, open, copyLink, exportLibrary, exporting } = useFileActions(api, report, setMessage);
   const [words, setWords] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [sort, setSort] = useState<SortOrder>('newest');
+  const [tag, setTag] = useState<string | null>(null);
+  const [tagging, setTagging] = useState<FileRecord | null>(null);
   // A shared page first; else the address typed when the last session ended.
   const [sent] = useState(() => sentUrl() ?? loadDraft());
   const [converting, setConverting] = useState(sent !== null);
@@ -57,7 +75,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
   const listArea = useRef<HTMLDivElement>(null);
   /** Where focus goes once the list has changed under it: a row's place in the list. */
   const [focusAt, setFocusAt] = useState<number | null>(null);
-  const dialogOpen = converting || addingMany || sharing !== null || deleting !== null;
+  const dialogOpen = converting || addingMany || sharing !== null || deleting !== null || tagging !== null;
   const now = useTicker(files?.some((f) => f.status === 'rendering') ?? false);
 
   // `/` searches and `c` converts, as in the mail and issue trackers people know; never while
@@ -85,7 +103,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
     setView(next);
   }
 
-  const shown = useMemo(() => (files ? visibleFiles(files, status, words, sort) : null), [files, status, words, sort]);
+  const shown = useMemo(() => (files ? visibleFiles(files, status, words, sort, tag) : null), [files, status, words, sort, tag]);
   const groups = useMemo(() => (shown ? groupByDay(shown, sort) : []), [shown, sort]);
 
   async function removeAndMoveOn(file: FileRecord) {
@@ -112,7 +130,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
     if (reachable) setMessage((shown) => (shown?.offline ? null : shown));
   }, [reachable, setMessage]);
 
-  const filtered = status !== 'all' || words.trim() !== '';
+  const filtered = status !== 'all' || words.trim() !== '' || tag !== null;
 
   return (
     <div className="library">
@@ -208,6 +226,16 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                     ))}
                   </select>
                 </label>
+                {tag && (
+                  <button
+                    type="button"
+                    className="tag tag-active"
+                    aria-label={`Stop showing only files tagged ${tag}`}
+                    onClick={() => setTag(null)}
+                  >
+                    #{tag} ×
+                  </button>
+                )}
                 <label>
                   Sort
                   <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)}>
@@ -220,7 +248,13 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                 </label>
               </div>
               {filtered && shown?.length === 0 && (
-                <p className="empty">{words.trim() ? `No file matches “${words.trim()}”.` : 'No file is in this state.'}</p>
+                <p className="empty">
+                  {words.trim()
+                    ? `No file matches “${words.trim()}”.`
+                    : tag
+                      ? `No file is tagged ${tag} here.`
+                      : 'No file is in this state.'}
+                </p>
               )}
               <FileList
                 groups={groups}
@@ -232,6 +266,9 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                 onCopyLink={copyLink}
                 onShare={setSharing}
                 onOpen={open}
+                onRecapture={recapture}
+                onEditTags={setTagging}
+                onPickTag={setTag}
               />
               {nextCursor && (
                 <button type="button" className="more" onClick={showOlder}>
@@ -254,6 +291,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
           onClose={() => setAddingMany(false)}
         />
       )}
+      {tagging && <TagsDialog api={api} file={tagging} onChanged={replace} onClose={() => setTagging(null)} />}
       {sharing && <ShareDialog api={api} file={sharing} onClose={() => setSharing(null)} />}
       {deleting && <DeleteDialog file={deleting} onConfirm={() => removeAndMoveOn(deleting)} onClose={() => setDeleting(null)} />}
     </div>

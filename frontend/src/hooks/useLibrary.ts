@@ -5,20 +5,9 @@ import { follow } from '../sse';
 /** `offline`: it says the server could not be reached, so it goes once the server answers. */
 export type Message = { kind: 'error' | 'info'; text: string; offline?: boolean };
 
-const REQUESTS_KEY = 'folio.requests';
-
-/** What was asked for each file, so a failed one can be retried with the same options. */
-function rememberRequest(id: string, request: RenderRequest) {
-  const all = JSON.parse(localStorage.getItem(REQUESTS_KEY) ?? '{}') as Record<string, RenderRequest>;
-  all[id] = request;
-  const ids = Object.keys(all);
-  for (const old of ids.slice(0, Math.max(0, ids.length - 500))) delete all[old];
-  localStorage.setItem(REQUESTS_KEY, JSON.stringify(all));
-}
-
-function recalledRequest(file: FileRecord): RenderRequest {
-  const all = JSON.parse(localStorage.getItem(REQUESTS_KEY) ?? '{}') as Record<string, RenderRequest>;
-  return all[file.id] ?? { url: file.source_url, engine: file.engine };
+/** What was asked for a file, as the server keeps it: asking again renders it the same way. */
+function askedAgain(file: FileRecord): RenderRequest {
+  return { url: file.source_url, options: file.options as RenderRequest['options'], engine: file.engine };
 }
 
 /**
@@ -121,8 +110,7 @@ export function useLibrary(api: Api) {
 
   /** Queues a page; a refusal is thrown to the form that asked. */
   async function convert(request: RenderRequest) {
-    const accepted = await api.requestRender(request);
-    rememberRequest(accepted.id, request);
+    await api.requestRender(request);
     setMessage({ kind: 'info', text: 'Added to your library. It will be ready in a moment.' });
     await refresh();
   }
@@ -131,7 +119,7 @@ export function useLibrary(api: Api) {
    *  failed one's place rather than standing beside it. */
   async function retry(file: FileRecord) {
     try {
-      await convert(recalledRequest(file));
+      await convert(askedAgain(file));
     } catch (error) {
       report(error);
       return;
@@ -157,7 +145,39 @@ export function useLibrary(api: Api) {
     void refresh();
   }
 
+  /** The page again, as its next version; it appears at the top, the older one behind it. */
+  async function recapture(file: FileRecord) {
+    try {
+      await api.recapture(file.id);
+      setMessage({ kind: 'info', text: `Capturing “${file.name}” again.` });
+      await refresh();
+    } catch (error) {
+      report(error);
+    }
+  }
+
+  /** A record the server changed (a rename, new tags) takes its old one's place. */
+  const replace = useCallback((record: FileRecord) => {
+    setFiles((current) => current?.map((f) => (f.id === record.id ? record : f)) ?? current);
+  }, []);
+
   const dismissToast = useCallback((id: string) => setToasts((shown) => shown.filter((t) => t.id !== id)), []);
 
-  return { files, nextCursor, me, message, setMessage, report, loadMore, convert, retry, remove, refresh, toasts, dismissToast };
+  return {
+    files,
+    nextCursor,
+    me,
+    message,
+    setMessage,
+    report,
+    loadMore,
+    convert,
+    retry,
+    remove,
+    refresh,
+    toasts,
+    dismissToast,
+    recapture,
+    replace,
+  };
 }
