@@ -13,6 +13,7 @@ pub mod library;
 pub mod openapi;
 pub mod request_rate;
 pub mod routes;
+pub mod schedules;
 pub mod serve;
 pub mod startup;
 pub mod state;

@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         (name = "keys", description = "API keys, for scripts"),
         (name = "sharing", description = "Links that open one file without an account"),
         (name = "webhooks", description = "Signed POSTs when a file ends"),
+        (name = "schedules", description = "Pages captured again at an interval"),
         (name = "meta", description = "This document")
     )
 )]

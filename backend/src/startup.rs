@@ -114,6 +114,7 @@ impl Application {
             request_rate: RequestLimiter::new(settings.request_rate),
             share_rate: ShareLimiter::new(settings.share_rate),
             webhook_wake: Default::default(),
+            schedule_wake: Default::default(),
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
             view_links: ViewKeys::new(&secret),
@@ -182,6 +183,10 @@ impl Application {
             self.state.clone(),
             until_stopped(stopped.clone()),
         ));
+        let schedules = tokio::spawn(crate::schedules::run(
+            self.state.clone(),
+            until_stopped(stopped.clone()),
+        ));
         let header_read_timeout = self.state.settings.header_read_timeout;
         crate::serve::serve(
             self.listener,
@@ -194,6 +199,7 @@ impl Application {
             let _ = worker.await;
         }
         let _ = webhooks.await;
+        let _ = schedules.await;
         self.state.renderer.shutdown().await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");

@@ -38,6 +38,7 @@ pub struct AppStateInner {
     pub request_rate: crate::request_rate::RequestLimiter,
     pub share_rate: crate::request_rate::ShareLimiter,
     pub webhook_wake: crate::webhooks::Wake,
+    pub schedule_wake: crate::schedules::Wake,
     /// The built SPA, when there is one to serve.
     pub spa: Option<routes::spa::Spa>,
 }

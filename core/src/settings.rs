@@ -49,6 +49,8 @@ pub const REQUEST_RATE: &str = "FOLIO_REQUEST_RATE";
 pub const SHARE_RATE: &str = "FOLIO_SHARE_RATE";
 /// Milliseconds before a failed webhook delivery's first retry; each later wait is 3 times longer.
 pub const WEBHOOK_RETRY_BASE_MS: &str = "FOLIO_WEBHOOK_RETRY_BASE_MS";
+/// Shortest interval a schedule may have, in seconds (default 3600).
+pub const SCHEDULE_MIN_INTERVAL: &str = "FOLIO_SCHEDULE_MIN_INTERVAL";
 /// Most bytes of PDFs one user may keep.
 pub const MAX_STORED_BYTES: &str = "FOLIO_MAX_STORED_BYTES";
 /// Largest PDF kept, in bytes; a bigger one fails its job ("file too large") and is not stored.
@@ -329,6 +331,7 @@ pub const BACKEND_SETTINGS: &[&str] = &[
     REQUEST_RATE,
     SHARE_RATE,
     WEBHOOK_RETRY_BASE_MS,
+    SCHEDULE_MIN_INTERVAL,
     MAX_STORED_BYTES,
     MAX_FILE_BYTES,
     MAX_EVENT_STREAMS,

@@ -467,6 +467,22 @@ test('a page captured again shows as versions of one entry; a tag filters the li
   await page.getByRole('button', { name: 'Stop showing only files tagged work' }).click();
   await page.getByRole('listitem', { name: 'Other page' }).waitFor();
 
+  // Scheduled from Convert; listed in Settings, and deleted there.
+  await page.getByRole('button', { name: 'Convert a page' }).click();
+  const convertDialog = page.getByRole('dialog', { name: 'Convert a page' });
+  await convertDialog.getByLabel('Page URL').fill(`${env.siteBase}/titled/Weekly%20page`);
+  await convertDialog.getByLabel('Capture again').selectOption({ label: 'Every week' });
+  await convertDialog.getByRole('button', { name: 'Convert' }).click();
+  await convertDialog.waitFor({ state: 'detached' });
+  await page.getByText(/scheduled every week/).waitFor();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const schedules = page.getByRole('list', { name: 'Your schedules' });
+  await schedules.getByText('every week').waitFor();
+  await page.screenshot({ path: join(shots, 'desktop-light-schedules.png') });
+  await schedules.getByRole('button', { name: /^Delete the schedule of/ }).click();
+  await page.getByText('You have no schedules.').waitFor();
+  await page.getByRole('button', { name: 'Library' }).click();
+
   // What the server keeps: two versions of the page, the tag on the newest.
   const token = await page.evaluate(() => JSON.parse(localStorage.getItem('folio.session')).token);
   const files = (

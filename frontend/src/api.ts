@@ -18,6 +18,7 @@ export type Share = Schemas['ShareView'];
 export type Webhook = Schemas['WebhookView'];
 export type Delivery = Schemas['Delivery'];
 export type BatchAccepted = Schemas['BatchAccepted'];
+export type Schedule = Schemas['ScheduleView'];
 
 export class ApiError extends Error {
   readonly status: number;
@@ -282,6 +283,19 @@ export class Api {
 
   deliveries(id: string): Promise<Schemas['DeliveryList']> {
     return this.json(`/webhooks/${encodeURIComponent(id)}/deliveries`);
+  }
+
+  listSchedules(): Promise<Schemas['ScheduleList']> {
+    return this.json('/schedules');
+  }
+
+  /** `request`'s page captured again every `everySeconds`, the first time an interval from now. */
+  createSchedule(request: RenderRequest, everySeconds: number): Promise<Schedule> {
+    return this.json('/schedules', { method: 'POST', body: JSON.stringify({ ...request, every_seconds: everySeconds }) });
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.fetch(`/schedules/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
   /** The live event stream; `signal` ends it. */

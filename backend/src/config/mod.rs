@@ -54,6 +54,8 @@ pub struct Settings {
     pub share_rate: crate::request_rate::RequestRate,
     /// The wait before a failed webhook delivery's first retry (`FOLIO_WEBHOOK_RETRY_BASE_MS`).
     pub webhook_retry_base: Duration,
+    /// The shortest interval a schedule may have (`FOLIO_SCHEDULE_MIN_INTERVAL`, seconds).
+    pub schedule_min_interval: Duration,
     pub max_stored_bytes: u64,
     /// Largest PDF kept.
     pub max_file_bytes: u64,
@@ -94,6 +96,7 @@ impl Default for Settings {
             request_rate: Default::default(),
             share_rate: "2,20".parse().expect("a valid rate"),
             webhook_retry_base: Duration::from_secs(5),
+            schedule_min_interval: Duration::from_secs(3600),
             max_stored_bytes: 1024 * 1024 * 1024,
             max_file_bytes: folio_lambda::DEFAULT_MAX_FILE_BYTES,
             max_event_streams: 10,
@@ -165,6 +168,9 @@ impl Settings {
             webhook_retry_base: env
                 .positive(names::WEBHOOK_RETRY_BASE_MS)?
                 .map_or(defaults.webhook_retry_base, Duration::from_millis),
+            schedule_min_interval: env
+                .positive(names::SCHEDULE_MIN_INTERVAL)?
+                .map_or(defaults.schedule_min_interval, Duration::from_secs),
             max_stored_bytes: env
                 .parse(names::MAX_STORED_BYTES, "expected a number of bytes")?
                 .unwrap_or(defaults.max_stored_bytes),
@@ -221,6 +227,7 @@ impl std::fmt::Debug for Settings {
             .field("request_rate", &self.request_rate)
             .field("share_rate", &self.share_rate)
             .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("schedule_min_interval", &self.schedule_min_interval)
             .field("max_stored_bytes", &self.max_stored_bytes)
             .field("max_file_bytes", &self.max_file_bytes)
             .field("max_event_streams", &self.max_event_streams)

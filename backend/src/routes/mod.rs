@@ -9,6 +9,7 @@ pub mod health;
 pub mod keys;
 pub mod labels;
 pub mod recapture;
+pub mod schedules;
 pub mod shares;
 pub mod spa;
 pub mod view;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::router())
         .merge(view::router())
         .merge(recapture::router())
+        .merge(schedules::router())
         .routes(utoipa_axum::routes!(crate::openapi::document));
     let (api, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -6,6 +6,7 @@
 
 pub mod keys;
 pub mod managed;
+pub mod schedules;
 pub mod sessions;
 pub mod shares;
 pub mod users;

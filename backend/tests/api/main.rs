@@ -15,6 +15,7 @@ mod library;
 mod limits;
 mod openapi;
 mod queue;
+mod schedules;
 mod sessions;
 mod sharing;
 mod spa;

@@ -70,6 +70,9 @@ async fn the_document_lists_every_route_of_the_api() {
         ("GET", "/api/v1/view/{token}"),
         ("PATCH", "/api/v1/file/{id}"),
         ("POST", "/api/v1/file/{id}/recapture"),
+        ("POST", "/api/v1/schedules"),
+        ("GET", "/api/v1/schedules"),
+        ("DELETE", "/api/v1/schedules/{id}"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))

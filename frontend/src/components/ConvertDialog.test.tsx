@@ -19,13 +19,17 @@ describe('ConvertDialog', () => {
     await userEvent.click(screen.getByLabelText('Landscape'));
     await userEvent.selectOptions(screen.getByLabelText('Wait for'), 'network_idle');
     await userEvent.selectOptions(screen.getByLabelText('Engine'), 'reader');
+    await userEvent.selectOptions(screen.getByLabelText('Capture again'), 'Every day');
     await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
 
-    expect(onSubmit).toHaveBeenCalledWith({
-      url: 'https://example.com/a',
-      engine: 'reader',
-      options: { format: 'Letter', landscape: true, margin: '0.4in', print_background: false, wait_until: 'network_idle' },
-    });
+    expect(onSubmit).toHaveBeenCalledWith(
+      {
+        url: 'https://example.com/a',
+        engine: 'reader',
+        options: { format: 'Letter', landscape: true, margin: '0.4in', print_background: false, wait_until: 'network_idle' },
+      },
+      86400,
+    );
     expect(onClose).toHaveBeenCalled();
   });
 
@@ -34,7 +38,7 @@ describe('ConvertDialog', () => {
     render(<ConvertDialog initialUrl="example.com/from-bookmarklet" onSubmit={onSubmit} onClose={() => {}} />);
     expect(screen.getByLabelText('Page URL')).toHaveValue('example.com/from-bookmarklet');
     await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
-    expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/from-bookmarklet' }));
+    expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ url: 'https://example.com/from-bookmarklet' }), null);
   });
 
   it('keeps focus inside after a server error, and Escape still closes it', async () => {

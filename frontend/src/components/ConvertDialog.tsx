@@ -9,7 +9,8 @@ import { withScheme } from '../links';
 interface ConvertDialogProps {
   /** The address to start from (the bookmarklet's page). */
   initialUrl?: string;
-  onSubmit: (request: RenderRequest) => Promise<void>;
+  /** `every`: seconds between captures from now on, when the page is to be scheduled too. */
+  onSubmit: (request: RenderRequest, every: number | null) => Promise<void>;
   onClose: () => void;
 }
 
@@ -25,6 +26,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
   const [wait, setWait] = useState<'load' | 'network_idle' | 'selector'>('load');
   const [selector, setSelector] = useState('');
   const [engine, setEngine] = useState<Engine>('chromium');
+  const [every, setEvery] = useState('');
   const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -64,7 +66,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
     setBusy(true);
     setProblem(null);
     try {
-      await onSubmit({ url: trimmed, options, engine });
+      await onSubmit({ url: trimmed, options, engine }, every ? Number(every) : null);
       close();
     } catch (error) {
       if (error instanceof ApiError) setProblem({ field: error.field, message: error.message });
@@ -132,6 +134,15 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
               <select value={engine} onChange={(e) => setEngine(e.target.value as Engine)}>
                 <option value="chromium">Chromium (faithful)</option>
                 <option value="reader">Reader (text only)</option>
+              </select>
+            </label>
+            <label>
+              Capture again
+              <select value={every} onChange={(e) => setEvery(e.target.value)}>
+                <option value="">Only now</option>
+                <option value="3600">Every hour</option>
+                <option value="86400">Every day</option>
+                <option value="604800">Every week</option>
               </select>
             </label>
             <label className="check">

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { Api } from '../api';
 import { AccountPanel } from './AccountPanel';
 import { KeysPanel } from './KeysPanel';
+import { SchedulesPanel } from './SchedulesPanel';
 import { WebhooksPanel } from './WebhooksPanel';
 
 /**
@@ -39,6 +40,7 @@ export function Settings({ api, email, onAccountDeleted }: SettingsProps) {
   return (
     <main className="settings">
       <h1 className="visually-hidden">Settings</h1>
+      <SchedulesPanel api={api} />
       <KeysPanel api={api} />
       <WebhooksPanel api={api} />
       <Bookmarklet />

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Api, ApiError, type FileRecord, type Me, type RenderRequest } from '../api';
 import { follow } from '../sse';
+import { everyInWords } from '../components/SchedulesPanel';
 
 /** `offline`: it says the server could not be reached, so it goes once the server answers. */
 export type Message = { kind: 'error' | 'info'; text: string; offline?: boolean };
@@ -108,10 +109,18 @@ export function useLibrary(api: Api) {
     }
   }
 
-  /** Queues a page; a refusal is thrown to the form that asked. */
-  async function convert(request: RenderRequest) {
+  /** Queues a page (and schedules it, given `every` seconds); a refusal is thrown to the form
+   *  that asked. */
+  async function convert(request: RenderRequest, every: number | null = null) {
+    if (every !== null) await api.createSchedule(request, every);
     await api.requestRender(request);
-    setMessage({ kind: 'info', text: 'Added to your library. It will be ready in a moment.' });
+    setMessage({
+      kind: 'info',
+      text:
+        every === null
+          ? 'Added to your library. It will be ready in a moment.'
+          : `Added to your library, and scheduled ${everyInWords(every)} (see Settings).`,
+    });
     await refresh();
   }
 

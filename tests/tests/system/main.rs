@@ -7,4 +7,5 @@ mod journey;
 mod lambda;
 mod metrics;
 mod run_command;
+mod schedules;
 mod survival;
