@@ -193,3 +193,65 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
     assert!(aws.object_keys().await.unwrap().is_empty(), "S3 object gone");
     assert_eq!(aws.item_count().await.unwrap(), 0, "DynamoDB item gone");
 }
+
+/// Versions, options and tags live in the DynamoDB record in AWS mode, and the filters read them
+/// there: the same API as on one machine.
+#[tokio::test]
+async fn versions_options_and_tags_in_aws_mode_live_in_dynamodb() {
+    let aws = moto::Resources::create("library").await.unwrap();
+    let app = spawn_app_with(Database::Sqlite, |s| {
+        s.aws = aws.targets();
+        s.render.allow_private = true;
+    })
+    .await;
+    let (_, token) = app.signed_in_user().await;
+    let user = app.user(&token);
+    let options = json!({ "landscape": true, "margin": "1cm" });
+    let first = user
+        .requested_with(&json!({ "url": "http://127.0.0.1:9/page", "options": options }))
+        .await;
+    let again = user
+        .post(&format!("/api/v1/file/{first}/recapture"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 202);
+    let second = again.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let tagged = user
+        .patch(&format!("/api/v1/file/{second}"))
+        .json(&json!({ "tags": ["watch"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tagged.status(), 200);
+
+    let owner: Uuid = user.get("/api/v1/auth/me").json_value().await["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let stored = DynamoFileIndex::new(&aws.sdk, &aws.table)
+        .get(owner, second.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.version, stored.tags.clone()),
+        (2, vec!["watch".to_owned()])
+    );
+    assert_eq!(Value::Object(stored.options), options);
+    let listed: Value = user
+        .get("/api/v1/files?tag=watch&source_url=http%3A%2F%2F127.0.0.1%3A9%2Fpage")
+        .json_value()
+        .await;
+    let ids: Vec<&str> = listed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [second.as_str()]);
+}
