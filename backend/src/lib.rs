@@ -19,6 +19,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod wake;
 pub mod webhooks;
 
 pub use config::Settings;

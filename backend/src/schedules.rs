@@ -5,11 +5,9 @@
 //! is an interval later.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use folio_core::{Engine, PageUrl, RenderOptions};
-use tokio::sync::Notify;
 
 use crate::state::AppState;
 use crate::store::now_ms;
@@ -19,16 +17,6 @@ use crate::store::schedules::{self as store, ScheduleRow};
 const IDLE: Duration = Duration::from_secs(1);
 /// Runs taken per pass.
 const BATCH: i64 = 50;
-
-/// Wakes the loop when a schedule is made.
-#[derive(Clone, Default)]
-pub struct Wake(Arc<Notify>);
-
-impl Wake {
-    pub fn now(&self) {
-        self.0.notify_one();
-    }
-}
 
 /// Runs schedules until `stop` completes.
 pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
@@ -43,7 +31,7 @@ pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
         };
         tokio::select! {
             () = &mut stop => return,
-            () = state.schedule_wake.0.notified() => {}
+            () = state.schedule_wake.woken() => {}
             () = tokio::time::sleep(sleep) => {}
         }
     }

@@ -37,8 +37,8 @@ pub struct AppStateInner {
     pub request_locks: crate::library::RequestLocks,
     pub request_rate: crate::request_rate::RequestLimiter,
     pub share_rate: crate::request_rate::ShareLimiter,
-    pub webhook_wake: crate::webhooks::Wake,
-    pub schedule_wake: crate::schedules::Wake,
+    pub webhook_wake: crate::wake::Wake,
+    pub schedule_wake: crate::wake::Wake,
     /// The built SPA, when there is one to serve.
     pub spa: Option<routes::spa::Spa>,
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use folio_core::ports::FileFilter;
 use folio_core::{FileRecord, FileStatus};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::state::AppState;
@@ -41,16 +41,6 @@ const IDLE: Duration = Duration::from_secs(1);
 const PENDING_LOOKED_AT: usize = 1000;
 /// Deliveries in flight at once, per process.
 const IN_FLIGHT: usize = 16;
-
-/// Wakes the dispatcher when there is new work for it.
-#[derive(Clone, Default)]
-pub struct Wake(Arc<Notify>);
-
-impl Wake {
-    pub fn now(&self) {
-        self.0.notify_one();
-    }
-}
 
 /// The wait after the `attempt`th failure: `base`, then 3 times longer each time.
 pub fn backoff(base: Duration, attempt: i64) -> Duration {
@@ -98,7 +88,7 @@ pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
         };
         tokio::select! {
             () = &mut stop => return,
-            () = state.webhook_wake.0.notified() => {}
+            () = state.webhook_wake.woken() => {}
             () = tokio::time::sleep(sleep) => {}
             // A file ending in this process is checked at once rather than at the next look.
             Ok(_) = changes.recv() => {}
