@@ -62,7 +62,7 @@ const SCREENS = [
     },
   ],
   ['empty-library', 'empty', async (page) => page.getByRole('heading', { name: 'Your library is empty' }).waitFor()],
-  ['library', 'filled', async (page) => page.locator('li.file-failed').waitFor()],
+  ['library', 'filled', async (page) => page.locator('li.file-failed').first().waitFor()],
   [
     'account-menu',
     'filled',
@@ -145,6 +145,49 @@ const SCREENS = [
         .getByRole('button', { name: 'Add tag' })
         .click();
       await page.getByText('Use 1 to 32 lowercase letters').waitFor();
+    },
+  ],
+  [
+    'share-created',
+    'filled',
+    async (page) => {
+      await page
+        .getByRole('listitem', { name: 'Library E2E Page' })
+        .getByRole('button', { name: /^Share/ })
+        .click();
+      const share = page.getByRole('dialog', { name: /^Share/ });
+      await share.getByRole('button', { name: 'Create link' }).click();
+      await share.getByLabel('New link').waitFor();
+    },
+  ],
+  [
+    'add-many-rejected',
+    'filled',
+    async (page) => {
+      await page.getByRole('button', { name: 'Add many' }).click();
+      const many = page.getByRole('dialog', { name: 'Add many pages' });
+      await many.getByLabel('Web addresses, one per line').fill('https://10.0.0.1/private\nhttps://192.168.0.1/also-private');
+      await many.getByRole('button', { name: /^Add 2 pages/ }).click();
+      await many.locator('.rejected li').first().waitFor();
+    },
+  ],
+  [
+    'offline',
+    'filled',
+    async (page) => {
+      await page.locator('li.file').first().waitFor();
+      await page.context().setOffline(true);
+      await page.getByText('Folio cannot be reached right now').waitFor();
+    },
+  ],
+  [
+    'key-created',
+    'filled',
+    async (page) => {
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByLabel('Key name').fill('axe');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByLabel('New API key').waitFor();
     },
   ],
   [
@@ -272,7 +315,7 @@ test('the focus ring and control borders stand out at 3:1 or more in both themes
   for (const scheme of ['light', 'dark']) {
     const { context, page } = await newPage(env.browser, { colorScheme: scheme, storageState: filled });
     await page.goto(env.base);
-    await page.locator('li.file-failed').waitFor();
+    await page.locator('li.file-failed').first().waitFor();
     // Reached by keyboard, so `:focus-visible` (the ring) applies.
     await page.getByRole('button', { name: 'Convert a page' }).focus();
     await page.keyboard.press('Shift+Tab');
@@ -323,7 +366,7 @@ test('on a phone the toolbar is one row and the first file is above the fold', a
 test('focus stays in Convert through a server error, Escape closes it, a bare address works and is announced', async () => {
   const { context, page, problems } = await newPage(env.browser, { storageState: filled });
   await page.goto(env.base);
-  await page.locator('li.file-failed').waitFor();
+  await page.locator('li.file-failed').first().waitFor();
 
   // The server fails: the message shows, focus stays inside the dialog, Escape still closes it.
   await page.route('**/api/v1/request', (route) =>
