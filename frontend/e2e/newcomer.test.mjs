@@ -336,6 +336,21 @@ test('the focus ring and control borders stand out at 3:1 or more in both themes
   }
 });
 
+test('with a mouse a row shows its actions when pointed at or focused', async () => {
+  const { context, page } = await newPage(env.browser, { storageState: filled });
+  await page.goto(env.base);
+  const row = page.getByRole('listitem', { name: 'Library E2E Page' });
+  const actions = row.locator('.file-actions');
+  await page.mouse.move(0, 0);
+  assert.equal(await actions.evaluate((el) => getComputedStyle(el).opacity), '0');
+  await row.hover();
+  assert.equal(await actions.evaluate((el) => getComputedStyle(el).opacity), '1');
+  await page.mouse.move(0, 0);
+  await row.getByRole('button', { name: 'Library E2E Page', exact: true }).focus();
+  assert.equal(await actions.evaluate((el) => getComputedStyle(el).opacity), '1');
+  await context.close();
+});
+
 test('on a phone the toolbar is one row and the first file is above the fold', async () => {
   const { context, page } = await newPage(env.browser, { viewport: VIEWPORTS.phone, storageState: filled });
   await page.goto(env.base);
