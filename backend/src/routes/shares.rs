@@ -204,6 +204,24 @@ async fn open_share(
         (Ok(owner), Ok(id)) => (owner, id),
         _ => return Err(ApiError::NotFound),
     };
+    let mut response = open_inline(&state, owner, id, share.expires_at - now, "private").await?;
+    response.headers_mut().insert(
+        HeaderName::from_static("x-robots-tag"),
+        HeaderValue::from_static("noindex"),
+    );
+    Ok(response)
+}
+
+/// A done file's PDF for a link that is its own credential (a share or a view link), shown
+/// inline: streamed, or with presigning on, a redirect to S3 that dies no later than the link.
+/// Never sends a referrer on; a file not done (or gone) is a 404, as an unknown link is.
+pub(crate) async fn open_inline(
+    state: &AppState,
+    owner: Uuid,
+    id: Uuid,
+    life_left_secs: i64,
+    cache_control: &'static str,
+) -> Result<Response, ApiError> {
     let file = state
         .ports
         .index
@@ -212,23 +230,19 @@ async fn open_share(
         .filter(|file| file.status == FileStatus::Done)
         .ok_or(ApiError::NotFound)?;
     let disposition = disposition("inline", &file.name);
-    let mut response = match presigned(&state, owner, id, &disposition, share.expires_at - now).await? {
+    let mut response = match presigned(state, owner, id, &disposition, life_left_secs).await? {
         Some(response) => response,
-        None => pdf_response(open_pdf(&state, owner, id).await?, &disposition, "private"),
+        None => pdf_response(open_pdf(state, owner, id).await?, &disposition, cache_control),
     };
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
-    headers.insert(
-        HeaderName::from_static("x-robots-tag"),
-        HeaderValue::from_static("noindex"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     Ok(response)
 }
 
 /// A redirect to S3, when presigning is on, with a link that dies no later than the link that
 /// led to it (a share or a view link).
-pub(crate) async fn presigned(
+async fn presigned(
     state: &AppState,
     owner: Uuid,
     id: Uuid,

@@ -2,18 +2,16 @@
 //! tab, where the browser's own viewer shows the document served inline.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use axum::Json;
-use folio_core::FileStatus;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::files::{disposition, done_file, open_pdf, pdf_response};
+use super::files::done_file;
 use super::path_id;
-use super::shares::presigned;
+use super::shares::open_inline;
 use crate::auth::{AuthUser, VIEW_LINK_TTL};
 use crate::error::ApiError;
 use crate::openapi::ErrorResponse;
@@ -74,28 +72,12 @@ async fn open_view_link(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let claims = state.view_links.verify(&token).ok_or(ApiError::NotFound)?;
-    let (owner, id) = (claims.sub, claims.file);
-    let file = state
-        .ports
-        .index
-        .get(owner, id)
-        .await?
-        .filter(|file| file.status == FileStatus::Done)
-        .ok_or(ApiError::NotFound)?;
-    let disposition = disposition("inline", &file.name);
-    let mut response = match presigned(&state, owner, id, &disposition, claims.exp - now()).await? {
-        Some(response) => response,
-        None => pdf_response(
-            open_pdf(&state, owner, id).await?,
-            &disposition,
-            "private, no-store",
-        ),
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    Ok(response)
+    open_inline(
+        &state,
+        claims.sub,
+        claims.file,
+        claims.exp - now(),
+        "private, no-store",
+    )
+    .await
 }
