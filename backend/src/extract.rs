@@ -38,13 +38,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !content_type_allows_json(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType(
-                "expected a request body with Content-Type: application/json".to_owned(),
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await?;
-        parse_json(&bytes).map(ApiJson)
+        parse_json(&json_body(req, state).await?).map(ApiJson)
     }
 }
 
@@ -56,17 +50,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonWithRaw<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !content_type_allows_json(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType(
-                "expected a request body with Content-Type: application/json".to_owned(),
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await?;
+        let bytes = json_body(req, state).await?;
         let parsed = parse_json(&bytes)?;
         // It parsed as T, so it is JSON.
         let raw = serde_json::from_slice(&bytes).unwrap_or_default();
         Ok(Self(parsed, raw))
     }
+}
+
+/// A body that may be JSON (415 when it says it is something else), within the body limit.
+async fn json_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !content_type_allows_json(req.headers()) {
+        return Err(ApiError::UnsupportedMediaType(
+            "expected a request body with Content-Type: application/json".to_owned(),
+        ));
+    }
+    Ok(Bytes::from_request(req, state).await?)
 }
 
 /// The `options` object of a body as sent; empty when there is none.

@@ -38,6 +38,15 @@ impl From<PortError> for ApiError {
     }
 }
 
+/// Render options as parsed, with the JSON they were sent as (which records keep).
+pub type Asked = (RenderOptions, serde_json::Map<String, serde_json::Value>);
+
+/// Options kept as sent (a file's, a schedule's), parsed again to ask for the page once more.
+pub fn asked_again(sent: serde_json::Map<String, serde_json::Value>) -> Result<Asked, serde_json::Error> {
+    let options = serde_json::from_value(serde_json::Value::Object(sent.clone()))?;
+    Ok((options, sent))
+}
+
 /// Records the file, then queues the job; if queueing fails the record is removed again, so a
 /// user never sees a file that nothing will ever render. `sent` is the options as the caller
 /// wrote them, which the record keeps.
@@ -45,7 +54,7 @@ pub async fn request_render(
     state: &AppState,
     owner: Uuid,
     url: PageUrl,
-    (options, sent): (RenderOptions, serde_json::Map<String, serde_json::Value>),
+    (options, sent): Asked,
     engine: Engine,
 ) -> Result<RenderJob, ApiError> {
     if let Err(wait) = state.request_rate.check(owner) {

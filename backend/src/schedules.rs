@@ -7,8 +7,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use folio_core::{Engine, PageUrl, RenderOptions};
+use folio_core::{Engine, PageUrl};
 
+use crate::library::{asked_again, Asked};
 use crate::state::AppState;
 use crate::store::now_ms;
 use crate::store::schedules::{self as store, ScheduleRow};
@@ -50,10 +51,8 @@ async fn pass(state: &AppState) -> Result<Duration, sqlx::Error> {
     if due.len() as i64 == BATCH {
         return Ok(Duration::ZERO);
     }
-    let next = store::next_due(&state.db).await?;
-    Ok(next.map_or(IDLE, |due| {
-        Duration::from_millis((due - now_ms()).clamp(0, IDLE.as_millis() as i64) as u64)
-    }))
+    let next_due = store::next_due(&state.db).await?;
+    Ok(crate::wake::sleep_until_due(next_due, now_ms(), IDLE))
 }
 
 /// The run after this one: an interval on from when it was due, or from now when the server
@@ -86,13 +85,10 @@ async fn run_once(state: &AppState, schedule: &ScheduleRow) {
     }
 }
 
-type Asked = (RenderOptions, serde_json::Map<String, serde_json::Value>);
-
 fn parse(schedule: &ScheduleRow) -> Option<(uuid::Uuid, PageUrl, Asked, Engine)> {
     let owner = schedule.owner.parse().ok()?;
     let url = PageUrl::parse(&schedule.url).ok()?;
-    let sent: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&schedule.options).ok()?;
-    let options = serde_json::from_value(serde_json::Value::Object(sent.clone())).ok()?;
+    let asked = asked_again(serde_json::from_slice(&schedule.options).ok()?).ok()?;
     let engine = schedule.engine.parse().ok()?;
-    Some((owner, url, (options, sent), engine))
+    Some((owner, url, asked, engine))
 }

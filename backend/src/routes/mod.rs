@@ -34,7 +34,12 @@ use crate::state::AppState;
 
 /// A stored time (Unix seconds) as the API shows it.
 pub(crate) fn rfc3339(unix_seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+    rfc3339_ms(unix_seconds.saturating_mul(1000))
+}
+
+/// A stored time in Unix milliseconds as the API shows it, to the millisecond.
+pub(crate) fn rfc3339_ms(unix_ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
@@ -146,4 +151,15 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<ax
     let response = ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response();
     debug_assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_as_rfc3339_with_milliseconds_only_when_there_are_some() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(super::rfc3339_ms(1_500), "1970-01-01T00:00:01.5Z");
+        assert_eq!(super::rfc3339(i64::MAX), "");
+    }
 }

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use folio_core::{FileStatus, PageUrl, RenderOptions};
+use folio_core::{FileStatus, PageUrl};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -43,10 +43,9 @@ async fn recapture(
         .ok_or(ApiError::NotFound)?;
     let url = PageUrl::parse(&file.source_url)?;
     // What was accepted once parses again; should a later version refuse it, say so plainly.
-    let options: RenderOptions = serde_json::from_value(serde_json::Value::Object(file.options.clone()))
+    let asked = library::asked_again(file.options)
         .map_err(|e| ApiError::invalid("options", format!("the file's options no longer apply: {e}")))?;
-    let job =
-        library::request_render(&state, user.user_id, url, (options, file.options), file.engine).await?;
+    let job = library::request_render(&state, user.user_id, url, asked, file.engine).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

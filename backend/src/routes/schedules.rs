@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::{path_id, rfc3339};
+use super::{path_id, rfc3339_ms};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{sent_options, ApiJsonWithRaw};
@@ -75,13 +75,6 @@ fn view(row: ScheduleRow) -> Result<ScheduleView, ApiError> {
         next_run_at: rfc3339_ms(row.next_run_ms),
         last_file_id: row.last_file_id.as_deref().and_then(|id| id.parse().ok()),
     })
-}
-
-/// Milliseconds as RFC 3339, to the millisecond.
-fn rfc3339_ms(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok();
-    at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_else(|| rfc3339(ms / 1000))
 }
 
 #[utoipa::path(post, path = "/schedules", tag = "schedules", security(("bearer" = [])), request_body = NewSchedule,

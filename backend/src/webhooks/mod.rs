@@ -122,9 +122,7 @@ async fn pass(state: &AppState, in_flight: &Arc<Semaphore>) -> Result<Duration, 
         return Ok(Duration::ZERO);
     }
     let next_due = store::next_due(&state.db).await?;
-    Ok(next_due.map_or(IDLE, |due| {
-        Duration::from_millis((due - now_ms()).clamp(0, IDLE.as_millis() as i64) as u64)
-    }))
+    Ok(crate::wake::sleep_until_due(next_due, now_ms(), IDLE))
 }
 
 /// Turns the watch of a file that ended into its deliveries.
