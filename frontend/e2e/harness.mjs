@@ -150,3 +150,8 @@ export async function convert(page, url) {
   await dialog.getByRole('button', { name: 'Convert' }).click();
   await dialog.waitFor({ state: 'detached' });
 }
+
+/** The signed-in session's bearer token, as the SPA keeps it. */
+export function sessionToken(page) {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('folio.session')).token);
+}

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { convert, newPage, shots, signUpAndIn, start } from './harness.mjs';
+import { convert, newPage, sessionToken, shots, signUpAndIn, start } from './harness.mjs';
 
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -49,6 +49,19 @@ before(async () => {
 after(async () => {
   await env?.stop();
 });
+
+/** A row's button, by the start of its name ("Share", "Delete", …). */
+function rowAction(page, file, action) {
+  return page.getByRole('listitem', { name: file }).getByRole('button', { name: new RegExp(`^${action}`) });
+}
+
+/** The Share dialog of the converted page. */
+async function openShare(page) {
+  await rowAction(page, 'Library E2E Page', 'Share').click();
+  const share = page.getByRole('dialog', { name: /^Share/ });
+  await share.waitFor();
+  return share;
+}
 
 /** Every screen, reached as a user would from a fresh load. */
 const SCREENS = [
@@ -102,21 +115,14 @@ const SCREENS = [
     'share',
     'filled',
     async (page) => {
-      await page
-        .getByRole('listitem', { name: 'Library E2E Page' })
-        .getByRole('button', { name: /^Share/ })
-        .click();
-      await page.getByRole('dialog', { name: /^Share/ }).waitFor();
+      await openShare(page);
     },
   ],
   [
     'delete',
     'filled',
     async (page) => {
-      await page
-        .getByRole('listitem', { name: 'Library E2E Page' })
-        .getByRole('button', { name: /^Delete/ })
-        .click();
+      await rowAction(page, 'Library E2E Page', 'Delete').click();
       await page.getByRole('dialog', { name: 'Delete this PDF?' }).waitFor();
     },
   ],
@@ -132,18 +138,10 @@ const SCREENS = [
     'tags',
     'filled',
     async (page) => {
-      await page
-        .getByRole('listitem', { name: 'Library E2E Page' })
-        .getByRole('button', { name: /^Tags of/ })
-        .click();
-      await page
-        .getByRole('dialog', { name: /^Tags for/ })
-        .getByLabel('New tag')
-        .fill('Not a tag!');
-      await page
-        .getByRole('dialog', { name: /^Tags for/ })
-        .getByRole('button', { name: 'Add tag' })
-        .click();
+      await rowAction(page, 'Library E2E Page', 'Tags of').click();
+      const tags = page.getByRole('dialog', { name: /^Tags for/ });
+      await tags.getByLabel('New tag').fill('Not a tag!');
+      await tags.getByRole('button', { name: 'Add tag' }).click();
       await page.getByText('Use 1 to 32 lowercase letters').waitFor();
     },
   ],
@@ -151,11 +149,7 @@ const SCREENS = [
     'share-created',
     'filled',
     async (page) => {
-      await page
-        .getByRole('listitem', { name: 'Library E2E Page' })
-        .getByRole('button', { name: /^Share/ })
-        .click();
-      const share = page.getByRole('dialog', { name: /^Share/ });
+      const share = await openShare(page);
       await share.getByRole('button', { name: 'Create link' }).click();
       await share.getByLabel('New link').waitFor();
     },
@@ -444,7 +438,7 @@ test('an ended session says why, keeps the typed address and comes back to it; s
   const dialog = page.getByRole('dialog', { name: 'Convert a page' });
   await dialog.getByLabel('Page URL').fill(env.siteUrl);
   // The session ends behind the user's back (signed out elsewhere, or expired).
-  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('folio.session')).token);
+  const token = await sessionToken(page);
   const out = await fetch(`${env.base}/api/v1/auth/sign-out`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   assert.equal(out.status, 204);
   await dialog.getByRole('button', { name: 'Convert' }).click();
@@ -542,7 +536,7 @@ test('a page captured again shows as versions of one entry; a tag filters the li
   await page.getByRole('button', { name: 'Library' }).click();
 
   // What the server keeps: two versions of the page, the tag on the newest.
-  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('folio.session')).token);
+  const token = await sessionToken(page);
   const files = (
     await (await fetch(`${env.base}/api/v1/files?tag=work`, { headers: { authorization: `Bearer ${token}` } })).json()
   ).files;

@@ -33,3 +33,21 @@ export function downloadName(title: string): string {
   const base = cleaned.replace(/\.pdf$/i, '') || 'page';
   return `${base}.pdf`;
 }
+
+/** "every hour", "every 2 days", …: an interval in words. */
+export function everyInWords(seconds: number): string {
+  const units: [number, string][] = [
+    [7 * 86400, 'week'],
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ];
+  for (const [size, unit] of units) {
+    if (seconds % size === 0) {
+      const count = seconds / size;
+      return count === 1 ? `every ${unit}` : `every ${count} ${unit}s`;
+    }
+  }
+  return `every ${seconds} seconds`;
+}

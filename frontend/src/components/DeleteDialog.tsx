@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { FileRecord } from '../api';
+import { isPending } from '../listing';
 import { Modal } from './Modal';
 import { FormError } from './FormError';
 
@@ -27,7 +28,7 @@ export function DeleteDialog({ file, onConfirm, onClose }: DeleteDialogProps) {
   }
 
   // A file still in the works is cancelled, not deleted: the words say which.
-  const pending = file.status === 'queued' || file.status === 'rendering';
+  const pending = isPending(file);
   return (
     <Modal title={pending ? 'Cancel this conversion?' : 'Delete this PDF?'} onClose={onClose}>
       <p>

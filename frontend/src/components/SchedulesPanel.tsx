@@ -1,26 +1,8 @@
 import { useCallback, useState } from 'react';
 import { Api, type Schedule } from '../api';
-import { formatDate } from '../format';
+import { everyInWords, formatDate } from '../format';
 import { problemOf, useRemote, type Problem } from '../hooks/useRemote';
 import { FormError } from './FormError';
-
-/** "every hour", "every 2 days", …: an interval in words. */
-export function everyInWords(seconds: number): string {
-  const units: [number, string][] = [
-    [7 * 86400, 'week'],
-    [86400, 'day'],
-    [3600, 'hour'],
-    [60, 'minute'],
-    [1, 'second'],
-  ];
-  for (const [size, unit] of units) {
-    if (seconds % size === 0) {
-      const count = seconds / size;
-      return count === 1 ? `every ${unit}` : `every ${count} ${unit}s`;
-    }
-  }
-  return `every ${seconds} seconds`;
-}
 
 /** The pages captured again on a schedule, and a way to stop each. */
 export function SchedulesPanel({ api }: { api: Api }) {

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Api, ApiError, type FileRecord, type Me, type RenderRequest } from '../api';
 import { follow } from '../sse';
-import { everyInWords } from '../components/SchedulesPanel';
+import { everyInWords } from '../format';
+import { isPending } from '../listing';
 
 /** `offline`: it says the server could not be reached, so it goes once the server answers. */
 export type Message = { kind: 'error' | 'info'; text: string; offline?: boolean };
@@ -94,7 +95,7 @@ export function useLibrary(api: Api) {
 
   // "(2) Folio" while conversions run, so a background tab shows there is work going on.
   useEffect(() => {
-    const pending = files?.filter((f) => f.status === 'queued' || f.status === 'rendering').length ?? 0;
+    const pending = files?.filter(isPending).length ?? 0;
     document.title = pending > 0 ? `(${pending}) Folio` : 'Folio';
   }, [files]);
 
@@ -149,7 +150,7 @@ export function useLibrary(api: Api) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
     setFiles((current) => current?.filter((f) => f.id !== file.id) ?? current);
-    const pending = file.status === 'queued' || file.status === 'rendering';
+    const pending = isPending(file);
     setMessage({ kind: 'info', text: pending ? `Cancelled “${file.name}”.` : `Deleted “${file.name}”.` });
     void refresh();
   }
