@@ -20,7 +20,10 @@ if ! up; then
     export MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/folio-moto-recording"
     # A daemon holding none of this script's descriptors: `$(bash scripts/moto.sh)` returns only
     # once every holder of its stdout is gone, and CI's own output must not stay open either.
+    # Matched by its own pid file: by executable alone, any python3 running (a test's web
+    # server) would pass for moto, and moto would never start.
     start-stop-daemon --start --background --chdir "${TMPDIR:-/tmp}" --output "$log" \
+        --pidfile "${TMPDIR:-/tmp}/folio-moto-${port}.pid" --make-pidfile \
         --exec "$(python3 -c 'import sys; print(sys.executable)')" -- \
         -m moto.server -H 127.0.0.1 -p "$port"
     for _ in $(seq 1 100); do

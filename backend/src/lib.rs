@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod request_rate;
 pub mod routes;
 pub mod schedules;
+pub mod search;
 pub mod serve;
 pub mod startup;
 pub mod state;

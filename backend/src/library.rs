@@ -218,6 +218,10 @@ async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<()
         }
         return Err(e.into());
     }
+    if let Err(e) = crate::search::forget(state, owner, record.id).await {
+        // A row left behind is dropped by the next search that meets it.
+        tracing::warn!(file = %record.id, error = ?e, "could not take a deleted file out of the search index");
+    }
     // Links check that their file is still there; this only keeps the table tidy.
     if let Err(e) =
         crate::store::shares::delete_for_file(&state.db, owner, record.id, crate::store::now()).await

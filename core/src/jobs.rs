@@ -105,6 +105,15 @@ pub struct FileRecord {
     pub version: u32,
     /// The user's tags, sorted.
     pub tags: Vec<String>,
+    /// Once done: whether its text differs from the previous done version's (whitespace aside).
+    /// `null` for the first version, while not done, or when there is no text to compare.
+    pub changed: Option<bool>,
+    /// Once done: the SHA-256 of the stored bytes, in lowercase hex.
+    pub sha256: Option<String>,
+    /// In search results only: a short excerpt of the file's text around the first match, as
+    /// plain text (`…` where it is cut).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -127,6 +136,9 @@ impl FileRecord {
             options: job.options.differences_from_default(),
             version: 1,
             tags: Vec::new(),
+            changed: None,
+            sha256: None,
+            snippet: None,
             created_at: job.requested_at,
             updated_at: job.requested_at,
         }
@@ -147,6 +159,12 @@ pub mod names {
     /// `users/{user_id}/{file_id}.pdf`
     pub fn object_key(owner: Uuid, file_id: Uuid) -> String {
         format!("{OBJECT_PREFIX}{owner}/{file_id}.pdf")
+    }
+
+    /// `users/{user_id}/{file_id}.txt`: the text the render saw, beside its PDF, which the
+    /// backend's search index reads (the worker never needs a database for it).
+    pub fn text_key(owner: Uuid, file_id: Uuid) -> String {
+        format!("{OBJECT_PREFIX}{owner}/{file_id}.txt")
     }
 }
 
@@ -196,10 +214,12 @@ mod tests {
                 "created_at",
                 "engine",
                 "error",
+                "changed",
                 "id",
                 "name",
                 "options",
                 "pages",
+                "sha256",
                 "size_bytes",
                 "source_url",
                 "status",
@@ -225,6 +245,10 @@ mod tests {
         assert_eq!(
             names::object_key(owner, first),
             format!("users/00000000-0000-0000-0000-000000000000/{first}.pdf")
+        );
+        assert_eq!(
+            names::text_key(owner, first),
+            format!("users/00000000-0000-0000-0000-000000000000/{first}.txt")
         );
     }
 

@@ -9,6 +9,7 @@
 pub mod events;
 pub mod metrics;
 pub mod process;
+pub mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use folio_core::ports::{Delivery, FileUpdate, JobQueue, PortError};
 use folio_core::settings::{self, Env, SettingError};
 use folio_core::{FileStatus, RenderJob};
 use folio_render::{Owner, Renderer};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// How long a claimed job stays invisible to other workers: longer than any render may take.
@@ -149,7 +151,7 @@ impl Worker {
         if delivery.receive_count > MAX_ATTEMPTS {
             return self.give_up(job, None).await;
         }
-        let started = self
+        let record = self
             .update_unfinished(
                 owner,
                 id,
@@ -159,10 +161,10 @@ impl Worker {
                 },
             )
             .await?;
-        if started.is_none() {
+        let Some(record) = record else {
             tracing::info!(job = %id, "file already final or deleted; skipping");
             return Ok(Outcome::Skipped);
-        }
+        };
         let render_started = std::time::Instant::now();
         let rendered = self
             .renderer
@@ -197,11 +199,23 @@ impl Worker {
                     .await;
             }
         }
+        let sha256 = hex::encode(Sha256::digest(&pdf.bytes));
         let key = names::object_key(owner, id);
-        match self.ports.store.put(&key, pdf.bytes).await {
+        let text_key = names::text_key(owner, id);
+        let stored = match self.ports.store.put(&key, pdf.bytes).await {
+            Ok(()) => {
+                self.ports
+                    .store
+                    .put(&text_key, pdf.text.clone().into_bytes())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match stored {
             Ok(()) => {}
             // Trying again fills nothing: the job says why, and deleting files makes room.
             Err(e @ PortError::Full { .. }) => {
+                self.ports.store.delete(&key).await?;
                 return self
                     .fail(
                         owner,
@@ -212,6 +226,7 @@ impl Worker {
             }
             Err(e) => return Ok(Outcome::Retry(e.to_string())),
         }
+        let changed = versions::changed_since_previous(&self.ports, owner, &record, &pdf.text).await?;
         let recorded = self
             .ports
             .index
@@ -228,6 +243,8 @@ impl Worker {
                     size_bytes: Some(pdf.size_bytes),
                     pages: Some(pdf.pages),
                     engine: Some(pdf.engine),
+                    changed,
+                    sha256: Some(sha256),
                     ..FileUpdate::default()
                 },
             )
@@ -239,6 +256,7 @@ impl Worker {
             // too and the job comes back, up to its attempts).
             Err(e) => {
                 self.ports.store.delete(&key).await?;
+                self.ports.store.delete(&text_key).await?;
                 return self
                     .fail(owner, id, format!("could not record the result: {e}"))
                     .await;
@@ -249,6 +267,7 @@ impl Worker {
             // file was deleted while rendering: then leave nothing behind.
             if self.ports.index.get(owner, id).await?.is_none() {
                 self.ports.store.delete(&key).await?;
+                self.ports.store.delete(&text_key).await?;
             }
             return Ok(Outcome::Skipped);
         }

@@ -8,6 +8,7 @@
 //! is not installed.
 
 pub mod chromium;
+mod fetch;
 pub mod guard;
 mod owner;
 pub mod pdf;
@@ -15,6 +16,7 @@ pub mod peer;
 pub mod procfs;
 pub mod proxy;
 pub mod reader;
+pub mod served_pdf;
 mod settings;
 
 use std::sync::Arc;
@@ -42,6 +44,23 @@ pub struct RenderedPdf {
     pub size_bytes: u64,
     pub render_ms: u64,
     pub engine: Engine,
+    /// The page's text as the engine saw it (at most [`MAX_TEXT_BYTES`]), for search.
+    pub text: String,
+}
+
+/// The most text kept of one page: a few hundred pages of prose.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// `text` cut to [`MAX_TEXT_BYTES`] at a character boundary.
+pub(crate) fn clip_text(mut text: String) -> String {
+    if text.len() > MAX_TEXT_BYTES {
+        let mut end = MAX_TEXT_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 impl std::fmt::Debug for RenderedPdf {
@@ -54,6 +73,7 @@ impl std::fmt::Debug for RenderedPdf {
             .field("size_bytes", &self.size_bytes)
             .field("render_ms", &self.render_ms)
             .field("engine", &self.engine)
+            .field("text_bytes", &self.text.len())
             .finish()
     }
 }
@@ -153,7 +173,8 @@ impl Renderer {
         };
         Self {
             chromium,
-            reader: ReaderEngine::new(guard.clone(), settings.timeout),
+            reader: ReaderEngine::new(guard.clone(), settings.timeout)
+                .with_max_pdf_bytes(settings.max_pdf_bytes),
             guard,
         }
     }

@@ -17,7 +17,9 @@ pub fn page_count(bytes: &[u8]) -> Result<u32, String> {
     u32::try_from(document.get_pages().len()).map_err(|e| e.to_string())
 }
 
-fn page_tree_count(bytes: &[u8]) -> Option<u32> {
+/// The page count from the page tree, when the document has the classic layout (never a
+/// full parse, so safe on any bytes).
+pub(crate) fn page_tree_count(bytes: &[u8]) -> Option<u32> {
     let tail = &bytes[bytes.len().saturating_sub(64)..];
     let startxref = rfind(tail, b"startxref")? + b"startxref".len();
     let xref_at = usize::try_from(number_after(tail, startxref)?).ok()?;
@@ -47,10 +49,12 @@ fn object<'a>(bytes: &'a [u8], table: &[u8], id: u64) -> Option<&'a [u8]> {
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
-        if (first..first + count).contains(&id) {
-            let entry = table
-                .get(entries + 20 * usize::try_from(id - first).ok()?..)?
-                .get(..18)?;
+        if (first..first.checked_add(count)?).contains(&id) {
+            let entry_at = usize::try_from(id - first)
+                .ok()?
+                .checked_mul(20)?
+                .checked_add(entries)?;
+            let entry = table.get(entry_at..)?.get(..18)?;
             if entry[17] != b'n' {
                 return None;
             }
@@ -62,7 +66,10 @@ fn object<'a>(bytes: &'a [u8], table: &[u8], id: u64) -> Option<&'a [u8]> {
             }
             return dictionary_at(body, header.len());
         }
-        at = entries + 20 * usize::try_from(count).ok()?;
+        at = usize::try_from(count)
+            .ok()?
+            .checked_mul(20)?
+            .checked_add(entries)?;
         if table.get(at..)?.trim_ascii_start().starts_with(b"trailer") {
             return None;
         }

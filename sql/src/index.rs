@@ -22,13 +22,15 @@ type FileRow = (
     Vec<u8>,
     i64,
     String,
+    Option<i64>,
+    Option<String>,
     i64,
     i64,
 );
 
 const FILE_COLUMNS: &str =
     "id, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
-     created_at, updated_at";
+     changed, sha256, created_at, updated_at";
 
 /// Tags as the `tags` column holds them: `,a,b,` (so `LIKE '%,a,%'` finds one), or `''`.
 fn tags_column(tags: &[String]) -> String {
@@ -76,6 +78,8 @@ fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
         options,
         version,
         tags,
+        changed,
+        sha256,
         created_at,
         updated_at,
     ) = row;
@@ -96,6 +100,9 @@ fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
         options: serde_json::from_slice(&options).map_err(|e| malformed(e.to_string()))?,
         version: version.clamp(1, i64::from(u32::MAX)) as u32,
         tags: tags_from_column(&tags),
+        changed: changed.map(|changed| changed != 0),
+        sha256,
+        snippet: None,
         created_at: from_ms(created_at)?,
         updated_at: from_ms(updated_at)?,
     })
@@ -112,7 +119,7 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
     async fn insert(&self, owner: uuid::Uuid, file: &folio_core::FileRecord) -> Result<(), PortError> {
         let result = sqlx::query(
             "INSERT INTO files (id, owner, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             changed, sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(file.id.to_string())
         .bind(owner.to_string())
@@ -126,6 +133,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         .bind(serde_json::Value::Object(file.options.clone()).to_string().into_bytes())
         .bind(i64::from(file.version))
         .bind(tags_column(&file.tags))
+        .bind(file.changed.map(i64::from))
+        .bind(file.sha256.clone())
         .bind(to_ms(file.created_at))
         .bind(to_ms(file.updated_at))
         .execute(&self.pool)
@@ -226,7 +235,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         let placeholders = vec!["?"; from.len()].join(", ");
         let sql = format!(
             "UPDATE files SET status = COALESCE(?, status), name = COALESCE(?, name), error = COALESCE(?, error), \
-             size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), engine = COALESCE(?, engine), updated_at = ? \
+             size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), engine = COALESCE(?, engine), \
+             changed = COALESCE(?, changed), sha256 = COALESCE(?, sha256), updated_at = ? \
              WHERE owner = ? AND id = ? AND status IN ({placeholders})"
         );
         let mut query = sqlx::query(&sql)
@@ -236,6 +246,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
             .bind(update.size_bytes.map(|n| n as i64))
             .bind(update.pages.map(i64::from))
             .bind(update.engine.map(|e| e.as_str().to_owned()))
+            .bind(update.changed.map(i64::from))
+            .bind(update.sha256)
             .bind(to_ms(time::OffsetDateTime::now_utc()))
             .bind(owner.to_string())
             .bind(id.to_string());

@@ -53,6 +53,12 @@ pub(super) fn to_item(owner: Uuid, record: &FileRecord) -> Item {
         s(serde_json::Value::Object(record.options.clone()).to_string()),
     );
     item.insert("version".into(), n(record.version));
+    if let Some(changed) = record.changed {
+        item.insert("changed".into(), AttributeValue::Bool(changed));
+    }
+    if let Some(sha256) = &record.sha256 {
+        item.insert("sha256".into(), s(sha256));
+    }
     // DynamoDB has no empty sets: no tags is no attribute.
     if !record.tags.is_empty() {
         item.insert("tags".into(), AttributeValue::Ss(record.tags.clone()));
@@ -105,6 +111,9 @@ pub(super) fn from_item(item: &Item) -> Result<FileRecord, PortError> {
             tags.sort();
             tags
         },
+        changed: item.get("changed").and_then(|v| v.as_bool().ok()).copied(),
+        sha256: text("sha256"),
+        snippet: None,
         created_at: time("created_at")?,
         updated_at: time("updated_at")?,
     })

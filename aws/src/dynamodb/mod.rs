@@ -172,6 +172,12 @@ impl FileIndex for DynamoFileIndex {
         if let Some(engine) = update.engine {
             set("engine", s(engine.as_str()));
         }
+        if let Some(changed) = update.changed {
+            set("changed", AttributeValue::Bool(changed));
+        }
+        if let Some(sha256) = update.sha256 {
+            set("sha256", s(sha256));
+        }
         let mut allowed = Vec::new();
         for (i, status) in from.iter().enumerate() {
             allowed.push(format!(":from{i}"));

@@ -9,12 +9,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::jobs::names;
-use folio_core::ports::FileFilter;
 use folio_core::ports::StoredObject;
-use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions, Tag};
+use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions};
 use serde::{Deserialize, Serialize};
 use tokio_util::io::ReaderStream;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -22,18 +21,14 @@ use uuid::Uuid;
 use super::path_id;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{sent_options, ApiJsonWithRaw, ApiQuery};
+use crate::extract::{sent_options, ApiJsonWithRaw};
 use crate::library;
 use crate::openapi::ErrorResponse;
 use crate::state::AppState;
 
-const DEFAULT_PAGE_SIZE: usize = 100;
-const MAX_PAGE_SIZE: usize = 1000;
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(request))
-        .routes(routes!(list))
         .routes(routes!(download, delete, super::labels::relabel))
 }
 
@@ -76,89 +71,11 @@ async fn request(
     ))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct ListQuery {
-    /// `next_cursor` from the previous page.
-    #[param(nullable = false)]
-    cursor: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    #[param(minimum = 1, maximum = 1000, nullable = false)]
-    limit: Option<usize>,
-    /// Only the versions of this page (its address as files show it in `source_url`).
-    #[param(nullable = false)]
-    source_url: Option<String>,
-    /// Only files with this tag.
-    #[param(nullable = false)]
-    tag: Option<String>,
-}
-
-impl ListQuery {
-    fn filter(&self) -> Result<FileFilter, ApiError> {
-        let source_url = match self.source_url.as_deref() {
-            Some(url) => Some(
-                PageUrl::parse(url)
-                    .map_err(|e| ApiError::invalid("source_url", e.reason))?
-                    .to_string(),
-            ),
-            None => None,
-        };
-        let tag = match self.tag.as_deref() {
-            Some(tag) => Some(Tag::parse(tag).map_err(|e| ApiError::invalid("tag", e.reason))?),
-            None => None,
-        };
-        Ok(FileFilter { source_url, tag })
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-struct FileList {
-    /// Newest first.
-    files: Vec<FileRecord>,
-    /// Pass as `cursor` for the next page; `null` on the last one.
-    next_cursor: Option<Uuid>,
-}
-
 /// The answer to a render request: the new file, queued.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Accepted {
     pub(crate) id: Uuid,
     pub(crate) status: FileStatus,
-}
-
-#[utoipa::path(get, path = "/files", tag = "files", security(("bearer" = [])), params(ListQuery),
-    responses(
-        (status = 200, description = "The caller's files, newest first; with `source_url` and `tag`, only those that match both", body = FileList),
-        (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
-        (status = 422, description = "Bad `cursor`, `limit`, `source_url` or `tag`", body = ErrorResponse),
-    ))]
-async fn list(
-    State(state): State<AppState>,
-    user: AuthUser,
-    ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<FileList>, ApiError> {
-    let before = cursor(query.cursor.as_deref())?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE_SIZE}"),
-        ));
-    }
-    let filter = query.filter()?;
-    // One more than asked tells whether there is a next page.
-    let mut files = state
-        .ports
-        .index
-        .list(user.user_id, before, limit + 1, &filter)
-        .await?;
-    let next_cursor = if files.len() > limit {
-        files.truncate(limit);
-        files.last().map(|f| f.id)
-    } else {
-        None
-    };
-    Ok(Json(FileList { files, next_cursor }))
 }
 
 #[utoipa::path(get, path = "/file/{id}", tag = "files", security(("bearer" = [])),
@@ -241,16 +158,6 @@ pub(crate) fn disposition(kind: &str, name: &str) -> String {
 }
 
 /// The file a page starts after: a cursor this API returned (an id), or none for the first page.
-fn cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
-    match raw.filter(|c| !c.is_empty()) {
-        Some(cursor) => cursor
-            .parse::<Uuid>()
-            .map(Some)
-            .map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned")),
-        None => Ok(None),
-    }
-}
-
 /// A short-lived link to the PDF in S3: a 307 to it, or, for a client that accepts JSON (the
 /// SPA, whose same-origin CSP cannot follow a redirect to S3 with `fetch`), the link itself to
 /// navigate to.
@@ -330,26 +237,7 @@ async fn delete(
 
 #[cfg(test)]
 mod tests {
-    use super::{cursor, download_name};
-    use crate::error::ApiError;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// Any text as a cursor: a page, or a 422 naming `cursor`; never a server error. Every
-        /// cursor the API hands out reads back as itself.
-        #[test]
-        fn any_cursor_is_read_or_refused_as_the_client_s_fault(raw in ".{0,80}", id in any::<u128>()) {
-            match cursor(Some(&raw)) {
-                Ok(_) => {}
-                Err(e) => prop_assert!(
-                    matches!(&e, ApiError::Invalid { field, .. } if field == "cursor"),
-                    "{e:?}"
-                ),
-            }
-            let issued = uuid::Uuid::from_u128(id);
-            prop_assert_eq!(cursor(Some(&issued.to_string())).ok().flatten(), Some(issued));
-        }
-    }
+    use super::download_name;
 
     #[test]
     fn download_names_are_safe() {

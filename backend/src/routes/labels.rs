@@ -67,11 +67,15 @@ pub(crate) async fn relabel(
 ) -> Result<Json<FileRecord>, ApiError> {
     let id = path_id(&raw)?;
     let labels = body.parse()?;
+    let renamed = labels.name.is_some();
     let record = state
         .ports
         .index
         .relabel(user.user_id, id, labels)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if renamed {
+        crate::search::renamed(&state, user.user_id, &record).await?;
+    }
     Ok(Json(record))
 }

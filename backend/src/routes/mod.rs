@@ -8,6 +8,7 @@ pub mod files;
 pub mod health;
 pub mod keys;
 pub mod labels;
+pub mod listing;
 pub mod recapture;
 pub mod schedules;
 pub mod shares;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new()
         .merge(auth::router())
         .merge(files::router())
+        .merge(listing::router())
         .merge(batch::router())
         .merge(export::router())
         .merge(events::router())

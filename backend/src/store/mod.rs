@@ -7,6 +7,7 @@
 pub mod keys;
 pub mod managed;
 pub mod schedules;
+pub mod search;
 pub mod sessions;
 pub mod shares;
 pub mod users;

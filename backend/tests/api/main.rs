@@ -16,6 +16,7 @@ mod limits;
 mod openapi;
 mod queue;
 mod schedules;
+mod search;
 mod sessions;
 mod sharing;
 mod spa;

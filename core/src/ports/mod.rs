@@ -129,6 +129,8 @@ pub struct FileUpdate {
     pub pages: Option<u32>,
     /// The engine that printed the file, which is the requested one unless Chromium was missing.
     pub engine: Option<crate::Engine>,
+    pub changed: Option<bool>,
+    pub sha256: Option<String>,
 }
 
 /// Which of a user's files a listing keeps; every condition given must hold.
@@ -145,6 +147,17 @@ impl FileFilter {
         source_url: None,
         tag: None,
     };
+
+    /// Whether `record` passes (for lists filtered after the fact, such as search hits).
+    pub fn matches(&self, record: &FileRecord) -> bool {
+        self.source_url
+            .as_ref()
+            .is_none_or(|url| *url == record.source_url)
+            && self
+                .tag
+                .as_ref()
+                .is_none_or(|tag| record.tags.iter().any(|t| t == tag.as_str()))
+    }
 
     /// Every version of one page.
     pub fn versions_of(source_url: impl Into<String>) -> Self {

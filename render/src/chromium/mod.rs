@@ -245,7 +245,31 @@ impl ChromiumEngine {
                 reason: refusal.reason,
             });
         }
-        let mut rendered = outcome?;
+        let mut rendered = match outcome? {
+            Printed::Page(rendered) => rendered,
+            Printed::ServedPdf => {
+                let remaining = self.config.timeout.saturating_sub(started.elapsed());
+                // Whatever type the second answer declares, it is checked to be a PDF.
+                let bounds = crate::fetch::Bounds {
+                    page_bytes: usize::try_from(self.config.max_pdf_bytes).unwrap_or(usize::MAX),
+                    pdf_bytes: self.config.max_pdf_bytes,
+                };
+                let fetched = tokio::time::timeout(
+                    remaining,
+                    crate::fetch::fetch(&self.config.guard, url, options, "application/pdf", bounds),
+                )
+                .await
+                .map_err(|_| RenderError::Timeout(self.config.timeout))??;
+                if fetched.status < 400 || options.accept_error_status {
+                    crate::served_pdf::keep(fetched, started, Engine::Chromium).await?
+                } else {
+                    return Err(RenderError::TargetStatus {
+                        status: fetched.status,
+                        url: fetched.final_url,
+                    });
+                }
+            }
+        };
         if let Some(status) = rendered.status {
             if status >= 400 && !options.accept_error_status {
                 return Err(RenderError::TargetStatus {

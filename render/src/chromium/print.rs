@@ -3,6 +3,14 @@
 
 use super::*;
 
+/// What a tab made of a job.
+pub(super) enum Printed {
+    Page(RenderedPdf),
+    /// The address answered with a PDF, which Chromium shows in its viewer: the engine keeps
+    /// the served file instead (see [`crate::served_pdf`]).
+    ServedPdf,
+}
+
 /// Navigates, waits as asked and prints. Runs inside the job's timeout.
 pub(super) async fn print(
     slot: &mut Slot,
@@ -11,7 +19,7 @@ pub(super) async fn print(
     options: &RenderOptions,
     budget: Duration,
     max_pdf_bytes: u64,
-) -> Result<RenderedPdf, RenderError> {
+) -> Result<Printed, RenderError> {
     let page = &slot.page.clone();
     let cdp = |e: chromiumoxide::error::CdpError| RenderError::from_cdp(e);
     let t0 = Instant::now();
@@ -71,6 +79,16 @@ pub(super) async fn print(
         .map_err(cdp)?
         .await
         .map_err(cdp)?;
+    // Chromium's viewer for a PDF is a document of that type; its navigation reports some
+    // other request of the viewer's, so the type is asked of the document itself.
+    let content_type: Option<String> = page
+        .evaluate("document.contentType")
+        .await
+        .ok()
+        .and_then(|value| value.into_value().ok());
+    if content_type.as_deref() == Some("application/pdf") {
+        return Ok(Printed::ServedPdf);
+    }
     let status = navigation
         .as_ref()
         .and_then(|request| request.response.as_ref())
@@ -158,6 +176,7 @@ pub(super) async fn print(
     let title = Some(target.title.trim())
         .filter(|t| !t.is_empty() && !final_url.ends_with(*t) && !url.as_str().ends_with(*t))
         .map(|t| clip(t, MAX_NAME_CHARS));
+    let text = page_text(page).await?;
     let t_meta = t0.elapsed();
     let pages = pdf::page_count(&bytes)
         .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
@@ -169,7 +188,7 @@ pub(super) async fn print(
         count_ms = (t0.elapsed() - t_meta).as_millis() as u64,
         "render stages"
     );
-    Ok(RenderedPdf {
+    Ok(Printed::Page(RenderedPdf {
         size_bytes: bytes.len() as u64,
         bytes,
         title,
@@ -178,7 +197,50 @@ pub(super) async fn print(
         pages,
         render_ms: 0,
         engine: Engine::Chromium,
-    })
+        text,
+    }))
+}
+
+/// The document's text as printed (`innerText`: what is shown, as it is laid out), read in a
+/// world of its own, where the page's scripts cannot redefine what `innerText` answers.
+/// Bounded in the page, so no more than [`crate::MAX_TEXT_BYTES`] crosses the connection.
+async fn page_text(page: &Page) -> Result<String, RenderError> {
+    use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
+    let Some(frame) = page.mainframe().await.map_err(RenderError::from_cdp)? else {
+        return Ok(String::new());
+    };
+    let world = page
+        .execute(
+            CreateIsolatedWorldParams::builder()
+                .frame_id(frame)
+                .world_name("folio-text")
+                .build()
+                .map_err(RenderError::Internal)?,
+        )
+        .await
+        .map_err(RenderError::from_cdp)?
+        .result
+        .execution_context_id;
+    // Characters, not bytes: a quarter of the byte bound fits in it even if every character
+    // takes four bytes.
+    let expression = format!(
+        "(() => {{ const root = document.body || document.documentElement; \
+         return root ? String(root.innerText).slice(0, {}) : ''; }})()",
+        crate::MAX_TEXT_BYTES / 4
+    );
+    let evaluated = page
+        .evaluate(
+            EvaluateParams::builder()
+                .expression(expression)
+                .context_id(world)
+                .return_by_value(true)
+                .build()
+                .map_err(RenderError::Internal)?,
+        )
+        .await
+        .map_err(RenderError::from_cdp)?;
+    let text: String = evaluated.into_value().unwrap_or_default();
+    Ok(crate::clip_text(text))
 }
 
 /// Scrolls a viewport at a time so `loading="lazy"` images and scroll-triggered content load,

@@ -23,6 +23,21 @@ pub struct Article {
     pub links: Vec<String>,
 }
 
+impl Article {
+    /// Its title and blocks as plain text, a line each (what search indexes).
+    pub fn text(&self) -> String {
+        let blocks = self.blocks.iter().map(|block| match block {
+            Block::Heading(_, text)
+            | Block::Paragraph(text)
+            | Block::ListItem(text)
+            | Block::Quote(text)
+            | Block::Code(text) => text.as_str(),
+        });
+        let lines: Vec<&str> = self.title.as_deref().into_iter().chain(blocks).collect();
+        crate::clip_text(lines.join("\n"))
+    }
+}
+
 /// Deepest element nesting the reader engine follows. Blink itself stops nesting at 512; a page
 /// far deeper than that is built to hurt, and is refused with a reason.
 pub const MAX_NESTING: usize = 4096;

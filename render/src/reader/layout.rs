@@ -108,7 +108,7 @@ pub(super) fn typeset_page(
     html: &str,
     url: &str,
     options: &RenderOptions,
-) -> Result<(Vec<u8>, Option<String>, u32), RenderError> {
+) -> Result<(Vec<u8>, Option<String>, u32, String), RenderError> {
     let article = extract(html, url);
     if article.too_deep {
         return Err(RenderError::Unreadable(format!(
@@ -117,7 +117,7 @@ pub(super) fn typeset_page(
     }
     let bytes = typeset(&article, url, options)?;
     let pages = crate::pdf::page_count(&bytes).map_err(RenderError::Internal)?;
-    Ok((bytes, article.title, pages))
+    Ok((bytes, article.title.clone(), pages, article.text()))
 }
 
 pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<Vec<u8>, RenderError> {

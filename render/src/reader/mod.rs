@@ -14,9 +14,8 @@ use folio_core::{Engine, PageUrl, RenderOptions};
 use printpdf::{BuiltinFont, IndirectFontRef, Mm, PdfDocument};
 use scraper::{ElementRef, Html, Node, Selector};
 
+use crate::fetch;
 use crate::guard::Guard;
-use crate::peer::AllowedPeers;
-use crate::proxy::GuardProxy;
 use crate::{RenderError, RenderedPdf};
 
 mod extract;
@@ -33,18 +32,28 @@ use margins::*;
 
 /// Pages larger than this are not articles; refusing them bounds memory.
 const MAX_PAGE_BYTES: usize = 20 * 1024 * 1024;
-const MAX_REDIRECTS: usize = 10;
 const MM_PER_INCH: f64 = 25.4;
 const PT_TO_MM: f64 = MM_PER_INCH / 72.0;
 
 pub struct ReaderEngine {
     guard: Guard,
     timeout: Duration,
+    max_pdf_bytes: u64,
 }
 
 impl ReaderEngine {
     pub fn new(guard: Guard, timeout: Duration) -> Self {
-        Self { guard, timeout }
+        Self {
+            guard,
+            timeout,
+            max_pdf_bytes: folio_core::settings::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+
+    /// The largest PDF kept as served (a URL whose response is a PDF).
+    pub fn with_max_pdf_bytes(mut self, max_pdf_bytes: u64) -> Self {
+        self.max_pdf_bytes = max_pdf_bytes;
+        self
     }
 
     pub async fn render(&self, url: &PageUrl, options: &RenderOptions) -> Result<RenderedPdf, RenderError> {
@@ -53,22 +62,39 @@ impl ReaderEngine {
             .resolve(&url.host().to_string(), url.port())
             .await
             .map_err(|e| RenderError::from_guard(url.as_str(), e))?;
-        let fetched = tokio::time::timeout(self.timeout, self.fetch(url, options))
-            .await
-            .map_err(|_| RenderError::Timeout(self.timeout))??;
+        let bounds = fetch::Bounds {
+            page_bytes: MAX_PAGE_BYTES,
+            pdf_bytes: self.max_pdf_bytes,
+        };
+        let accept = "text/html,application/xhtml+xml,application/pdf;q=0.9";
+        let fetched = tokio::time::timeout(
+            self.timeout,
+            fetch::fetch(&self.guard, url, options, accept, bounds),
+        )
+        .await
+        .map_err(|_| RenderError::Timeout(self.timeout))??;
         if fetched.status >= 400 && !options.accept_error_status {
             return Err(RenderError::TargetStatus {
                 status: fetched.status,
                 url: fetched.final_url,
             });
         }
+        if fetched.is_pdf() {
+            return crate::served_pdf::keep(fetched, started, Engine::Reader).await;
+        }
         let options = options.clone();
         let final_url = fetched.final_url.clone();
-        let (bytes, title, pages) =
-            tokio::task::spawn_blocking(move || typeset_page(&fetched.html, &fetched.final_url, &options))
-                .await
-                .map_err(|e| RenderError::Internal(format!("typesetting task failed: {e}")))??;
+        let (bytes, title, pages, text) = tokio::task::spawn_blocking(move || {
+            typeset_page(
+                &String::from_utf8_lossy(&fetched.body),
+                &fetched.final_url,
+                &options,
+            )
+        })
+        .await
+        .map_err(|e| RenderError::Internal(format!("typesetting task failed: {e}")))??;
         Ok(RenderedPdf {
+            text,
             size_bytes: bytes.len() as u64,
             bytes,
             title,
@@ -79,69 +105,4 @@ impl ReaderEngine {
             engine: Engine::Reader,
         })
     }
-
-    async fn fetch(&self, url: &PageUrl, options: &RenderOptions) -> Result<Fetched, RenderError> {
-        let proxy = GuardProxy::start(self.guard.clone(), AllowedPeers::this_process())
-            .await
-            .map_err(|e| RenderError::Internal(format!("could not start the guard proxy: {e}")))?;
-        let client = reqwest::Client::builder()
-            .proxy(reqwest::Proxy::all(proxy.url()).map_err(|e| RenderError::Internal(e.to_string()))?)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-            .user_agent(
-                options
-                    .user_agent
-                    .clone()
-                    .unwrap_or_else(|| format!("Folio/{} (reader)", env!("CARGO_PKG_VERSION"))),
-            )
-            .build()
-            .map_err(|e| RenderError::Internal(e.to_string()))?;
-        let mut request = client
-            .get(url.as_str())
-            .header("accept", "text/html,application/xhtml+xml");
-        for (name, value) in &options.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        if !options.cookies.is_empty() {
-            let cookies: Vec<String> = options
-                .cookies
-                .iter()
-                .map(|c| format!("{}={}", c.name, c.value))
-                .collect();
-            request = request.header("cookie", cookies.join("; "));
-        }
-        let outcome = async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
-            let final_url = response.url().to_string();
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
-                body.extend_from_slice(&chunk);
-                if body.len() > MAX_PAGE_BYTES {
-                    return Ok(Err(RenderError::Unreachable(format!(
-                        "{final_url} is larger than {} MiB",
-                        MAX_PAGE_BYTES / 1024 / 1024
-                    ))));
-                }
-            }
-            Ok::<_, reqwest::Error>(Ok(Fetched {
-                status,
-                final_url,
-                html: String::from_utf8_lossy(&body).into_owned(),
-            }))
-        }
-        .await;
-        if let Some(refusal) = proxy.refusals().into_iter().next() {
-            return Err(RenderError::Blocked {
-                url: refusal.url,
-                reason: refusal.reason,
-            });
-        }
-        outcome.map_err(|e| RenderError::Unreachable(format!("{}: {e}", url.as_str())))?
-    }
-}
-
-struct Fetched {
-    status: u16,
-    final_url: String,
-    html: String,
 }

@@ -21,11 +21,17 @@ use folio_testkit::webhook::{verified, Receiver};
 use serde_json::{json, Value};
 
 const PAGE_TEXT: &str = "Folio whole system journey";
+/// A word only inside the page (not in its address or title), for search.
+const INSIDE_WORD: &str = "xylophonists";
 
 async fn serve_page() -> SocketAddr {
     serve_pages(axum::Router::new().route(
         "/journey",
-        get(|| async { Html(format!("<title>Journey Page</title><h1>{PAGE_TEXT}</h1>")) }),
+        get(|| async {
+            Html(format!(
+                "<title>Journey Page</title><h1>{PAGE_TEXT}</h1><p>Played by {INSIDE_WORD} at dawn.</p>"
+            ))
+        }),
     ))
     .await
 }
@@ -101,6 +107,19 @@ async fn journey(base: &str, site: SocketAddr, hook: &Receiver) -> String {
         "the page's text is in the PDF"
     );
 
+    // Found by a word from inside the page, with the words around it.
+    let found: Value = api
+        .get(&format!("/api/v1/files?q={}", &INSIDE_WORD[..8]))
+        .json_value()
+        .await;
+    assert_eq!(found["files"][0]["id"], id.as_str(), "{found}");
+    let snippet = found["files"][0]["snippet"].as_str().unwrap_or_default();
+    assert!(
+        snippet.contains(&format!("Played by {INSIDE_WORD} at dawn")),
+        "{found}"
+    );
+    assert_eq!(file["sha256"].as_str().map(str::len), Some(64));
+
     // Everything, to leave with: the PDF and a manifest that lists it.
     let export = api.get("/api/v1/export").send().await.unwrap();
     assert_eq!(export.status(), 200);
@@ -129,6 +148,11 @@ async fn journey(base: &str, site: SocketAddr, hook: &Receiver) -> String {
     assert_eq!(shared.bytes().await.unwrap(), pdf, "the shared file is the PDF");
 
     assert_eq!(api.delete_file(&id).await.status(), 204);
+    let after: Value = api
+        .get(&format!("/api/v1/files?q={INSIDE_WORD}"))
+        .json_value()
+        .await;
+    assert_eq!(after["files"], json!([]), "a deleted file is no longer found");
     assert_eq!(
         reqwest::get(&link).await.unwrap().status(),
         404,
