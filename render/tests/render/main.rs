@@ -7,3 +7,4 @@ mod chromium;
 mod guard;
 mod reader;
 mod recovery;
+mod text;

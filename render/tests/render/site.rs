@@ -66,6 +66,8 @@ pub async fn serve() -> Site {
         .route("/storage", get(storage))
         .route("/pixel.png", get(pixel))
         .route("/beacon", get(beacon))
+        .route("/served.pdf", get(served_pdf))
+        .route("/not-a.pdf", get(not_a_pdf))
         .layer(axum::middleware::from_fn(
             move |request, next: axum::middleware::Next| {
                 let counter = counter.clone();
@@ -79,6 +81,40 @@ pub async fn serve() -> Site {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Site { addr, hits }
+}
+
+/// The text inside [`served_pdf_bytes`].
+pub const SERVED_PDF_WORD: &str = "ornithorhynchus";
+
+/// A PDF as a site would serve it (typeset by the reader engine, so the test needs no fixture;
+/// once, as each typesetting stamps its own time and id).
+pub fn served_pdf_bytes() -> Vec<u8> {
+    static SERVED: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    SERVED.get_or_init(typeset_served_pdf).clone()
+}
+
+fn typeset_served_pdf() -> Vec<u8> {
+    let article = folio_render::reader::Article {
+        title: Some("Quarterly figures".into()),
+        blocks: vec![folio_render::reader::Block::Paragraph(format!(
+            "The {SERVED_PDF_WORD} index rose again."
+        ))],
+        ..Default::default()
+    };
+    folio_render::reader::typeset(&article, "http://example.test/", &Default::default()).unwrap()
+}
+
+async fn served_pdf() -> Response {
+    ([("content-type", "application/pdf")], served_pdf_bytes()).into_response()
+}
+
+/// Says it is a PDF; is a web page.
+async fn not_a_pdf() -> Response {
+    (
+        [("content-type", "application/pdf")],
+        "<html><body>Not a PDF at all</body></html>",
+    )
+        .into_response()
 }
 
 /// Requests to `/beacon`, from any test: only one test points anything at it.
