@@ -41,10 +41,14 @@ function listen(server) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server.address().port)));
 }
 
-/** The test site: `/article`, `/many/<n>` (titled "Many <n>"), `/titled/<words>`, `/slow`
+/** The test site: `/article`, `/many/<n>` (titled "Many <n>"), `/titled/<words>` (with
+ *  `?inside=<word>`, a word in its text only), `/slow`
  *  (answers after 20 s, to be seen rendering) and `/gone` (a 404, to fail). */
 function testSite(request, response) {
-  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+  const address = new URL(request.url ?? '/', 'http://x');
+  const path = decodeURIComponent(address.pathname);
+  // `?inside=<word>`: a word only in the page's text, for search.
+  const inside = (address.searchParams.get('inside') ?? '').replace(/[^a-z]/g, '');
   if (path === '/gone') {
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('gone');
@@ -55,7 +59,8 @@ function testSite(request, response) {
   const title = many ? `Many ${many[1]}` : titled ? titled[1] : PAGE_TITLE;
   const send = () => {
     response.writeHead(200, { 'content-type': 'text/html' });
-    response.end(`<!doctype html><title>${title}</title><h1>${PAGE_TEXT}</h1><p>Served on 127.0.0.1 by the test.</p>`);
+    const extra = inside ? `<p>The ${inside} naps under the printer.</p>` : '';
+    response.end(`<!doctype html><title>${title}</title><h1>${PAGE_TEXT}</h1><p>Served on 127.0.0.1 by the test.</p>${extra}`);
   };
   if (path === '/slow') setTimeout(send, 20000);
   else send();

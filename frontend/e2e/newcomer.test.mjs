@@ -135,6 +135,15 @@ const SCREENS = [
     },
   ],
   [
+    'search',
+    'filled',
+    async (page) => {
+      await page.getByLabel('Search files').fill('rendered brow');
+      await page.getByRole('heading', { name: /^Found in/ }).waitFor({ timeout: 10000 });
+      await page.locator('.file-snippet mark').first().waitFor();
+    },
+  ],
+  [
     'tags',
     'filled',
     async (page) => {
@@ -479,10 +488,10 @@ test('installable, with a share target that opens Convert with the shared page',
   await context.close();
 });
 
-test('a page captured again shows as versions of one entry; a tag filters the list', async () => {
+test('a page captured again shows as versions of one entry; a tag filters the list; search finds words inside', async () => {
   const { context, page, problems } = await newPage(env.browser);
   await signUpAndIn(page, env.base, 'versions@example.com', 'a versions password');
-  await convert(page, `${env.siteBase}/titled/Versioned%20page`);
+  await convert(page, `${env.siteBase}/titled/Versioned%20page?inside=quokkaberry`);
   await convert(page, `${env.siteBase}/titled/Other%20page`);
   const rows = page.getByRole('listitem', { name: 'Versioned page' });
   await rows.first().getByText('done', { exact: true }).waitFor({ timeout: 60000 });
@@ -496,6 +505,8 @@ test('a page captured again shows as versions of one entry; a tag filters the li
   await toggle.waitFor({ timeout: 60000 });
   await rows.first().getByText('version 2').waitFor();
   await rows.first().getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+  // The same page again: its text did not change.
+  await rows.first().getByText('version 2 · unchanged').waitFor();
   assert.equal(await rows.count(), 1, 'the older version is folded behind the newest');
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
@@ -517,6 +528,18 @@ test('a page captured again shows as versions of one entry; a tag filters the li
   assert.equal(await rows.count(), 1);
   await page.screenshot({ path: join(shots, 'desktop-light-versions-and-tags.png') });
   await page.getByRole('button', { name: 'Stop showing only files tagged work' }).click();
+  await page.getByRole('listitem', { name: 'Other page' }).waitFor();
+
+  // A word only inside the page (not in its title or address) finds both versions, each with
+  // the word marked in its snippet; the other page is not among them.
+  await page.getByLabel('Search files').fill('Quokkaber');
+  await page.getByRole('heading', { name: 'Found in 2 files' }).waitFor();
+  await page.getByRole('listitem', { name: 'Other page' }).waitFor({ state: 'detached' });
+  const marks = await page.locator('.file-snippet mark').allTextContents();
+  assert.deepEqual(marks, ['quokkaberry', 'quokkaberry']);
+  assert.match(await page.locator('.file-snippet').first().innerText(), /The quokkaberry naps under the printer/);
+  await page.screenshot({ path: join(shots, 'desktop-light-search.png') });
+  await page.getByLabel('Search files').fill('');
   await page.getByRole('listitem', { name: 'Other page' }).waitFor();
 
   // Scheduled from Convert; listed in Settings, and deleted there.

@@ -192,6 +192,13 @@ export class Api {
     return this.json(`/files${query}`);
   }
 
+  /** Done files whose text, name or address holds these words, best first, with snippets. */
+  searchFiles(words: string, tag: string | null, signal?: AbortSignal): Promise<Schemas['FileList']> {
+    const query = new URLSearchParams({ q: words, limit: '50' });
+    if (tag) query.set('tag', tag);
+    return this.json(`/files?${query}`, { signal });
+  }
+
   requestRender(request: RenderRequest): Promise<Schemas['Accepted']> {
     return this.json('/request', { method: 'POST', body: JSON.stringify(request) });
   }

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { FileRecord } from './api';
-import { clock, dayLabel, domainOf, groupByDay, groupVersions, isTag, placeInLine, visibleFiles } from './listing';
+import {
+  clock,
+  dayLabel,
+  domainOf,
+  groupByDay,
+  groupVersions,
+  hasWords,
+  highlight,
+  isTag,
+  placeInLine,
+  visibleFiles,
+} from './listing';
 
 function file(id: string, created_at: string, overrides: Partial<FileRecord> = {}): FileRecord {
   return {
@@ -12,6 +23,8 @@ function file(id: string, created_at: string, overrides: Partial<FileRecord> = {
     options: {},
     version: 1,
     tags: [],
+    changed: null,
+    sha256: null,
     created_at,
     updated_at: created_at,
     ...overrides,
@@ -77,5 +90,20 @@ describe('listing', () => {
     ]);
     expect(visibleFiles(files, 'all', '', 'newest', 'work').map((f) => f.id)).toEqual(['a']);
     expect(isTag('to-read_2') && !isTag('Work') && !isTag('')).toBe(true);
+  });
+
+  it('highlights the searched words in a snippet, ignoring case and accents, the last as a prefix', () => {
+    const marked = (snippet: string, words: string) =>
+      highlight(snippet, words)
+        .map((p) => (p.match ? `[${p.text}]` : p.text))
+        .join('');
+    expect(marked('… the CAFÉ opens at nine, cafés close at ten …', 'cafe ni')).toBe(
+      '… the [CAFÉ] opens at [nine], cafés close at ten …',
+    );
+    expect(marked('<b>not markup</b> quokka', 'quok')).toBe('<b>not markup</b> [quokka]');
+    expect(marked('nothing here', 'absent')).toBe('nothing here');
+    expect(highlight('', 'x')).toEqual([]);
+    expect(hasWords('  "*" ')).toBe(false);
+    expect(hasWords('é')).toBe(true);
   });
 });

@@ -165,3 +165,33 @@ export function placeInLine(file: FileRecord, files: FileRecord[]): string {
 export function isTag(text: string): boolean {
   return /^[a-z0-9_-]{1,32}$/.test(text);
 }
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Lowercase, without accents: how search compares words (as the server does). */
+function fold(word: string): string {
+  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+/** Whether a search box's text holds a word to search for (letters or digits). */
+export function hasWords(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+/** A snippet cut into plain parts and matched words, for `<mark>` without markup from the
+ *  server: each word that equals a searched word, or starts with the last one, is a match. */
+export function highlight(snippet: string, searched: string): { text: string; match: boolean }[] {
+  const wanted = (searched.match(WORD) ?? []).map(fold);
+  const last = wanted.at(-1);
+  const parts: { text: string; match: boolean }[] = [];
+  let at = 0;
+  for (const found of snippet.matchAll(WORD)) {
+    const word = fold(found[0]);
+    if (!wanted.includes(word) && !(last !== undefined && word.startsWith(last))) continue;
+    if (found.index > at) parts.push({ text: snippet.slice(at, found.index), match: false });
+    parts.push({ text: found[0], match: true });
+    at = found.index + found[0].length;
+  }
+  if (at < snippet.length) parts.push({ text: snippet.slice(at), match: false });
+  return parts;
+}

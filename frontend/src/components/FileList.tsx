@@ -17,6 +17,8 @@ interface FileListProps {
   onRecapture: (file: FileRecord) => void;
   onEditTags: (file: FileRecord) => void;
   onPickTag: (tag: string) => void;
+  /** The words searched for, when the list shows search results (their snippets mark them). */
+  searched?: string;
 }
 
 /** Focuses a row's main control: the title of a done file, else its first action. */

@@ -17,6 +17,8 @@ function file(overrides: Partial<FileRecord>): FileRecord {
     options: {},
     version: 1,
     tags: [],
+    changed: null,
+    sha256: null,
     created_at: '2026-11-01T10:00:00Z',
     updated_at: '2026-11-01T10:00:05Z',
     ...overrides,

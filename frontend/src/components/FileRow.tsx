@@ -1,6 +1,6 @@
 import type { FileRecord } from '../api';
 import { formatBytes, formatDate } from '../format';
-import { clock, domainOf, isPending } from '../listing';
+import { clock, domainOf, highlight, isPending } from '../listing';
 import { Icon } from './Icon';
 
 interface FileRowProps {
@@ -25,6 +25,8 @@ interface FileRowProps {
   versions?: { count: number; expanded: boolean; onToggle: () => void };
   /** An older version shown under its page's newest. */
   older?: boolean;
+  /** The words searched for, marked in the file's snippet. */
+  searched?: string;
 }
 
 const STATUS_HINT: Record<FileRecord['status'], string> = {
@@ -32,6 +34,11 @@ const STATUS_HINT: Record<FileRecord['status'], string> = {
   rendering: 'Rendering the page',
   done: 'Ready to open',
   failed: 'Could not be converted',
+};
+
+const CHANGED_HINT: Record<string, string | undefined> = {
+  true: 'Its text differs from the previous version’s',
+  false: 'Its text is the same as the previous version’s',
 };
 
 /** One line per file: what it is, where it came from, where it is in its life, what can be
@@ -52,6 +59,7 @@ export function FileRow({
   onPickTag,
   versions,
   older = false,
+  searched,
 }: FileRowProps) {
   const pending = isPending(file);
   const tab = active ? 0 : -1;
@@ -109,7 +117,12 @@ export function FileRow({
             {domainOf(file.source_url)}
           </a>
           <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
-          {(file.version > 1 || older) && <span className="version">version {file.version}</span>}
+          {(file.version > 1 || older) && (
+            <span className="version" title={CHANGED_HINT[String(file.changed)]}>
+              version {file.version}
+              {file.changed !== null && <span className="wide-only">{file.changed ? ' · changed' : ' · unchanged'}</span>}
+            </span>
+          )}
           {versions && (
             <button
               type="button"
@@ -135,6 +148,13 @@ export function FileRow({
             </button>
           ))}
         </p>
+        {file.snippet && (
+          <p className="file-snippet">
+            {highlight(file.snippet, searched ?? '').map((part, i) =>
+              part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>,
+            )}
+          </p>
+        )}
         {pending && <span className="progress" role="progressbar" aria-label={`${file.name}: ${STATUS_HINT[file.status]}`} />}
         {file.status === 'failed' && reason && <p className="file-error">{reason}</p>}
       </div>

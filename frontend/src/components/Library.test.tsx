@@ -28,6 +28,8 @@ function record(id: string, name: string, status: FileRecord['status']): FileRec
     options: {},
     version: 1,
     tags: [],
+    changed: null,
+    sha256: null,
     created_at: '2026-11-01T10:00:00Z',
     updated_at: '2026-11-01T10:00:00Z',
   };
@@ -48,6 +50,13 @@ function fakeApi(files: FileRecord[]) {
     requestRender: vi.fn(),
     download: vi.fn(),
     deleteFile: vi.fn().mockResolvedValue(undefined),
+    // As the server searches: done files whose name holds the words, with a snippet.
+    searchFiles: vi.fn().mockImplementation(async (words: string) => ({
+      files: files
+        .filter((f) => f.status === 'done' && f.name.toLowerCase().includes(words.toLowerCase()))
+        .map((f) => ({ ...f, snippet: `… inside ${f.name}: the ${words} part …` })),
+      next_cursor: null,
+    })),
   };
   return { api: api as unknown as Api, mock: api, send: (text: string) => push(text) };
 }
@@ -84,6 +93,36 @@ describe('Library', () => {
     await userEvent.type(screen.getByLabelText('Search files'), 'first');
     expect(screen.queryByRole('listitem', { name: 'Second Page' })).toBeNull();
     expect(screen.getByRole('listitem', { name: 'First Page' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Found in 1 file' })).toBeInTheDocument();
+  });
+
+  it('searches inside files on the server and marks the words in each snippet, as text', async () => {
+    const files = [record('b', 'Second Page', 'done'), record('a', 'First <b>Page</b>', 'done')];
+    const { api, mock } = fakeApi(files);
+    render(<Library api={api} session={session} onSignOut={() => {}} />);
+    await screen.findByRole('listitem', { name: 'Second Page' });
+    await userEvent.type(screen.getByLabelText('Search files'), 'seco');
+    const found = await screen.findByRole('heading', { name: 'Found in 1 file' });
+    expect(found).toBeInTheDocument();
+    // Asked once typing paused, not once a key.
+    expect(mock.searchFiles).toHaveBeenCalledTimes(1);
+    expect(mock.searchFiles).toHaveBeenCalledWith('seco', null, expect.any(AbortSignal));
+    const row = screen.getByRole('listitem', { name: 'Second Page' });
+    const marks = row.querySelectorAll('.file-snippet mark');
+    expect(Array.from(marks, (m) => m.textContent)).toEqual(['Second', 'seco']);
+    expect(screen.queryByRole('listitem', { name: 'First <b>Page</b>' })).toBeNull();
+
+    await userEvent.clear(screen.getByLabelText('Search files'));
+    await userEvent.type(screen.getByLabelText('Search files'), 'page');
+    await screen.findByRole('heading', { name: 'Found in 2 files' });
+    const markup = screen.getByRole('listitem', { name: 'First <b>Page</b>' });
+    // What the server sends is shown as text, never as markup.
+    expect(markup.querySelector('.file-snippet b')).toBeNull();
+    expect(markup.querySelector('.file-snippet')).toHaveTextContent('inside First <b>Page</b>');
+
+    await userEvent.clear(screen.getByLabelText('Search files'));
+    await userEvent.type(screen.getByLabelText('Search files'), 'nothing');
+    expect(await screen.findByText('No file holds “nothing”.')).toBeInTheDocument();
   });
 
   it('cancels a pending conversion in those words, and opens Convert with `c`', async () => {

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Api, type FileRecord, type Session } from '../api';
 import { useFileActions } from '../hooks/useFileActions';
 import { useLibrary } from '../hooks/useLibrary';
+import { useSearch } from '../hooks/useSearch';
 import { useTicker } from '../hooks/useTicker';
 import { groupByDay, SORT_ORDERS, STATUS_FILTERS, visibleFiles, type SortOrder, type StatusFilter } from '../listing';
 import { loadDraft } from '../session';
@@ -103,8 +104,18 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
     setView(next);
   }
 
-  const shown = useMemo(() => (files ? visibleFiles(files, status, words, sort, tag) : null), [files, status, words, sort, tag]);
-  const groups = useMemo(() => (shown ? groupByDay(shown, sort) : []), [shown, sort]);
+  // Words in the box search inside every file on the server; the list shows what it found.
+  const searched = useSearch(api, words, tag, files, report);
+  // Until the server answers, names and addresses that match show at once.
+  const found = searched?.results ?? null;
+  const shown = useMemo(
+    () => found ?? (files ? visibleFiles(files, status, words, sort, tag) : null),
+    [found, files, status, words, sort, tag],
+  );
+  const groups = useMemo(
+    () => (found ? [{ label: '', files: found.map((latest) => ({ latest, older: [] })) }] : shown ? groupByDay(shown, sort) : []),
+    [found, shown, sort],
+  );
 
   async function removeAndMoveOn(file: FileRecord) {
     const index = shown?.findIndex((f) => f.id === file.id) ?? -1;
@@ -166,7 +177,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                 ref={search}
                 aria-keyshortcuts="/"
                 type="search"
-                placeholder="Search by name or address"
+                placeholder="Search inside your files"
                 value={words}
                 onChange={(e) => setWords(e.target.value)}
               />
@@ -210,13 +221,20 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
           ) : (
             <div ref={listArea}>
               <div className="list-tools">
-                <h2 className="files-heading">
-                  Your files{' '}
-                  <span className="count">
-                    {shown?.length === files.length ? files.length : `${shown?.length} of ${files.length}`}
-                  </span>
-                </h2>
-                <label>
+                {searched ? (
+                  <h2 className="files-heading">
+                    {searched.results === null ? 'Searching…' : `Found in ${plural(searched.results.length, 'file')}`}
+                    {searched.searching && searched.results !== null && <span className="count"> (searching…)</span>}
+                  </h2>
+                ) : (
+                  <h2 className="files-heading">
+                    Your files{' '}
+                    <span className="count">
+                      {shown?.length === files.length ? files.length : `${shown?.length} of ${files.length}`}
+                    </span>
+                  </h2>
+                )}
+                <label hidden={searched !== null}>
                   Show
                   <select value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
                     {STATUS_FILTERS.map((f) => (
@@ -236,7 +254,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                     #{tag} ×
                   </button>
                 )}
-                <label>
+                <label hidden={searched !== null}>
                   Sort
                   <select value={sort} onChange={(e) => setSort(e.target.value as SortOrder)}>
                     {SORT_ORDERS.map((s) => (
@@ -247,10 +265,10 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                   </select>
                 </label>
               </div>
-              {filtered && shown?.length === 0 && (
+              {filtered && shown?.length === 0 && !searched?.searching && (
                 <p className="empty">
                   {words.trim()
-                    ? `No file matches “${words.trim()}”.`
+                    ? `No file holds “${words.trim()}”${tag ? ` with the tag ${tag}` : ''}.`
                     : tag
                       ? `No file is tagged ${tag} here.`
                       : 'No file is in this state.'}
@@ -269,8 +287,9 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                 onRecapture={recapture}
                 onEditTags={setTagging}
                 onPickTag={setTag}
+                searched={searched?.words}
               />
-              {nextCursor && (
+              {nextCursor && !searched && (
                 <button type="button" className="more" onClick={showOlder}>
                   Show older files
                 </button>
@@ -296,4 +315,8 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
       {deleting && <DeleteDialog file={deleting} onConfirm={() => removeAndMoveOn(deleting)} onClose={() => setDeleting(null)} />}
     </div>
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
