@@ -1,5 +1,6 @@
 //! The file index, on each implementation: SQL (SQLite, MariaDB) and DynamoDB (moto).
-//! Per-user records, newest first, conditional status changes, usage.
+//! Per-user records, newest first, conditional status changes (with what a render found:
+//! `changed`, `sha256`), usage.
 
 use std::sync::Arc;
 
@@ -155,6 +156,8 @@ async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(back
         name: Some("Example Page".into()),
         size_bytes: Some(12_345),
         pages: Some(3),
+        changed: Some(false),
+        sha256: Some("ab".repeat(32)),
         ..FileUpdate::default()
     };
     let finished = index
@@ -165,6 +168,11 @@ async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(back
     assert_eq!(finished.status, FileStatus::Done);
     assert_eq!(finished.name, "Example Page");
     assert_eq!((finished.size_bytes, finished.pages), (Some(12_345), Some(3)));
+    assert_eq!(
+        (finished.changed, finished.sha256.clone()),
+        (Some(false), Some("ab".repeat(32)))
+    );
+    assert_eq!(index.get(owner, file.id).await.unwrap(), Some(finished.clone()));
     assert!(finished.updated_at >= finished.created_at);
     assert!(index
         .transition(

@@ -58,8 +58,11 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
     assert_eq!(file.name, "Worker Page");
     assert_eq!(
         aws.object_keys().await.unwrap(),
-        [names::object_key(owner, good.job_id)],
-        "one PDF for the job delivered twice, none for the refused one"
+        [
+            names::object_key(owner, good.job_id),
+            names::text_key(owner, good.job_id)
+        ],
+        "one PDF and its text for the job delivered twice, none for the refused one"
     );
     assert_eq!(
         index
