@@ -75,6 +75,13 @@ pub struct RenderArgs {
     /// Print the page even if it answers 4xx or 5xx.
     #[arg(long)]
     pub accept_error_status: bool,
+    /// A tagged PDF, for screen readers (the default; --tagged=false for none).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub tagged: Option<bool>,
+    /// Bookmarks from the page's headings (the default; --outline=false for none; makes the PDF
+    /// tagged too).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub outline: Option<bool>,
 }
 
 /// Exit codes: 0 written, 1 the render failed, 2 the request itself was wrong.
@@ -175,6 +182,11 @@ fn options_from_args(args: &RenderArgs) -> Result<RenderOptions, String> {
     }
     if let Some(scale) = args.scale {
         set("scale", json!(scale));
+    }
+    for (key, value) in [("tagged", args.tagged), ("outline", args.outline)] {
+        if let Some(value) = value {
+            set(key, json!(value));
+        }
     }
     if let Some(delay) = args.wait_delay_ms {
         set("wait_delay_ms", json!(delay));

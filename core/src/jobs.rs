@@ -211,10 +211,10 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "changed",
                 "created_at",
                 "engine",
                 "error",
-                "changed",
                 "id",
                 "name",
                 "options",

@@ -152,6 +152,40 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .join(" ")
 }
 
+/// What poppler's `pdfinfo` says of a PDF (`Tagged: yes`, `Pages: 3`, `Title: …`), with `args`
+/// (`-meta` adds the XMP metadata).
+pub fn pdf_info(pdf: &[u8], args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let output = run_checked(
+        Command::new("pdfinfo").args(args).arg(&path),
+        "pdfinfo (poppler-utils)",
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The titles of a PDF's outline (bookmarks), as `pdftohtml -xml` lists them, in order.
+pub fn pdf_outline(pdf: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let output = run_checked(
+        Command::new("pdftohtml")
+            .args(["-xml", "-stdout", "-i", "-q"])
+            .arg(&path),
+        "pdftohtml (poppler-utils)",
+    );
+    let xml = String::from_utf8_lossy(&output.stdout);
+    xml.split("<item")
+        .skip(1)
+        .filter_map(|item| {
+            let text = item.split_once('>')?.1.split_once("</item>")?.0;
+            Some(text.replace("&amp;", "&").trim().to_owned())
+        })
+        .collect()
+}
+
 /// Every entry of a ZIP as Python's `zipfile` reads it (an independent reader, checking each
 /// entry's CRC): its name and bytes, in the archive's order.
 pub fn zip_entries(archive: &[u8]) -> Vec<(String, Vec<u8>)> {

@@ -66,6 +66,32 @@ async fn render_writes_a_pdf_honouring_the_flags() {
         "Letter landscape, got {w}x{h}"
     );
     assert!(pdf_text(&out).contains("Rendered from the command line"));
+    let tagged = |bytes: &[u8]| folio_testkit::pdf_info(bytes, &[]).contains("Tagged:          yes");
+    assert!(tagged(&bytes), "tagged by default");
+    assert_eq!(
+        folio_testkit::pdf_outline(&bytes),
+        ["Rendered from the command line"]
+    );
+
+    let plain = dir.path().join("plain.pdf");
+    let output = folio_render(
+        Some(addr),
+        &[
+            &url,
+            "-o",
+            plain.to_str().unwrap(),
+            "--tagged=false",
+            "--outline=false",
+        ],
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plain = std::fs::read(&plain).unwrap();
+    assert!(!tagged(&plain) && folio_testkit::pdf_outline(&plain).is_empty());
 
     let reader_out = dir.path().join("reader.pdf");
     let output = folio_render(

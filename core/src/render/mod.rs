@@ -126,6 +126,12 @@ pub struct RenderOptions {
     pub user_agent: Option<String>,
     /// Print the page even when it answers with a 4xx or 5xx status.
     pub accept_error_status: bool,
+    /// A tagged PDF (a structure tree, for screen readers); on by default. Chromium only: the
+    /// reader engine's PDFs are untagged.
+    pub tagged: bool,
+    /// A document outline (bookmarks) from the page's headings; on by default. Chromium builds
+    /// it from the structure tree, so an outline makes the PDF tagged too.
+    pub outline: bool,
 }
 
 impl RenderOptions {
@@ -166,6 +172,8 @@ impl Default for RenderOptions {
             cookies: Vec::new(),
             user_agent: None,
             accept_error_status: false,
+            tagged: true,
+            outline: true,
         }
     }
 }

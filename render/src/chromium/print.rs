@@ -406,10 +406,10 @@ pub(super) fn print_params(options: &RenderOptions) -> PrintToPdfParams {
         .margin_left(options.margin.left.inches())
         .prefer_css_page_size(options.prefer_css_page_size)
         .display_header_footer(has_templates)
-        // Left to Chromium, headless builds tag the PDF for accessibility, which makes printing
-        // markedly slower; Playwright also turns it off unless asked.
-        .generate_tagged_pdf(false)
-        .generate_document_outline(false)
+        // Measured in docs/decisions/0010-tagged-pdfs-and-outlines.md; Chromium builds the
+        // outline from the structure tree, so an outline needs the tags.
+        .generate_tagged_pdf(options.tagged || options.outline)
+        .generate_document_outline(options.outline)
         .build();
     if let Some(ranges) = &options.page_ranges {
         params.page_ranges = Some(ranges.clone());

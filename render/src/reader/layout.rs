@@ -137,7 +137,10 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
 
     let title = article.title.clone().unwrap_or_else(|| url.to_owned());
     let mut lines: Vec<Option<Line>> = Vec::new(); // None = paragraph gap
+                                                   // Each heading and the index of its first line, for the outline.
+    let mut headings: Vec<(usize, String)> = Vec::new();
     let mut push_block = |text: &str, size: f64, face: Face, indent: f64, prefix: Option<&str>| {
+        let first = lines.len();
         let wrapped = wrap(
             text,
             text_width - indent - if prefix.is_some() { 5.0 } else { 0.0 },
@@ -158,6 +161,7 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
             }));
         }
         lines.push(None);
+        first
     };
     push_block(&title, 20.0, Face::Bold, 0.0, None);
     push_block(url, 9.0, Face::Italic, 0.0, None);
@@ -170,12 +174,21 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
                     3 => 13.0,
                     _ => 12.0,
                 };
-                push_block(text, size, Face::Bold, 0.0, None);
+                let first = push_block(text, size, Face::Bold, 0.0, None);
+                headings.push((first, text.clone()));
             }
-            Block::Paragraph(text) => push_block(text, 11.0, Face::Regular, 0.0, None),
-            Block::ListItem(text) => push_block(text, 11.0, Face::Regular, 4.0, Some("-")),
-            Block::Quote(text) => push_block(text, 11.0, Face::Italic, 8.0, None),
-            Block::Code(text) => push_block(text, 9.5, Face::Mono, 4.0, None),
+            Block::Paragraph(text) => {
+                push_block(text, 11.0, Face::Regular, 0.0, None);
+            }
+            Block::ListItem(text) => {
+                push_block(text, 11.0, Face::Regular, 4.0, Some("-"));
+            }
+            Block::Quote(text) => {
+                push_block(text, 11.0, Face::Italic, 8.0, None);
+            }
+            Block::Code(text) => {
+                push_block(text, 9.5, Face::Mono, 4.0, None);
+            }
         }
     }
     if !article.links.is_empty() {
@@ -187,8 +200,10 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
 
     // Paginate: a page is a list of (line, baseline y from the top).
     let mut pages: Vec<Vec<(Line, f64)>> = vec![Vec::new()];
+    let mut page_of_line = Vec::with_capacity(lines.len());
     let mut y = top;
     for entry in lines {
+        page_of_line.push(pages.len());
         match entry {
             None => y += 2.5,
             Some(line) => {
@@ -199,6 +214,7 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
                 }
                 y += advance;
                 pages.last_mut().expect("at least one page").push((line, y));
+                *page_of_line.last_mut().expect("pushed above") = pages.len();
             }
         }
     }
@@ -307,7 +323,19 @@ pub fn typeset(article: &Article, url: &str, options: &RenderOptions) -> Result<
             font_for(Face::Regular),
         );
     }
-    document
+    let pdf = document
         .save_to_bytes()
-        .map_err(|e| RenderError::Internal(format!("could not write the PDF: {e}")))
+        .map_err(|e| RenderError::Internal(format!("could not write the PDF: {e}")))?;
+    if !options.outline {
+        return Ok(pdf);
+    }
+    // Each heading on a page that is kept, at that page's place in the PDF.
+    let outline: Vec<(String, u32)> = headings
+        .into_iter()
+        .filter_map(|(line, heading)| {
+            let at = keep.iter().position(|number| *number == page_of_line[line])?;
+            Some((heading, u32::try_from(at + 1).ok()?))
+        })
+        .collect();
+    super::outline::with_outline(pdf, &outline)
 }

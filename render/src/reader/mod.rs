@@ -21,6 +21,7 @@ use crate::{RenderError, RenderedPdf};
 mod extract;
 mod layout;
 mod margins;
+mod outline;
 #[cfg(test)]
 mod tests;
 

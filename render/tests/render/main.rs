@@ -7,4 +7,5 @@ mod chromium;
 mod guard;
 mod reader;
 mod recovery;
+mod structure;
 mod text;

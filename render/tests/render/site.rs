@@ -67,6 +67,7 @@ pub async fn serve() -> Site {
         .route("/pixel.png", get(pixel))
         .route("/beacon", get(beacon))
         .route("/served.pdf", get(served_pdf))
+        .route("/headings", get(headings))
         .route("/not-a.pdf", get(not_a_pdf))
         .layer(axum::middleware::from_fn(
             move |request, next: axum::middleware::Next| {
@@ -82,6 +83,26 @@ pub async fn serve() -> Site {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Site { addr, hits }
 }
+
+/// A document in sections, each under its heading, long enough for several pages.
+async fn headings() -> Html<String> {
+    let sections: String = HEADINGS
+        .iter()
+        .map(|heading| {
+            format!(
+                "<h2>{heading}</h2>{}",
+                "<p>Words of this section, at length.</p>".repeat(30)
+            )
+        })
+        .collect();
+    Html(format!(
+        "<!doctype html><html><head><title>Sections</title></head><body><h1>{}</h1>{sections}</body></html>",
+        HEADINGS_TITLE
+    ))
+}
+
+pub const HEADINGS_TITLE: &str = "The handbook";
+pub const HEADINGS: [&str; 3] = ["Getting started", "Daily use", "Troubleshooting"];
 
 /// The text inside [`served_pdf_bytes`].
 pub const SERVED_PDF_WORD: &str = "ornithorhynchus";

@@ -4,23 +4,26 @@
 use std::time::Duration;
 
 use folio_core::{Engine, RenderOptions};
-use folio_render::{ReaderEngine, RenderError, MAX_TEXT_BYTES};
+use folio_render::{ReaderEngine, RenderError, RenderedPdf, MAX_TEXT_BYTES};
 
-use crate::site::{engine, page_url, serve, served_pdf_bytes, SERVED_PDF_WORD};
+use crate::site::{engine, page_url, serve, served_pdf_bytes, Site, SERVED_PDF_WORD};
+
+/// `path` of `site` rendered by Chromium, then by the reader engine.
+async fn with_both_engines(site: &Site, path: &str) -> [Result<RenderedPdf, RenderError>; 2] {
+    let url = page_url(&site.url(path));
+    let options = RenderOptions::default();
+    let chromium = engine(site.guard(), 20).render(&url, &options).await;
+    let reader = ReaderEngine::new(site.guard(), Duration::from_secs(10))
+        .render(&url, &options)
+        .await;
+    [chromium, reader]
+}
 
 #[tokio::test]
 async fn both_engines_read_the_text_they_printed() {
     let site = serve().await;
-    let url = page_url(&site.url("/article"));
-    let chromium = engine(site.guard(), 20)
-        .render(&url, &RenderOptions::default())
-        .await
-        .unwrap();
-    let reader = ReaderEngine::new(site.guard(), Duration::from_secs(10))
-        .render(&url, &RenderOptions::default())
-        .await
-        .unwrap();
-    for rendered in [chromium, reader] {
+    for rendered in with_both_engines(&site, "/article").await {
+        let rendered = rendered.unwrap();
         for expected in ["The quick brown fox", "Jumps over the lazy dog", "Second point"] {
             assert!(
                 rendered.text.contains(expected),
@@ -77,17 +80,10 @@ async fn megabytes_of_text_are_read_up_to_the_bound() {
 #[tokio::test]
 async fn a_url_serving_a_pdf_is_kept_as_served_by_either_engine_with_its_text() {
     let site = serve().await;
-    let url = page_url(&site.url("/served.pdf"));
     let served = served_pdf_bytes();
-    let chromium = engine(site.guard(), 20)
-        .render(&url, &RenderOptions::default())
-        .await
-        .unwrap();
-    let reader = ReaderEngine::new(site.guard(), Duration::from_secs(10))
-        .render(&url, &RenderOptions::default())
-        .await
-        .unwrap();
-    for (rendered, engine) in [(chromium, Engine::Chromium), (reader, Engine::Reader)] {
+    let rendered = with_both_engines(&site, "/served.pdf").await;
+    for (rendered, engine) in rendered.into_iter().zip([Engine::Chromium, Engine::Reader]) {
+        let rendered = rendered.unwrap();
         assert_eq!(rendered.engine, engine);
         assert!(
             rendered.bytes == served,
@@ -108,16 +104,8 @@ async fn a_url_serving_a_pdf_is_kept_as_served_by_either_engine_with_its_text() 
 #[tokio::test]
 async fn a_response_that_says_pdf_but_is_not_one_fails_with_a_reason() {
     let site = serve().await;
-    let url = page_url(&site.url("/not-a.pdf"));
-    let chromium = engine(site.guard(), 20)
-        .render(&url, &RenderOptions::default())
-        .await
-        .unwrap_err();
-    let reader = ReaderEngine::new(site.guard(), Duration::from_secs(10))
-        .render(&url, &RenderOptions::default())
-        .await
-        .unwrap_err();
-    for error in [chromium, reader] {
+    for error in with_both_engines(&site, "/not-a.pdf").await {
+        let error = error.unwrap_err();
         assert!(
             matches!(&error, RenderError::Unreadable(reason) if reason.contains("is not one")),
             "{error:?}"
