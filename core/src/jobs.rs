@@ -110,6 +110,13 @@ pub struct FileRecord {
     pub changed: Option<bool>,
     /// Once done: the SHA-256 of the stored bytes, in lowercase hex.
     pub sha256: Option<String>,
+    /// Once done: where the page ended up, after redirects.
+    pub final_url: Option<String>,
+    /// Once done: the HTTP status the page answered with, when the engine saw one.
+    pub http_status: Option<u16>,
+    /// Once done: when the page was captured (its render finished).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub captured_at: Option<OffsetDateTime>,
     /// In search results only: a short excerpt of the file's text around the first match, as
     /// plain text (`…` where it is cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,6 +145,9 @@ impl FileRecord {
             tags: Vec::new(),
             changed: None,
             sha256: None,
+            final_url: None,
+            http_status: None,
+            captured_at: None,
             snippet: None,
             created_at: job.requested_at,
             updated_at: job.requested_at,
@@ -211,10 +221,13 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "captured_at",
                 "changed",
                 "created_at",
                 "engine",
                 "error",
+                "final_url",
+                "http_status",
                 "id",
                 "name",
                 "options",

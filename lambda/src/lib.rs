@@ -245,6 +245,9 @@ impl Worker {
                     engine: Some(pdf.engine),
                     changed,
                     sha256: Some(sha256),
+                    final_url: Some(pdf.final_url.clone()),
+                    http_status: pdf.status,
+                    captured_at: Some(time::OffsetDateTime::now_utc()),
                     ..FileUpdate::default()
                 },
             )

@@ -10,27 +10,32 @@ pub struct SqlFileIndex {
     pool: AnyPool,
 }
 
-type FileRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    Vec<u8>,
-    i64,
-    String,
-    Option<i64>,
-    Option<String>,
-    i64,
-    i64,
-);
+/// A `files` row as both dialects read it (see `FILE_COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct FileRow {
+    id: String,
+    name: String,
+    source_url: String,
+    status: String,
+    error: Option<String>,
+    size_bytes: Option<i64>,
+    pages: Option<i64>,
+    engine: String,
+    options: Vec<u8>,
+    version: i64,
+    tags: String,
+    changed: Option<i64>,
+    sha256: Option<String>,
+    final_url: Option<String>,
+    http_status: Option<i64>,
+    captured_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
 
 const FILE_COLUMNS: &str =
     "id, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
-     changed, sha256, created_at, updated_at";
+     changed, sha256, final_url, http_status, captured_at, created_at, updated_at";
 
 /// Tags as the `tags` column holds them: `,a,b,` (so `LIKE '%,a,%'` finds one), or `''`.
 fn tags_column(tags: &[String]) -> String {
@@ -66,45 +71,36 @@ fn to_ms(at: time::OffsetDateTime) -> i64 {
 }
 
 fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
-    let (
-        id,
-        name,
-        source_url,
-        status,
-        error,
-        size_bytes,
-        pages,
-        engine,
-        options,
-        version,
-        tags,
-        changed,
-        sha256,
-        created_at,
-        updated_at,
-    ) = row;
     let malformed = |e: String| PortError::Malformed(e);
     Ok(folio_core::FileRecord {
-        id: id.parse().map_err(|e: uuid::Error| malformed(e.to_string()))?,
-        name,
-        source_url,
-        status: status
+        id: row
+            .id
+            .parse()
+            .map_err(|e: uuid::Error| malformed(e.to_string()))?,
+        name: row.name,
+        source_url: row.source_url,
+        status: row
+            .status
             .parse()
             .map_err(|e: folio_core::InvalidInput| malformed(e.to_string()))?,
-        error,
-        size_bytes: size_bytes.map(|n| n.max(0) as u64),
-        pages: pages.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32),
-        engine: engine
+        error: row.error,
+        size_bytes: row.size_bytes.map(|n| n.max(0) as u64),
+        pages: row.pages.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32),
+        engine: row
+            .engine
             .parse()
             .map_err(|e: folio_core::InvalidInput| malformed(e.to_string()))?,
-        options: serde_json::from_slice(&options).map_err(|e| malformed(e.to_string()))?,
-        version: version.clamp(1, i64::from(u32::MAX)) as u32,
-        tags: tags_from_column(&tags),
-        changed: changed.map(|changed| changed != 0),
-        sha256,
+        options: serde_json::from_slice(&row.options).map_err(|e| malformed(e.to_string()))?,
+        version: row.version.clamp(1, i64::from(u32::MAX)) as u32,
+        tags: tags_from_column(&row.tags),
+        changed: row.changed.map(|changed| changed != 0),
+        sha256: row.sha256,
+        final_url: row.final_url,
+        http_status: row.http_status.and_then(|status| u16::try_from(status).ok()),
+        captured_at: row.captured_at.map(from_ms).transpose()?,
         snippet: None,
-        created_at: from_ms(created_at)?,
-        updated_at: from_ms(updated_at)?,
+        created_at: from_ms(row.created_at)?,
+        updated_at: from_ms(row.updated_at)?,
     })
 }
 
@@ -119,7 +115,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
     async fn insert(&self, owner: uuid::Uuid, file: &folio_core::FileRecord) -> Result<(), PortError> {
         let result = sqlx::query(
             "INSERT INTO files (id, owner, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
-             changed, sha256, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             changed, sha256, final_url, http_status, captured_at, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(file.id.to_string())
         .bind(owner.to_string())
@@ -135,6 +132,9 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         .bind(tags_column(&file.tags))
         .bind(file.changed.map(i64::from))
         .bind(file.sha256.clone())
+        .bind(file.final_url.clone())
+        .bind(file.http_status.map(i64::from))
+        .bind(file.captured_at.map(to_ms))
         .bind(to_ms(file.created_at))
         .bind(to_ms(file.updated_at))
         .execute(&self.pool)
@@ -236,7 +236,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         let sql = format!(
             "UPDATE files SET status = COALESCE(?, status), name = COALESCE(?, name), error = COALESCE(?, error), \
              size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), engine = COALESCE(?, engine), \
-             changed = COALESCE(?, changed), sha256 = COALESCE(?, sha256), updated_at = ? \
+             changed = COALESCE(?, changed), sha256 = COALESCE(?, sha256), final_url = COALESCE(?, final_url), \
+             http_status = COALESCE(?, http_status), captured_at = COALESCE(?, captured_at), updated_at = ? \
              WHERE owner = ? AND id = ? AND status IN ({placeholders})"
         );
         let mut query = sqlx::query(&sql)
@@ -248,6 +249,9 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
             .bind(update.engine.map(|e| e.as_str().to_owned()))
             .bind(update.changed.map(i64::from))
             .bind(update.sha256)
+            .bind(update.final_url)
+            .bind(update.http_status.map(i64::from))
+            .bind(update.captured_at.map(to_ms))
             .bind(to_ms(time::OffsetDateTime::now_utc()))
             .bind(owner.to_string())
             .bind(id.to_string());

@@ -59,6 +59,15 @@ pub(super) fn to_item(owner: Uuid, record: &FileRecord) -> Item {
     if let Some(sha256) = &record.sha256 {
         item.insert("sha256".into(), s(sha256));
     }
+    if let Some(final_url) = &record.final_url {
+        item.insert("final_url".into(), s(final_url));
+    }
+    if let Some(status) = record.http_status {
+        item.insert("http_status".into(), n(status));
+    }
+    if let Some(at) = record.captured_at {
+        item.insert("captured_at".into(), s(rfc3339(at)));
+    }
     // DynamoDB has no empty sets: no tags is no attribute.
     if !record.tags.is_empty() {
         item.insert("tags".into(), AttributeValue::Ss(record.tags.clone()));
@@ -113,6 +122,9 @@ pub(super) fn from_item(item: &Item) -> Result<FileRecord, PortError> {
         },
         changed: item.get("changed").and_then(|v| v.as_bool().ok()).copied(),
         sha256: text("sha256"),
+        final_url: text("final_url"),
+        http_status: number("http_status").and_then(|status: u64| u16::try_from(status).ok()),
+        captured_at: text("captured_at").and_then(|v| OffsetDateTime::parse(&v, &Rfc3339).ok()),
         snippet: None,
         created_at: time("created_at")?,
         updated_at: time("updated_at")?,

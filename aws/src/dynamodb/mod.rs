@@ -178,6 +178,15 @@ impl FileIndex for DynamoFileIndex {
         if let Some(sha256) = update.sha256 {
             set("sha256", s(sha256));
         }
+        if let Some(final_url) = update.final_url {
+            set("final_url", s(final_url));
+        }
+        if let Some(status) = update.http_status {
+            set("http_status", n(status));
+        }
+        if let Some(at) = update.captured_at {
+            set("captured_at", s(rfc3339(at)));
+        }
         let mut allowed = Vec::new();
         for (i, status) in from.iter().enumerate() {
             allowed.push(format!(":from{i}"));

@@ -1,6 +1,6 @@
 //! The file index, on each implementation: SQL (SQLite, MariaDB) and DynamoDB (moto).
 //! Per-user records, newest first, conditional status changes (with what a render found:
-//! `changed`, `sha256`), usage.
+//! `changed`, `sha256`, `final_url`, `http_status`, `captured_at`), usage.
 
 use std::sync::Arc;
 
@@ -158,6 +158,9 @@ async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(back
         pages: Some(3),
         changed: Some(false),
         sha256: Some("ab".repeat(32)),
+        final_url: Some("https://example.com/moved".into()),
+        http_status: Some(203),
+        captured_at: Some(time::OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap()),
         ..FileUpdate::default()
     };
     let finished = index
@@ -171,6 +174,14 @@ async fn status_changes_are_conditional_and_idempotent_inserts_are_harmless(back
     assert_eq!(
         (finished.changed, finished.sha256.clone()),
         (Some(false), Some("ab".repeat(32)))
+    );
+    assert_eq!(
+        (finished.final_url.as_deref(), finished.http_status),
+        (Some("https://example.com/moved"), Some(203))
+    );
+    assert_eq!(
+        finished.captured_at.map(|at| at.unix_timestamp()),
+        Some(1_795_000_000)
     );
     assert_eq!(index.get(owner, file.id).await.unwrap(), Some(finished.clone()));
     assert!(finished.updated_at >= finished.created_at);

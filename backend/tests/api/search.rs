@@ -137,6 +137,10 @@ async fn changed_says_whether_the_text_differs_from_the_previous_version(db: Dat
                     Html(format!("<title>Shop</title><p>{text}</p>"))
                 }),
             )
+            .route(
+                "/old",
+                axum::routing::get(|| async { axum::response::Redirect::temporary("/price") }),
+            )
             .with_state(text.clone()),
     )
     .await;
@@ -145,6 +149,20 @@ async fn changed_says_whether_the_text_differs_from_the_previous_version(db: Dat
     let user = app.user(&token);
     let first = rendered(&user, &format!("http://{site}/price"), "done").await;
     assert_eq!(first["changed"], Value::Null, "nothing to compare version 1 with");
+    // Where it came from and when.
+    assert_eq!(first["final_url"], format!("http://{site}/price"));
+    assert_eq!(first["http_status"], 200);
+    let captured = time::OffsetDateTime::parse(
+        first["captured_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let created = time::OffsetDateTime::parse(
+        first["created_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(captured >= created.replace_nanosecond(0).unwrap(), "{first}");
     let downloaded = user
         .download(first["id"].as_str().unwrap())
         .await
@@ -175,6 +193,14 @@ async fn changed_says_whether_the_text_differs_from_the_previous_version(db: Dat
         "{changed}"
     );
     assert_eq!(search(&user, "q=12%20eur").await["files"][0]["id"], changed["id"]);
+    let moved = rendered(&user, &format!("http://{site}/old"), "done").await;
+    assert_eq!(
+        (moved["source_url"].clone(), moved["final_url"].clone()),
+        (
+            json!(format!("http://{site}/old")),
+            json!(format!("http://{site}/price"))
+        )
+    );
 }
 
 async fn a_url_serving_a_pdf_is_kept_as_served_and_searchable(db: Database) {

@@ -131,6 +131,9 @@ pub struct FileUpdate {
     pub engine: Option<crate::Engine>,
     pub changed: Option<bool>,
     pub sha256: Option<String>,
+    pub final_url: Option<String>,
+    pub http_status: Option<u16>,
+    pub captured_at: Option<time::OffsetDateTime>,
 }
 
 /// Which of a user's files a listing keeps; every condition given must hold.

@@ -30,6 +30,9 @@ function record(id: string, name: string, status: FileRecord['status']): FileRec
     tags: [],
     changed: null,
     sha256: null,
+    final_url: null,
+    http_status: null,
+    captured_at: null,
     created_at: '2026-11-01T10:00:00Z',
     updated_at: '2026-11-01T10:00:00Z',
   };
