@@ -30,14 +30,8 @@ pub async fn changed_since_previous(
     let Some(previous) = previous else {
         return Ok(None);
     };
-    let Some(object) = ports.store.get(&names::text_key(owner, previous.id)).await? else {
-        return Ok(None);
-    };
-    let before = object.bytes().await.map_err(|e| PortError::Unavailable {
-        port: "object store",
-        reason: e.to_string(),
-    })?;
-    Ok(Some(!same_text(&String::from_utf8_lossy(&before), text)))
+    let before = ports.store.get_text(&names::text_key(owner, previous.id)).await?;
+    Ok(before.map(|before| !same_text(&before, text)))
 }
 
 /// Equal but for white space: where a layout breaks lines is not a change of the page.

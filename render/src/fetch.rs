@@ -28,6 +28,17 @@ pub(crate) struct Fetched {
 }
 
 impl Fetched {
+    /// A 4xx or 5xx answer fails the render, unless the job accepts error statuses.
+    pub(crate) fn refuse_error_status(self, options: &RenderOptions) -> Result<Self, RenderError> {
+        if self.status >= 400 && !options.accept_error_status {
+            return Err(RenderError::TargetStatus {
+                status: self.status,
+                url: self.final_url,
+            });
+        }
+        Ok(self)
+    }
+
     /// Whether the response is a PDF document: declared so, or starting as one does (servers
     /// that send PDFs as `application/octet-stream` are common).
     pub(crate) fn is_pdf(&self) -> bool {

@@ -139,11 +139,11 @@ pub fn run_checked(command: &mut Command, what: &str) -> std::process::Output {
 
 /// The text of a PDF as `pdftotext` (poppler-utils) extracts it, whitespace collapsed.
 pub fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).expect("write the PDF");
-    let output = run_checked(
-        Command::new("pdftotext").arg(&path).arg("-"),
+    let output = poppler(
+        pdf,
+        "pdftotext",
+        &[],
+        &["-"],
         "pdftotext (poppler-utils) is needed to read PDFs in tests; make test installs it",
     );
     String::from_utf8_lossy(&output.stdout)
@@ -152,28 +152,28 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .join(" ")
 }
 
-/// What poppler's `pdfinfo` says of a PDF (`Tagged: yes`, `Pages: 3`, `Title: …`), with `args`
-/// (`-meta` adds the XMP metadata).
-pub fn pdf_info(pdf: &[u8], args: &[&str]) -> String {
+/// Runs a poppler tool on `pdf` (written to a temporary file): `tool before… file after…`.
+fn poppler(pdf: &[u8], tool: &str, before: &[&str], after: &[&str], what: &str) -> std::process::Output {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("doc.pdf");
     std::fs::write(&path, pdf).expect("write the PDF");
-    let output = run_checked(
-        Command::new("pdfinfo").args(args).arg(&path),
-        "pdfinfo (poppler-utils)",
-    );
+    run_checked(Command::new(tool).args(before).arg(&path).args(after), what)
+}
+
+/// What poppler's `pdfinfo` says of a PDF (`Tagged: yes`, `Pages: 3`, `Title: …`), with `args`
+/// (`-meta` adds the XMP metadata).
+pub fn pdf_info(pdf: &[u8], args: &[&str]) -> String {
+    let output = poppler(pdf, "pdfinfo", args, &[], "pdfinfo (poppler-utils)");
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The titles of a PDF's outline (bookmarks), as `pdftohtml -xml` lists them, in order.
 pub fn pdf_outline(pdf: &[u8]) -> Vec<String> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, pdf).expect("write the PDF");
-    let output = run_checked(
-        Command::new("pdftohtml")
-            .args(["-xml", "-stdout", "-i", "-q"])
-            .arg(&path),
+    let output = poppler(
+        pdf,
+        "pdftohtml",
+        &["-xml", "-stdout", "-i", "-q"],
+        &[],
         "pdftohtml (poppler-utils)",
     );
     let xml = String::from_utf8_lossy(&output.stdout);

@@ -114,16 +114,12 @@ async fn catch_up(state: &AppState, owner: Uuid) -> Result<(), ApiError> {
 }
 
 async fn index_file(state: AppState, owner: Uuid, file: FileRecord) -> Result<(), ApiError> {
-    let text = match state.ports.store.get(&names::text_key(owner, file.id)).await? {
-        Some(object) => {
-            let bytes = object.bytes().await.map_err(|e| PortError::Unavailable {
-                port: "object store",
-                reason: e.to_string(),
-            })?;
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
-        None => String::new(),
-    };
+    let text = state
+        .ports
+        .store
+        .get_text(&names::text_key(owner, file.id))
+        .await?
+        .unwrap_or_default();
     store::search::insert(&state.db, owner, file.id, &file.name, &file.source_url, &text).await?;
     Ok(())
 }

@@ -82,6 +82,17 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<StoredObject>, PortError>;
     /// Removes the object; removing one that is not there is not an error.
     async fn delete(&self, key: &str) -> Result<(), PortError>;
+    /// A small object read whole as text (a page's text beside its PDF), or `None`.
+    async fn get_text(&self, key: &str) -> Result<Option<String>, PortError> {
+        let Some(object) = self.get(key).await? else {
+            return Ok(None);
+        };
+        let bytes = object.bytes().await.map_err(|e| PortError::Unavailable {
+            port: "object store",
+            reason: e.to_string(),
+        })?;
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
     /// A URL that downloads the object directly for `ttl`, served with `content_disposition`;
     /// `None` when the store cannot hand out such links (a local folder).
     async fn presigned_download(

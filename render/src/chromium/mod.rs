@@ -259,15 +259,9 @@ impl ChromiumEngine {
                     crate::fetch::fetch(&self.config.guard, url, options, "application/pdf", bounds),
                 )
                 .await
-                .map_err(|_| RenderError::Timeout(self.config.timeout))??;
-                if fetched.status < 400 || options.accept_error_status {
-                    crate::served_pdf::keep(fetched, started, Engine::Chromium).await?
-                } else {
-                    return Err(RenderError::TargetStatus {
-                        status: fetched.status,
-                        url: fetched.final_url,
-                    });
-                }
+                .map_err(|_| RenderError::Timeout(self.config.timeout))??
+                .refuse_error_status(options)?;
+                crate::served_pdf::keep(fetched, started, Engine::Chromium).await?
             }
         };
         if let Some(status) = rendered.status {

@@ -73,13 +73,8 @@ impl ReaderEngine {
             fetch::fetch(&self.guard, url, options, accept, bounds),
         )
         .await
-        .map_err(|_| RenderError::Timeout(self.timeout))??;
-        if fetched.status >= 400 && !options.accept_error_status {
-            return Err(RenderError::TargetStatus {
-                status: fetched.status,
-                url: fetched.final_url,
-            });
-        }
+        .map_err(|_| RenderError::Timeout(self.timeout))??
+        .refuse_error_status(options)?;
         if fetched.is_pdf() {
             return crate::served_pdf::keep(fetched, started, Engine::Reader).await;
         }
