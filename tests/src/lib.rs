@@ -109,7 +109,12 @@ pub fn find_file(dir: &std::path::Path, name: &str) -> Option<PathBuf> {
 }
 
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Read when the test runs (cargo sets it for every test process): the value baked in at
+    // compile time names whichever checkout first built this crate into a shared target folder.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("tests/ sits inside the workspace")
         .to_path_buf()

@@ -1,5 +1,7 @@
 //! Request extractors whose failures are `ApiError`s, so every rejection is a JSON body.
 
+mod objects_only;
+
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
@@ -50,11 +52,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonWithRaw<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = json_body(req, state).await?;
-        let parsed = parse_json(&bytes)?;
-        // It parsed as T, so it is JSON.
-        let raw = serde_json::from_slice(&bytes).unwrap_or_default();
-        Ok(Self(parsed, raw))
+        let raw = json_value(&json_body(req, state).await?)?;
+        Ok(Self(from_json_value(raw.clone())?, raw))
     }
 }
 
@@ -95,25 +94,29 @@ fn content_type_allows_json(headers: &HeaderMap) -> bool {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    from_json_value(json_value(bytes)?)
+}
+
+/// The body as JSON: 400 when it is empty or not JSON at all.
+fn json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("a JSON request body is required".to_owned()));
     }
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    serde_json::from_slice(bytes)
+        .map_err(|error| ApiError::BadRequest(format!("request body is not valid JSON: {error}")))
+}
+
+/// JSON that is not the shape `T` documents: 422 naming the field.
+fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(objects_only::ObjectsOnly(value)).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = strip_position(&inner.to_string());
-                let field = if path == "." {
-                    field_from_message(&message)
-                } else {
-                    path
-                };
-                ApiError::invalid(field, message)
-            }
-            _ => ApiError::BadRequest(format!("request body is not valid JSON: {inner}")),
-        }
+        let message = strip_position(&error.into_inner().to_string());
+        let field = if path == "." {
+            field_from_message(&message)
+        } else {
+            path
+        };
+        ApiError::invalid(field, message)
     })
 }
 
@@ -257,6 +260,7 @@ mod tests {
             (r#"{"email": 3, "password": "x"}"#, "email"),
             (r#"{"email": "a@b.co"}"#, "password"),
             (r#"{"email": "a@b.co", "password": "x", "admin": true}"#, "admin"),
+            (r#"["a@b.co", "x"]"#, "body"),
         ];
         for (body, field) in cases {
             match parse_json::<Body>(body.as_bytes()) {
