@@ -180,6 +180,15 @@ pub(super) async fn print(
     let t_meta = t0.elapsed();
     let pages = pdf::page_count(&bytes)
         .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
+    let bytes = pdf::provenance::stamp_within(
+        bytes,
+        &pdf::provenance::Provenance {
+            title: title.as_deref(),
+            source_url: url.as_str(),
+            captured_at: time::OffsetDateTime::now_utc(),
+        },
+        max_pdf_bytes,
+    )?;
     tracing::debug!(
         setup_ms = t_setup.as_millis() as u64,
         navigate_ms = (t_nav - t_setup).as_millis() as u64,

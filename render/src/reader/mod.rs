@@ -80,12 +80,21 @@ impl ReaderEngine {
         }
         let options = options.clone();
         let final_url = fetched.final_url.clone();
+        let requested = url.to_string();
+        let max_pdf_bytes = self.max_pdf_bytes;
         let (bytes, title, pages, text) = tokio::task::spawn_blocking(move || {
-            typeset_page(
+            let (bytes, title, pages, text) = typeset_page(
                 &String::from_utf8_lossy(&fetched.body),
                 &fetched.final_url,
                 &options,
-            )
+            )?;
+            let provenance = crate::pdf::provenance::Provenance {
+                title: title.as_deref(),
+                source_url: &requested,
+                captured_at: time::OffsetDateTime::now_utc(),
+            };
+            let bytes = crate::pdf::provenance::stamp_within(bytes, &provenance, max_pdf_bytes)?;
+            Ok::<_, RenderError>((bytes, title, pages, text))
         })
         .await
         .map_err(|e| RenderError::Internal(format!("typesetting task failed: {e}")))??;

@@ -1,5 +1,6 @@
-//! Tagged PDFs and outlines, as poppler reads them: by default tagged (Chromium) and with an
-//! outline of the page's headings (either engine); each can be turned off.
+//! What a printed PDF holds besides its pages, as poppler reads it: by default tags (Chromium)
+//! and an outline of the page's headings (either engine), each of which can be turned off; and
+//! always its provenance (Info and XMP: title, Folio as creator, the source URL, the time).
 
 use std::time::Duration;
 
@@ -73,4 +74,41 @@ async fn the_reader_engine_outlines_the_headings_unless_told_not_to() {
     };
     let plain = reader.render(&url, &without).await.unwrap();
     assert!(pdf_outline(&plain.bytes).is_empty());
+}
+
+#[tokio::test]
+async fn every_print_says_what_it_is_where_it_came_from_and_when() {
+    let site = serve().await;
+    let url = site.url("/article");
+    let chromium = engine(site.guard(), 20)
+        .render(&page_url(&url), &RenderOptions::default())
+        .await
+        .unwrap();
+    let reader = ReaderEngine::new(site.guard(), Duration::from_secs(10))
+        .render(&page_url(&url), &RenderOptions::default())
+        .await
+        .unwrap();
+    for pdf in [chromium, reader] {
+        let info = pdf_info(&pdf.bytes, &["-custom"]);
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|line| line.strip_prefix(&format!("{name}:")))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(field("Title"), "Folio Test Article", "{:?}: {info}", pdf.engine);
+        assert_eq!(field("Creator"), format!("Folio {}", env!("CARGO_PKG_VERSION")));
+        assert_eq!(field("FolioSourceURL"), url);
+        assert!(!field("CreationDate").is_empty(), "{info}");
+        let xmp = pdf_info(&pdf.bytes, &["-meta"]);
+        assert!(xmp.contains(&format!("<dc:source>{url}</dc:source>")), "{xmp}");
+        assert!(xmp.contains("Folio Test Article"), "{xmp}");
+        // Still one readable document of the pages printed.
+        assert_eq!(
+            folio_render::pdf::page_sizes(&pdf.bytes).unwrap().len() as u32,
+            pdf.pages
+        );
+        assert!(crate::site::pdf_text(&pdf.bytes).contains("The quick brown fox"));
+    }
 }

@@ -1,4 +1,7 @@
-//! Reading back what an engine wrote: page count and page sizes.
+//! Reading back what an engine wrote (page count and page sizes), and writing where it came
+//! from into it ([`provenance`]).
+
+pub mod provenance;
 
 /// Number of pages in a PDF.
 ///
