@@ -218,6 +218,14 @@ async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<()
         }
         return Err(e.into());
     }
+    if let Err(e) = state
+        .ports
+        .store
+        .delete(&names::thumbnail_key(owner, record.id))
+        .await
+    {
+        tracing::warn!(file = %record.id, error = %e, "could not delete the thumbnail of a deleted file");
+    }
     if let Err(e) = crate::search::forget(state, owner, record.id).await {
         // A row left behind is dropped by the next search that meets it.
         tracing::warn!(file = %record.id, error = ?e, "could not take a deleted file out of the search index");

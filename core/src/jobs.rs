@@ -117,6 +117,11 @@ pub struct FileRecord {
     /// Once done: when the page was captured (its render finished).
     #[serde(with = "time::serde::rfc3339::option")]
     pub captured_at: Option<OffsetDateTime>,
+    /// Once done: what the render noticed that makes the result doubtful; empty when nothing.
+    pub warnings: Vec<crate::Warning>,
+    /// Once done: whether the page was printed a second time, with stronger waits, because the
+    /// first print was blank or missed images.
+    pub retried: bool,
     /// In search results only: a short excerpt of the file's text around the first match, as
     /// plain text (`…` where it is cut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +153,8 @@ impl FileRecord {
             final_url: None,
             http_status: None,
             captured_at: None,
+            warnings: Vec::new(),
+            retried: false,
             snippet: None,
             created_at: job.requested_at,
             updated_at: job.requested_at,
@@ -175,6 +182,12 @@ pub mod names {
     /// backend's search index reads (the worker never needs a database for it).
     pub fn text_key(owner: Uuid, file_id: Uuid) -> String {
         format!("{OBJECT_PREFIX}{owner}/{file_id}.txt")
+    }
+
+    /// `users/{user_id}/{file_id}.thumb.png`: the page's first screen, at most 400 px wide,
+    /// taken in the same render (Chromium prints only; other files have none).
+    pub fn thumbnail_key(owner: Uuid, file_id: Uuid) -> String {
+        format!("{OBJECT_PREFIX}{owner}/{file_id}.thumb.png")
     }
 }
 
@@ -232,13 +245,15 @@ mod tests {
                 "name",
                 "options",
                 "pages",
+                "retried",
                 "sha256",
                 "size_bytes",
                 "source_url",
                 "status",
                 "tags",
                 "updated_at",
-                "version"
+                "version",
+                "warnings"
             ]
         );
         assert_eq!(value["options"], json!({}));

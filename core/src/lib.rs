@@ -13,4 +13,4 @@ pub mod settings;
 
 pub use domain::{Email, InvalidInput, PageUrl, Password, Tag, Tags};
 pub use jobs::{FileRecord, FileStatus, RenderJob};
-pub use render::{Engine, RenderOptions};
+pub use render::{Engine, RenderOptions, Warning};

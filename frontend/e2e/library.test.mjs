@@ -66,6 +66,12 @@ test('a user converts a page, downloads it, deletes it; another user never sees 
   const row = page.getByRole('listitem', { name: PAGE_TITLE });
   await row.getByText('done', { exact: true }).waitFor({ timeout: 60000 });
   assert.equal(reloads, 0, 'the status arrived without a reload');
+  // The row shows the page's first screen, fetched with the session and shown from a blob
+  // (which the page's CSP allows for images).
+  const thumbnail = row.locator('.file-thumb img');
+  await thumbnail.waitFor({ timeout: 10000 });
+  assert.match((await thumbnail.getAttribute('src')) ?? '', /^blob:/);
+  assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth > 0 && img.naturalWidth <= 400));
   await page.screenshot({ path: join(shots, '05-library-done.png') });
   await page.getByText(`Ready: “${PAGE_TITLE}”.`).waitFor();
 

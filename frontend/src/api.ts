@@ -224,6 +224,17 @@ export class Api {
     return this.json(`/file/${encodeURIComponent(id)}/view`, { method: 'POST' });
   }
 
+  /** The PNG of a done file's first screen, or `null` when it has none (the reader engine). */
+  async thumbnail(id: string): Promise<Blob | null> {
+    try {
+      const response = await this.fetch(`/file/${encodeURIComponent(id)}/thumbnail`, { headers: { accept: 'image/png' } });
+      return await response.blob();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   /** The page again, as its next version, with the options and engine it was asked with. */
   recapture(id: string): Promise<Schemas['Accepted']> {
     return this.json(`/file/${encodeURIComponent(id)}/recapture`, { method: 'POST' });

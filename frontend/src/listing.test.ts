@@ -28,6 +28,8 @@ function file(id: string, created_at: string, overrides: Partial<FileRecord> = {
     final_url: null,
     http_status: null,
     captured_at: null,
+    warnings: [],
+    retried: false,
     created_at,
     updated_at: created_at,
     ...overrides,

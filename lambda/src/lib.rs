@@ -202,6 +202,7 @@ impl Worker {
         let sha256 = hex::encode(Sha256::digest(&pdf.bytes));
         let key = names::object_key(owner, id);
         let text_key = names::text_key(owner, id);
+        let thumbnail_key = names::thumbnail_key(owner, id);
         let stored = match self.ports.store.put(&key, pdf.bytes).await {
             Ok(()) => {
                 self.ports
@@ -211,11 +212,17 @@ impl Worker {
             }
             Err(e) => Err(e),
         };
+        let stored = match (stored, pdf.thumbnail) {
+            (Ok(()), Some(thumbnail)) => self.ports.store.put(&thumbnail_key, thumbnail).await,
+            (stored, _) => stored,
+        };
         match stored {
             Ok(()) => {}
             // Trying again fills nothing: the job says why, and deleting files makes room.
             Err(e @ PortError::Full { .. }) => {
-                self.ports.store.delete(&key).await?;
+                for written in [&key, &text_key, &thumbnail_key] {
+                    self.ports.store.delete(written).await?;
+                }
                 return self
                     .fail(
                         owner,
@@ -248,6 +255,8 @@ impl Worker {
                     final_url: Some(pdf.final_url.clone()),
                     http_status: pdf.status,
                     captured_at: Some(time::OffsetDateTime::now_utc()),
+                    warnings: Some(pdf.warnings.clone()),
+                    retried: Some(pdf.retried),
                     ..FileUpdate::default()
                 },
             )
@@ -260,6 +269,7 @@ impl Worker {
             Err(e) => {
                 self.ports.store.delete(&key).await?;
                 self.ports.store.delete(&text_key).await?;
+                self.ports.store.delete(&thumbnail_key).await?;
                 return self
                     .fail(owner, id, format!("could not record the result: {e}"))
                     .await;
@@ -271,6 +281,7 @@ impl Worker {
             if self.ports.index.get(owner, id).await?.is_none() {
                 self.ports.store.delete(&key).await?;
                 self.ports.store.delete(&text_key).await?;
+                self.ports.store.delete(&thumbnail_key).await?;
             }
             return Ok(Outcome::Skipped);
         }

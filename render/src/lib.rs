@@ -22,9 +22,9 @@ mod settings;
 use std::sync::Arc;
 use std::time::Duration;
 
-use folio_core::{Engine, PageUrl, RenderOptions};
+use folio_core::{Engine, PageUrl, RenderOptions, Warning};
 
-pub use chromium::{ChromiumConfig, ChromiumEngine, LaunchMode};
+pub use chromium::{near_uniform, ChromiumConfig, ChromiumEngine, LaunchMode};
 pub use guard::Guard;
 pub use owner::Owner;
 pub use reader::ReaderEngine;
@@ -46,6 +46,15 @@ pub struct RenderedPdf {
     pub engine: Engine,
     /// The page's text as the engine saw it (at most [`MAX_TEXT_BYTES`]), for search.
     pub text: String,
+    /// What makes the result doubtful, sorted.
+    pub warnings: Vec<Warning>,
+    /// Whether printing again with stronger waits may mend a warning (an image still loading,
+    /// a blank first print); a failed image or a sign-in form would come back the same.
+    pub retry_advised: bool,
+    /// Whether this is the second print of the page, after a first one that advised it.
+    pub retried: bool,
+    /// A PNG of the page's first screen, at most 400 px wide (Chromium only).
+    pub thumbnail: Option<Vec<u8>>,
 }
 
 /// The most text kept of one page: a few hundred pages of prose.
@@ -74,6 +83,9 @@ impl std::fmt::Debug for RenderedPdf {
             .field("render_ms", &self.render_ms)
             .field("engine", &self.engine)
             .field("text_bytes", &self.text.len())
+            .field("warnings", &self.warnings)
+            .field("retried", &self.retried)
+            .field("thumbnail_bytes", &self.thumbnail.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -213,7 +225,10 @@ impl Renderer {
         self.render_for(Owner::Anonymous, url, options, engine).await
     }
 
-    /// Renders on behalf of `owner`, whose browser state no other owner ever sees.
+    /// Renders on behalf of `owner`, whose browser state no other owner ever sees. A print
+    /// that came out blank or with images still loading is printed once more with stronger
+    /// waits (network idle, a scroll through the page, a delay), and that second print is the
+    /// result, `retried`; should the second attempt fail, the first print stands.
     pub async fn render_for(
         &self,
         owner: Owner,
@@ -227,6 +242,48 @@ impl Renderer {
                 field: invalid.field,
                 reason: invalid.reason,
             })?;
+        let mut first = self.render_once(owner, url, options, engine).await?;
+        let stronger = options.with_stronger_waits();
+        let (true, Some(stronger)) = (first.retry_advised, stronger) else {
+            return Ok(first);
+        };
+        tracing::info!(url = %url, warnings = ?first.warnings, "printing again with stronger waits");
+        match self.render_once(owner, url, &stronger, engine).await {
+            Ok(mut second) => {
+                second.retried = true;
+                Ok(second)
+            }
+            Err(e) => {
+                tracing::warn!(url = %url, error = %e, "the second print failed; keeping the first");
+                first.retried = true;
+                Ok(first)
+            }
+        }
+    }
+
+    async fn render_once(
+        &self,
+        owner: Owner,
+        url: &PageUrl,
+        options: &RenderOptions,
+        engine: Engine,
+    ) -> Result<RenderedPdf, RenderError> {
+        let mut rendered = self.render_with_engine(owner, url, options, engine).await?;
+        // Printed at all, an error status was accepted (`accept_error_status`).
+        if rendered.status.is_some_and(|status| status >= 400) {
+            rendered.warnings.push(Warning::HttpError);
+            rendered.warnings.sort();
+        }
+        Ok(rendered)
+    }
+
+    async fn render_with_engine(
+        &self,
+        owner: Owner,
+        url: &PageUrl,
+        options: &RenderOptions,
+        engine: Engine,
+    ) -> Result<RenderedPdf, RenderError> {
         match (engine, &self.chromium) {
             (Engine::Chromium, Some(chromium)) => chromium.render_for(owner, url, options).await,
             (Engine::Chromium, None) => {

@@ -51,6 +51,10 @@ pub(crate) async fn keep(
         render_ms: started.elapsed().as_millis() as u64,
         engine,
         text: text.text,
+        warnings: Vec::new(),
+        retry_advised: false,
+        retried: false,
+        thumbnail: None,
         bytes: fetched.body,
     })
 }

@@ -29,13 +29,15 @@ struct FileRow {
     final_url: Option<String>,
     http_status: Option<i64>,
     captured_at: Option<i64>,
+    warnings: String,
+    retried: i64,
     created_at: i64,
     updated_at: i64,
 }
 
 const FILE_COLUMNS: &str =
     "id, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
-     changed, sha256, final_url, http_status, captured_at, created_at, updated_at";
+     changed, sha256, final_url, http_status, captured_at, warnings, retried, created_at, updated_at";
 
 /// Tags as the `tags` column holds them: `,a,b,` (so `LIKE '%,a,%'` finds one), or `''`.
 fn tags_column(tags: &[String]) -> String {
@@ -51,6 +53,26 @@ fn tags_from_column(column: &str) -> Vec<String> {
         .split(',')
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
+        .collect()
+}
+
+/// Warning codes as the `warnings` column holds them: `a,b`, or `''`.
+fn warnings_column(warnings: &[folio_core::Warning]) -> String {
+    warnings
+        .iter()
+        .map(|warning| warning.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn warnings_from_column(column: &str) -> Result<Vec<folio_core::Warning>, PortError> {
+    column
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| {
+            code.parse()
+                .map_err(|e: folio_core::InvalidInput| PortError::Malformed(e.to_string()))
+        })
         .collect()
 }
 
@@ -98,6 +120,8 @@ fn record(row: FileRow) -> Result<folio_core::FileRecord, PortError> {
         final_url: row.final_url,
         http_status: row.http_status.and_then(|status| u16::try_from(status).ok()),
         captured_at: row.captured_at.map(from_ms).transpose()?,
+        warnings: warnings_from_column(&row.warnings)?,
+        retried: row.retried != 0,
         snippet: None,
         created_at: from_ms(row.created_at)?,
         updated_at: from_ms(row.updated_at)?,
@@ -115,8 +139,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
     async fn insert(&self, owner: uuid::Uuid, file: &folio_core::FileRecord) -> Result<(), PortError> {
         let result = sqlx::query(
             "INSERT INTO files (id, owner, name, source_url, status, error, size_bytes, pages, engine, options, version, tags, \
-             changed, sha256, final_url, http_status, captured_at, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             changed, sha256, final_url, http_status, captured_at, warnings, retried, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(file.id.to_string())
         .bind(owner.to_string())
@@ -135,6 +159,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
         .bind(file.final_url.clone())
         .bind(file.http_status.map(i64::from))
         .bind(file.captured_at.map(to_ms))
+        .bind(warnings_column(&file.warnings))
+        .bind(i64::from(file.retried))
         .bind(to_ms(file.created_at))
         .bind(to_ms(file.updated_at))
         .execute(&self.pool)
@@ -237,7 +263,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
             "UPDATE files SET status = COALESCE(?, status), name = COALESCE(?, name), error = COALESCE(?, error), \
              size_bytes = COALESCE(?, size_bytes), pages = COALESCE(?, pages), engine = COALESCE(?, engine), \
              changed = COALESCE(?, changed), sha256 = COALESCE(?, sha256), final_url = COALESCE(?, final_url), \
-             http_status = COALESCE(?, http_status), captured_at = COALESCE(?, captured_at), updated_at = ? \
+             http_status = COALESCE(?, http_status), captured_at = COALESCE(?, captured_at), \
+             warnings = COALESCE(?, warnings), retried = COALESCE(?, retried), updated_at = ? \
              WHERE owner = ? AND id = ? AND status IN ({placeholders})"
         );
         let mut query = sqlx::query(&sql)
@@ -252,6 +279,8 @@ impl folio_core::ports::FileIndex for SqlFileIndex {
             .bind(update.final_url)
             .bind(update.http_status.map(i64::from))
             .bind(update.captured_at.map(to_ms))
+            .bind(update.warnings.as_deref().map(warnings_column))
+            .bind(update.retried.map(i64::from))
             .bind(to_ms(time::OffsetDateTime::now_utc()))
             .bind(owner.to_string())
             .bind(id.to_string());

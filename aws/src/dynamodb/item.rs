@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use folio_core::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
 use folio_core::ports::PortError;
-use folio_core::FileRecord;
+use folio_core::{FileRecord, Warning};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -68,6 +68,15 @@ pub(super) fn to_item(owner: Uuid, record: &FileRecord) -> Item {
     if let Some(at) = record.captured_at {
         item.insert("captured_at".into(), s(rfc3339(at)));
     }
+    if !record.warnings.is_empty() {
+        item.insert(
+            "warnings".into(),
+            AttributeValue::Ss(warning_codes(&record.warnings)),
+        );
+    }
+    if record.retried {
+        item.insert("retried".into(), AttributeValue::Bool(true));
+    }
     // DynamoDB has no empty sets: no tags is no attribute.
     if !record.tags.is_empty() {
         item.insert("tags".into(), AttributeValue::Ss(record.tags.clone()));
@@ -125,8 +134,31 @@ pub(super) fn from_item(item: &Item) -> Result<FileRecord, PortError> {
         final_url: text("final_url"),
         http_status: number("http_status").and_then(|status: u64| u16::try_from(status).ok()),
         captured_at: text("captured_at").and_then(|v| OffsetDateTime::parse(&v, &Rfc3339).ok()),
+        // A code this version does not know (written by a newer worker) is left out.
+        warnings: {
+            let mut warnings: Vec<Warning> = item
+                .get("warnings")
+                .and_then(|v| v.as_ss().ok())
+                .map(|codes| codes.iter().filter_map(|code| code.parse().ok()).collect())
+                .unwrap_or_default();
+            warnings.sort();
+            warnings
+        },
+        retried: item
+            .get("retried")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
         snippet: None,
         created_at: time("created_at")?,
         updated_at: time("updated_at")?,
     })
+}
+
+/// Warning codes as a DynamoDB string set (never empty: the caller leaves the attribute out).
+pub(super) fn warning_codes(warnings: &[Warning]) -> Vec<String> {
+    warnings
+        .iter()
+        .map(|warning| warning.as_str().to_owned())
+        .collect()
 }

@@ -187,17 +187,31 @@ impl FileIndex for DynamoFileIndex {
         if let Some(at) = update.captured_at {
             set("captured_at", s(rfc3339(at)));
         }
+        if let Some(retried) = update.retried {
+            set("retried", AttributeValue::Bool(retried));
+        }
+        let mut removes = Vec::new();
+        match update.warnings {
+            // No empty sets in DynamoDB: no warnings is no attribute.
+            Some(warnings) if warnings.is_empty() => removes.push("warnings"),
+            Some(warnings) => set("warnings", AttributeValue::Ss(item::warning_codes(&warnings))),
+            None => {}
+        }
         let mut allowed = Vec::new();
         for (i, status) in from.iter().enumerate() {
             allowed.push(format!(":from{i}"));
             values.insert(format!(":from{i}"), s(status.as_str()));
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
         }
         let updated = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(owner, id)))
-            .update_expression(format!("SET {}", sets.join(", ")))
+            .update_expression(expression)
             .condition_expression(format!(
                 "attribute_exists(#sk) AND #status IN ({})",
                 allowed.join(", ")

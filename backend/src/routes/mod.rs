@@ -13,6 +13,7 @@ pub mod recapture;
 pub mod schedules;
 pub mod shares;
 pub mod spa;
+mod thumbnail;
 pub mod view;
 pub mod webhooks;
 
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
     let api = OpenApiRouter::new()
         .merge(auth::router())
         .merge(files::router())
+        .merge(thumbnail::router())
         .merge(listing::router())
         .merge(batch::router())
         .merge(export::router())

@@ -3,7 +3,8 @@
 //! the SPA: an unknown `/api/…` path is a JSON 404.
 //!
 //! Every SPA response carries a strict Content-Security-Policy: scripts, styles and API calls
-//! only from this origin, no inline scripts, no framing.
+//! only from this origin, no inline scripts, no framing. Images may also be `blob:` URLs: the
+//! thumbnails, fetched with the session's token, are shown from blobs.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,7 @@ use tower_http::services::ServeDir;
 use crate::error::ApiError;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; \
      frame-ancestors 'none'; form-action 'self'";
 
 #[derive(Clone)]

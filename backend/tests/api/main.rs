@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod aws;
+mod capture;
 mod cli;
 mod database;
 mod errors;

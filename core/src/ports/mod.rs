@@ -145,6 +145,8 @@ pub struct FileUpdate {
     pub final_url: Option<String>,
     pub http_status: Option<u16>,
     pub captured_at: Option<time::OffsetDateTime>,
+    pub warnings: Option<Vec<crate::Warning>>,
+    pub retried: Option<bool>,
 }
 
 /// Which of a user's files a listing keeps; every condition given must hold.

@@ -16,9 +16,11 @@ mod paper;
 #[cfg(test)]
 mod tests;
 mod validate;
+mod warning;
 
 pub use paper::{Length, Margins, PaperFormat};
 pub use validate::parse_page_ranges;
+pub use warning::Warning;
 
 /// Which renderer turns the page into a PDF.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -134,7 +136,22 @@ pub struct RenderOptions {
     pub outline: bool,
 }
 
+/// The delay a second print waits at least, after network idle and a scroll.
+pub const RETRY_DELAY_MS: u64 = 2_000;
+
 impl RenderOptions {
+    /// These options with the strongest waits: network idle, a scroll through the page, and a
+    /// delay of at least [`RETRY_DELAY_MS`]. `None` when they already wait that much.
+    pub fn with_stronger_waits(&self) -> Option<Self> {
+        let stronger = Self {
+            wait_until: WaitUntil::NetworkIdle,
+            lazy_scroll: true,
+            wait_delay_ms: self.wait_delay_ms.max(RETRY_DELAY_MS),
+            ..self.clone()
+        };
+        (stronger != *self).then_some(stronger)
+    }
+
     /// The options that differ from the defaults, as the JSON the API takes: what a caller
     /// asked for, without the rest. Parsing it back gives these very options.
     pub fn differences_from_default(&self) -> serde_json::Map<String, serde_json::Value> {

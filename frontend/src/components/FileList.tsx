@@ -19,6 +19,7 @@ interface FileListProps {
   onPickTag: (tag: string) => void;
   /** The words searched for, when the list shows search results (their snippets mark them). */
   searched?: string;
+  loadThumbnail?: (id: string) => Promise<Blob | null>;
 }
 
 /** Focuses a row's main control: the title of a done file, else its first action. */

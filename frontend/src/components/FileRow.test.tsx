@@ -22,6 +22,8 @@ function file(overrides: Partial<FileRecord>): FileRecord {
     final_url: null,
     http_status: null,
     captured_at: null,
+    warnings: [],
+    retried: false,
     created_at: '2026-11-01T10:00:00Z',
     updated_at: '2026-11-01T10:00:05Z',
     ...overrides,
@@ -64,6 +66,40 @@ describe('FileRow', () => {
     expect(pending.getByText('1:15')).toBeInTheDocument();
     expect(pending.queryByRole('button', { name: /^Download/ })).toBeNull();
     expect(pending.getByRole('button', { name: 'Cancel “Example Article”' })).toBeInTheDocument();
+  });
+
+  it('says in words what makes a done file doubtful', () => {
+    const item = row(file({ warnings: ['images_missing', 'login_wall'], retried: true }));
+    expect(item.getByText('images missing')).toHaveAttribute('title', expect.stringContaining('printed twice'));
+    expect(item.getByText('sign-in page')).toBeInTheDocument();
+    expect(row(file({ id: 'clean', name: 'Clean' })).queryByText('images missing')).toBeNull();
+  });
+
+  it('shows the first screen of a done page once loaded, and the site initial otherwise', async () => {
+    URL.createObjectURL = vi.fn(() => 'blob:thumbnail');
+    const loadThumbnail = vi.fn((id: string) => Promise.resolve(id === 'with' ? new Blob(['png']) : null));
+    const rows = render(
+      <ul>
+        {(['with', 'without'] as const).map((id) => (
+          <FileRow
+            key={id}
+            file={file({ id, name: id })}
+            now={0}
+            active={false}
+            loadThumbnail={loadThumbnail}
+            onDownload={() => {}}
+            onDelete={() => {}}
+            onRetry={() => {}}
+            onCopyLink={() => {}}
+            onShare={() => {}}
+          />
+        ))}
+      </ul>,
+    );
+    await vi.waitFor(() => expect(rows.container.querySelector('[data-id="with"] img')).toHaveAttribute('src', 'blob:thumbnail'));
+    expect(rows.container.querySelector('[data-id="without"] img')).toBeNull();
+    expect(rows.container.querySelector('[data-id="without"] .file-icon')).toHaveTextContent('E');
+    expect(loadThumbnail).toHaveBeenCalledTimes(2);
   });
 
   it('shows a waiting file its place in line', () => {

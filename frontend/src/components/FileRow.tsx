@@ -2,6 +2,7 @@ import type { FileRecord } from '../api';
 import { formatBytes, formatDate } from '../format';
 import { clock, domainOf, highlight, isPending } from '../listing';
 import { Icon } from './Icon';
+import { Thumbnail, type ThumbnailLoader } from './Thumbnail';
 
 interface FileRowProps {
   file: FileRecord;
@@ -27,7 +28,18 @@ interface FileRowProps {
   older?: boolean;
   /** The words searched for, marked in the file's snippet. */
   searched?: string;
+  /** Fetches a done file's thumbnail, shown in place of its site's initial. */
+  loadThumbnail?: ThumbnailLoader;
 }
+
+/** Each warning in a few words, and what it means. */
+const WARNINGS: Record<FileRecord['warnings'][number], [string, string]> = {
+  blank: ['looks blank', 'No visible text, and the first screen is nearly one colour'],
+  images_missing: ['images missing', 'Some images had not loaded, or failed to load, when it was printed'],
+  consent_wall: ['consent banner', 'A consent dialog still covered the page when it was printed'],
+  login_wall: ['sign-in page', 'The page is a sign-in form, not the content behind it'],
+  http_error: ['error page', 'The site answered with an error status'],
+};
 
 const STATUS_HINT: Record<FileRecord['status'], string> = {
   queued: 'Waiting for a free renderer',
@@ -60,6 +72,7 @@ export function FileRow({
   versions,
   older = false,
   searched,
+  loadThumbnail,
 }: FileRowProps) {
   const pending = isPending(file);
   const tab = active ? 0 : -1;
@@ -81,9 +94,7 @@ export function FileRow({
           : null;
   return (
     <li className={`file file-${file.status}${older ? ' file-older' : ''}`} aria-label={file.name} data-id={file.id}>
-      <span className="file-icon" aria-hidden="true">
-        {domainOf(file.source_url).charAt(0).toUpperCase() || '?'}
-      </span>
+      <Thumbnail file={file} load={loadThumbnail} />
       <div className="file-main">
         <p className="file-name">
           {file.status === 'done' && onOpen ? (
@@ -117,6 +128,12 @@ export function FileRow({
             {domainOf(file.source_url)}
           </a>
           <time dateTime={file.created_at}>{formatDate(file.created_at)}</time>
+          {file.status === 'done' &&
+            file.warnings.map((warning) => (
+              <span key={warning} className="warning" title={WARNINGS[warning][1] + (file.retried ? ' (printed twice)' : '')}>
+                {WARNINGS[warning][0]}
+              </span>
+            ))}
           {(file.version > 1 || older) && (
             <span className="version" title={CHANGED_HINT[String(file.changed)]}>
               version {file.version}

@@ -33,6 +33,8 @@ function record(id: string, name: string, status: FileRecord['status']): FileRec
     final_url: null,
     http_status: null,
     captured_at: null,
+    warnings: [],
+    retried: false,
     created_at: '2026-11-01T10:00:00Z',
     updated_at: '2026-11-01T10:00:00Z',
   };
@@ -52,6 +54,7 @@ function fakeApi(files: FileRecord[]) {
     events: vi.fn().mockResolvedValue(new Response(stream)),
     requestRender: vi.fn(),
     download: vi.fn(),
+    thumbnail: vi.fn().mockResolvedValue(null),
     deleteFile: vi.fn().mockResolvedValue(undefined),
     // As the server searches: done files whose name holds the words, with a snippet.
     searchFiles: vi.fn().mockImplementation(async (words: string) => ({

@@ -59,6 +59,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
     replace,
   } = useLibrary(api);
   const { download, open, copyLink, exportLibrary, exporting } = useFileActions(api, report, setMessage);
+  const loadThumbnail = useMemo(() => (id: string) => api.thumbnail(id), [api]);
   const [words, setWords] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [sort, setSort] = useState<SortOrder>('newest');
@@ -288,6 +289,7 @@ export function Library({ api, session, onSignOut, reachable = true, onAccountDe
                 onEditTags={setTagging}
                 onPickTag={setTag}
                 searched={searched?.words}
+                loadThumbnail={loadThumbnail}
               />
               {nextCursor && !searched && (
                 <button type="button" className="more" onClick={showOlder}>

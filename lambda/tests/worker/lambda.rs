@@ -60,9 +60,10 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
         aws.object_keys().await.unwrap(),
         [
             names::object_key(owner, good.job_id),
+            names::thumbnail_key(owner, good.job_id),
             names::text_key(owner, good.job_id)
         ],
-        "one PDF and its text for the job delivered twice, none for the refused one"
+        "one PDF, its thumbnail and its text for the job delivered twice, none for the refused one"
     );
     assert_eq!(
         index

@@ -43,17 +43,21 @@ use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
 mod browser;
 mod flags;
+mod inspect;
 mod memory;
 mod network;
 mod print;
 mod tabs;
+mod wait;
 
 use browser::*;
 use network::*;
 use print::*;
 use tabs::*;
+use wait::*;
 
 pub use flags::LaunchMode;
+pub use inspect::near_uniform;
 
 use crate::guard::Guard;
 use crate::peer::AllowedPeers;

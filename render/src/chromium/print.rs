@@ -156,6 +156,10 @@ pub(super) async fn print(
     }
 
     let t_nav = t0.elapsed();
+    // What the page shows as it is printed, read just before: an image still loading then is
+    // missing from the PDF.
+    let (text, findings) = inspect::read_page(page).await?;
+    let thumbnail = inspect::thumbnail(page).await;
     let bytes = print_pdf(page, options, max_pdf_bytes).await?;
     let t_pdf = t0.elapsed();
     // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
@@ -176,7 +180,8 @@ pub(super) async fn print(
     let title = Some(target.title.trim())
         .filter(|t| !t.is_empty() && !final_url.ends_with(*t) && !url.as_str().ends_with(*t))
         .map(|t| clip(t, MAX_NAME_CHARS));
-    let text = page_text(page).await?;
+    let status = Some(findings.status).filter(|status| *status > 0).or(status);
+    let (warnings, retry_advised) = inspect::warnings(&findings, thumbnail.as_deref());
     let t_meta = t0.elapsed();
     let pages = pdf::page_count(&bytes)
         .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
@@ -207,112 +212,11 @@ pub(super) async fn print(
         render_ms: 0,
         engine: Engine::Chromium,
         text,
+        warnings,
+        retry_advised,
+        retried: false,
+        thumbnail,
     }))
-}
-
-/// The document's text as printed (`innerText`: what is shown, as it is laid out), read in a
-/// world of its own, where the page's scripts cannot redefine what `innerText` answers.
-/// Bounded in the page, so no more than [`crate::MAX_TEXT_BYTES`] crosses the connection.
-async fn page_text(page: &Page) -> Result<String, RenderError> {
-    use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
-    let Some(frame) = page.mainframe().await.map_err(RenderError::from_cdp)? else {
-        return Ok(String::new());
-    };
-    let world = page
-        .execute(
-            CreateIsolatedWorldParams::builder()
-                .frame_id(frame)
-                .world_name("folio-text")
-                .build()
-                .map_err(RenderError::Internal)?,
-        )
-        .await
-        .map_err(RenderError::from_cdp)?
-        .result
-        .execution_context_id;
-    // Characters, not bytes: a quarter of the byte bound fits in it even if every character
-    // takes four bytes.
-    let expression = format!(
-        "(() => {{ const root = document.body || document.documentElement; \
-         return root ? String(root.innerText).slice(0, {}) : ''; }})()",
-        crate::MAX_TEXT_BYTES / 4
-    );
-    let evaluated = page
-        .evaluate(
-            EvaluateParams::builder()
-                .expression(expression)
-                .context_id(world)
-                .return_by_value(true)
-                .build()
-                .map_err(RenderError::Internal)?,
-        )
-        .await
-        .map_err(RenderError::from_cdp)?;
-    let text: String = evaluated.into_value().unwrap_or_default();
-    Ok(crate::clip_text(text))
-}
-
-/// Scrolls a viewport at a time so `loading="lazy"` images and scroll-triggered content load,
-/// then waits (bounded) for the images that started loading, and returns to the top.
-pub(super) const LAZY_SCROLL_JS: &str = r#"(async () => {
-  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const step = Math.max(200, Math.floor(window.innerHeight * 0.8));
-  for (let y = 0, rounds = 0; y < document.documentElement.scrollHeight && rounds < 200; y += step, rounds++) {
-    window.scrollTo(0, y);
-    await pause(60);
-  }
-  window.scrollTo(0, document.documentElement.scrollHeight);
-  await pause(60);
-  const pending = Array.from(document.images).filter((img) => !img.complete);
-  await Promise.race([
-    Promise.all(pending.map((img) => new Promise((resolve) => { img.addEventListener('load', resolve, { once: true }); img.addEventListener('error', resolve, { once: true }); }))),
-    pause(5000),
-  ]);
-  window.scrollTo(0, 0);
-  return true;
-})()"#;
-
-/// How long before the job's deadline the wait for a selector gives up, so that its failure
-/// names the selector rather than the timeout.
-pub(super) const SELECTOR_MARGIN: Duration = Duration::from_millis(300);
-
-/// Waits until `selector` matches in the page, or fails naming it at `deadline`. A selector the
-/// browser cannot parse fails at once: it would never match.
-pub(super) async fn wait_for_selector(
-    page: &Page,
-    selector: &str,
-    deadline: Instant,
-) -> Result<(), RenderError> {
-    let probe = format!(
-        "(() => {{ try {{ return document.querySelector({}) !== null; }} catch (e) {{ return 'invalid'; }} }})()",
-        serde_json::to_string(selector).unwrap_or_default()
-    );
-    let started = Instant::now();
-    loop {
-        let answer: serde_json::Value = page
-            .evaluate(probe.as_str())
-            .await
-            .map_err(RenderError::from_cdp)?
-            .into_value()
-            .unwrap_or_default();
-        match answer {
-            serde_json::Value::Bool(true) => return Ok(()),
-            serde_json::Value::String(_) => {
-                return Err(RenderError::InvalidOptions {
-                    field: "options.wait_for_selector",
-                    reason: format!("{selector:?} is not a valid CSS selector"),
-                })
-            }
-            _ => {}
-        }
-        if Instant::now() >= deadline {
-            return Err(RenderError::SelectorNotFound {
-                selector: selector.to_owned(),
-                waited: started.elapsed(),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Chromium refused a command because of what the job asked for (a page range past the last

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use ego_tree::iter::Edge;
 use folio_core::domain::text::{clip, MAX_NAME_CHARS};
 use folio_core::render::parse_page_ranges;
-use folio_core::{Engine, PageUrl, RenderOptions};
+use folio_core::{Engine, PageUrl, RenderOptions, Warning};
 use printpdf::{BuiltinFont, IndirectFontRef, Mm, PdfDocument};
 use scraper::{ElementRef, Html, Node, Selector};
 
@@ -99,7 +99,16 @@ impl ReaderEngine {
         .await
         .map_err(|e| RenderError::Internal(format!("typesetting task failed: {e}")))??;
         Ok(RenderedPdf {
+            // Only the page's own markup is typeset: no waiting would add text.
+            warnings: if text.trim().is_empty() {
+                vec![Warning::Blank]
+            } else {
+                Vec::new()
+            },
             text,
+            retry_advised: false,
+            retried: false,
+            thumbnail: None,
             size_bytes: bytes.len() as u64,
             bytes,
             title,

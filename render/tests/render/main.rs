@@ -9,3 +9,4 @@ mod reader;
 mod recovery;
 mod structure;
 mod text;
+mod warnings;

@@ -69,6 +69,11 @@ pub async fn serve() -> Site {
         .route("/served.pdf", get(served_pdf))
         .route("/headings", get(headings))
         .route("/not-a.pdf", get(not_a_pdf))
+        .route("/blank", get(blank))
+        .route("/late-image", get(late_image))
+        .route("/slow-pixel.png", get(slow_pixel))
+        .route("/broken-image", get(broken_image))
+        .route("/sign-in", get(sign_in))
         .layer(axum::middleware::from_fn(
             move |request, next: axum::middleware::Next| {
                 let counter = counter.clone();
@@ -285,6 +290,52 @@ async fn pixel() -> impl IntoResponse {
         0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
     ([("content-type", "image/png")], PNG)
+}
+
+async fn blank() -> Html<&'static str> {
+    Html("<!doctype html><html><head><title>Nothing here</title></head><body></body></html>")
+}
+
+/// Its image is asked for only after the load event, and answers a second later: the print
+/// that follows the load event misses it, a print after network idle has it.
+async fn late_image() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html><head><title>Late image</title></head><body>
+        <p>An article whose photo arrives late.</p>
+        <script>
+          addEventListener('load', () => {
+            const img = new Image(40, 40);
+            img.src = '/slow-pixel.png';
+            document.body.append(img);
+          });
+        </script></body></html>"#,
+    )
+}
+
+async fn slow_pixel() -> impl IntoResponse {
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    pixel().await
+}
+
+async fn broken_image() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html><head><title>Broken image</title></head><body>
+        <p>An article whose photo is gone.</p><img src="/status/404" width="40" height="40">
+        </body></html>"#,
+    )
+}
+
+/// What a paywall or an expired session shows instead of the article.
+async fn sign_in() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html><head><title>Sign in</title></head><body>
+        <h1>Sign in to continue</h1>
+        <form method="post" action="/session">
+          <label>Email <input type="email" name="email"></label>
+          <label>Password <input type="password" name="password"></label>
+          <button>Sign in</button>
+        </form></body></html>"#,
+    )
 }
 
 /// A Chromium engine for tests: system Chromium, a short timeout, and the given guard.

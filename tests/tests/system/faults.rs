@@ -216,7 +216,11 @@ async fn aws_away_for_ten_seconds_costs_503s_and_nothing_else() {
     let keys = aws.object_keys().await.unwrap();
     let pdfs: Vec<_> = keys.iter().filter(|key| key.ends_with(".pdf")).collect();
     assert_eq!(pdfs.len(), 2, "a PDF for each record, no other: {keys:?}");
-    assert_eq!(keys.len(), 4, "and the text of each beside it: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        6,
+        "and the text and thumbnail of each beside it: {keys:?}"
+    );
 }
 
 /// An image of noise that no compression shrinks: a page showing it prints to a PDF of about
