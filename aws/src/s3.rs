@@ -37,7 +37,7 @@ impl ObjectStore for S3Store {
             .put_object()
             .bucket(&self.bucket)
             .key(key)
-            .content_type("application/pdf")
+            .content_type(folio_core::jobs::names::content_type_of(key))
             .body(bytes.into())
             .send()
             .await
@@ -90,7 +90,7 @@ impl ObjectStore for S3Store {
             .get_object()
             .bucket(&self.bucket)
             .key(key)
-            .response_content_type("application/pdf")
+            .response_content_type(folio_core::jobs::names::content_type_of(key))
             .response_content_disposition(content_disposition)
             .presigned(config)
             .await

@@ -1,4 +1,4 @@
-//! `folio render`: one page to one PDF file, with the same engines, options and guard as the
+//! `folio render`: one page to one PDF (or PNG) file, with the same engines, options and guard as the
 //! server, for scripts and for trying options out.
 
 use std::path::PathBuf;
@@ -13,9 +13,12 @@ use serde_json::{json, Map, Value};
 pub struct RenderArgs {
     /// The page to render (http or https).
     pub url: String,
-    /// Where to write the PDF.
-    #[arg(short, long, default_value = "page.pdf")]
-    pub output: PathBuf,
+    /// Where to write the file [default: page.pdf, or page.png with --output png].
+    #[arg(short = 'o', long = "out", value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// pdf (the default) or png: a screenshot of the full page (at most 16384 px high).
+    #[arg(long, value_name = "pdf|png")]
+    pub output: Option<String>,
     /// chromium (faithful print) or reader (text only, no browser needed).
     #[arg(long, default_value = "chromium")]
     pub engine: String,
@@ -106,18 +109,22 @@ pub async fn render(args: RenderArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(e) => return usage(e.to_string()),
     };
+    let path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("page.{}", options.output.extension())));
     let renderer = Renderer::new(&settings);
     let outcome = renderer.render(&url, &options, engine).await;
     renderer.shutdown().await;
     match outcome {
         Ok(pdf) => {
-            if let Err(e) = write_atomically(&args.output, &pdf.bytes) {
-                eprintln!("folio render: could not write {}: {e}", args.output.display());
+            if let Err(e) = write_atomically(&path, &pdf.bytes) {
+                eprintln!("folio render: could not write {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
             eprintln!(
                 "wrote {}: {} page{}, {} KiB, {:?} with {} in {} ms",
-                args.output.display(),
+                path.display(),
                 pdf.pages,
                 if pdf.pages == 1 { "" } else { "s" },
                 pdf.size_bytes.div_ceil(1024),
@@ -162,6 +169,7 @@ fn options_from_args(args: &RenderArgs) -> Result<RenderOptions, String> {
         ("wait_until", &args.wait_until),
         ("wait_for_selector", &args.wait_for_selector),
         ("user_agent", &args.user_agent),
+        ("output", &args.output),
     ];
     for (key, value) in strings {
         if let Some(value) = value {
@@ -211,8 +219,15 @@ fn options_from_args(args: &RenderArgs) -> Result<RenderOptions, String> {
         }
         set("cookies", Value::Array(cookies));
     }
-    let options: RenderOptions =
-        serde_json::from_value(Value::Object(object)).map_err(|e| format!("invalid options: {e}"))?;
+    let options: RenderOptions = serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
+        let path = e.path().to_string();
+        let place = if path == "." {
+            String::new()
+        } else {
+            format!(".{path}")
+        };
+        format!("invalid options{place}: {}", e.into_inner())
+    })?;
     options.validate().map_err(|e| format!("invalid {e}"))?;
     Ok(options)
 }

@@ -61,7 +61,7 @@ pub async fn request_render(
         let retry_after_secs = crate::request_rate::retry_after_secs(wait);
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
-    options.validate()?;
+    options.validate_for(engine)?;
     // Refused now, with the reason, instead of a failed file later.
     refuse_guarded(state, &url, "url").await?;
     let job = RenderJob::new(owner, url, options, engine);
@@ -210,7 +210,7 @@ async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<()
     if let Err(e) = state
         .ports
         .store
-        .delete(&names::object_key(owner, record.id))
+        .delete(&names::object_key(owner, record.id, record.output()))
         .await
     {
         if let Err(restore) = state.ports.index.insert(owner, record).await {

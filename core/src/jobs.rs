@@ -133,6 +133,15 @@ pub struct FileRecord {
 }
 
 impl FileRecord {
+    /// What the stored file is: a PDF, unless its options asked for a PNG.
+    pub fn output(&self) -> crate::render::Output {
+        self.options
+            .get("output")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|output| output.parse().ok())
+            .unwrap_or_default()
+    }
+
     /// The record a new job starts as.
     pub fn queued(job: &RenderJob) -> Self {
         Self {
@@ -173,9 +182,20 @@ pub mod names {
     /// DynamoDB sort key: the file id (string, UUIDv7, so it sorts by creation time).
     pub const TABLE_SORT_KEY: &str = "file_id";
 
-    /// `users/{user_id}/{file_id}.pdf`
-    pub fn object_key(owner: Uuid, file_id: Uuid) -> String {
-        format!("{OBJECT_PREFIX}{owner}/{file_id}.pdf")
+    /// `users/{user_id}/{file_id}.pdf`, or `.png` for a screenshot.
+    pub fn object_key(owner: Uuid, file_id: Uuid, output: crate::render::Output) -> String {
+        format!("{OBJECT_PREFIX}{owner}/{file_id}.{}", output.extension())
+    }
+
+    /// What an object holds, by its name: the type S3 keeps with it and hands out with a
+    /// presigned link.
+    pub fn content_type_of(key: &str) -> &'static str {
+        match key.rsplit_once('.').map(|(_, extension)| extension) {
+            Some("pdf") => "application/pdf",
+            Some("png") => "image/png",
+            Some("txt") => "text/plain; charset=utf-8",
+            _ => "application/octet-stream",
+        }
     }
 
     /// `users/{user_id}/{file_id}.txt`: the text the render saw, beside its PDF, which the
@@ -194,6 +214,7 @@ pub mod names {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Output;
     use serde_json::json;
 
     fn job(engine: Engine) -> RenderJob {
@@ -271,8 +292,22 @@ mod tests {
         assert!(first.to_string() < second.to_string());
         let owner = Uuid::nil();
         assert_eq!(
-            names::object_key(owner, first),
+            names::object_key(owner, first, Output::Pdf),
             format!("users/00000000-0000-0000-0000-000000000000/{first}.pdf")
+        );
+        let png = names::object_key(owner, first, Output::Png);
+        assert_eq!(
+            png,
+            format!("users/00000000-0000-0000-0000-000000000000/{first}.png")
+        );
+        assert_eq!(names::content_type_of(&png), "image/png");
+        assert_eq!(
+            names::content_type_of(&names::object_key(owner, first, Output::Pdf)),
+            "application/pdf"
+        );
+        assert_eq!(
+            names::content_type_of(&names::text_key(owner, first)),
+            "text/plain; charset=utf-8"
         );
         assert_eq!(
             names::text_key(owner, first),

@@ -30,8 +30,10 @@ export function downloadName(title: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 100);
-  const base = cleaned.replace(/\.pdf$/i, '') || 'page';
-  return `${base}.pdf`;
+  // A screenshot's name ends in `.png` already, and keeps it.
+  const extension = /\.png$/i.test(cleaned) ? 'png' : 'pdf';
+  const base = cleaned.replace(/\.(pdf|png)$/i, '') || 'page';
+  return `${base}.${extension}`;
 }
 
 /** "every hour", "every 2 days", …: an interval in words. */

@@ -27,6 +27,7 @@ describe('format', () => {
     expect(downloadName('A/B: "C"')).toBe('A B C.pdf');
     expect(downloadName('   ')).toBe('page.pdf');
     expect(downloadName('report.pdf')).toBe('report.pdf');
+    expect(downloadName('Front page.png')).toBe('Front page.png');
   });
 });
 

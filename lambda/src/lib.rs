@@ -7,6 +7,7 @@
 //! up again from `rendering`.
 
 pub mod events;
+mod keep;
 pub mod metrics;
 pub mod process;
 pub mod versions;
@@ -14,13 +15,12 @@ pub mod versions;
 use std::sync::Arc;
 use std::time::Duration;
 
-use folio_core::domain::text::{clip, MAX_ERROR_CHARS, MAX_NAME_CHARS};
-use folio_core::jobs::{names, SCHEMA_VERSION};
+use folio_core::domain::text::{clip, MAX_ERROR_CHARS};
+use folio_core::jobs::SCHEMA_VERSION;
 use folio_core::ports::{Delivery, FileUpdate, JobQueue, PortError};
 use folio_core::settings::{self, Env, SettingError};
 use folio_core::{FileStatus, RenderJob};
 use folio_render::{Owner, Renderer};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// How long a claimed job stays invisible to other workers: longer than any render may take.
@@ -180,114 +180,7 @@ impl Worker {
             Err(e) if e.is_retryable() => return self.give_up(job, Some(e.to_string())).await,
             Err(e) => return self.fail(owner, id, e.to_string()).await,
         };
-        if pdf.size_bytes > self.limits.max_file_bytes {
-            let reason = format!(
-                "file too large: {} bytes, more than the {} a file may have",
-                pdf.size_bytes, self.limits.max_file_bytes
-            );
-            return self.fail(owner, id, reason).await;
-        }
-        if let Some(max) = self.limits.max_stored_bytes {
-            let stored = self.ports.index.usage(owner).await?.stored_bytes;
-            if stored.saturating_add(pdf.size_bytes) > max {
-                return self
-                    .fail(
-                        owner,
-                        id,
-                        "storage quota exceeded: delete files to make room".to_owned(),
-                    )
-                    .await;
-            }
-        }
-        let sha256 = hex::encode(Sha256::digest(&pdf.bytes));
-        let key = names::object_key(owner, id);
-        let text_key = names::text_key(owner, id);
-        let thumbnail_key = names::thumbnail_key(owner, id);
-        let stored = match self.ports.store.put(&key, pdf.bytes).await {
-            Ok(()) => {
-                self.ports
-                    .store
-                    .put(&text_key, pdf.text.clone().into_bytes())
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        let stored = match (stored, pdf.thumbnail) {
-            (Ok(()), Some(thumbnail)) => self.ports.store.put(&thumbnail_key, thumbnail).await,
-            (stored, _) => stored,
-        };
-        match stored {
-            Ok(()) => {}
-            // Trying again fills nothing: the job says why, and deleting files makes room.
-            Err(e @ PortError::Full { .. }) => {
-                for written in [&key, &text_key, &thumbnail_key] {
-                    self.ports.store.delete(written).await?;
-                }
-                return self
-                    .fail(
-                        owner,
-                        id,
-                        format!("no room to store the PDF ({e}); delete files to make room"),
-                    )
-                    .await;
-            }
-            Err(e) => return Ok(Outcome::Retry(e.to_string())),
-        }
-        let changed = versions::changed_since_previous(&self.ports, owner, &record, &pdf.text).await?;
-        let recorded = self
-            .ports
-            .index
-            .transition(
-                owner,
-                id,
-                &[FileStatus::Rendering],
-                FileUpdate {
-                    status: Some(FileStatus::Done),
-                    name: Some(clip(
-                        pdf.title.as_deref().unwrap_or(job.url.as_str()),
-                        MAX_NAME_CHARS,
-                    )),
-                    size_bytes: Some(pdf.size_bytes),
-                    pages: Some(pdf.pages),
-                    engine: Some(pdf.engine),
-                    changed,
-                    sha256: Some(sha256),
-                    final_url: Some(pdf.final_url.clone()),
-                    http_status: pdf.status,
-                    captured_at: Some(time::OffsetDateTime::now_utc()),
-                    warnings: Some(pdf.warnings.clone()),
-                    retried: Some(pdf.retried),
-                    ..FileUpdate::default()
-                },
-            )
-            .await;
-        let done = match recorded {
-            Ok(done) => done,
-            // A result the index will not take would be refused again on every delivery: the
-            // PDF goes, and the file says why (if the index is down altogether, that write fails
-            // too and the job comes back, up to its attempts).
-            Err(e) => {
-                self.ports.store.delete(&key).await?;
-                self.ports.store.delete(&text_key).await?;
-                self.ports.store.delete(&thumbnail_key).await?;
-                return self
-                    .fail(owner, id, format!("could not record the result: {e}"))
-                    .await;
-            }
-        };
-        if done.is_none() {
-            // Another delivery of the same job got there first (the PDF is the same one), or the
-            // file was deleted while rendering: then leave nothing behind.
-            if self.ports.index.get(owner, id).await?.is_none() {
-                self.ports.store.delete(&key).await?;
-                self.ports.store.delete(&text_key).await?;
-                self.ports.store.delete(&thumbnail_key).await?;
-            }
-            return Ok(Outcome::Skipped);
-        }
-        tracing::info!(job = %id, pages = pdf.pages, bytes = pdf.size_bytes, "render done");
-        ::metrics::counter!(metrics::JOBS, "outcome" => "done").increment(1);
-        Ok(Outcome::Done)
+        self.keep(job, &record, pdf).await
     }
 
     /// Ends a job that used up its attempts (here, or in the dead-letter queue it was moved to

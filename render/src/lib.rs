@@ -22,6 +22,7 @@ mod settings;
 use std::sync::Arc;
 use std::time::Duration;
 
+use folio_core::render::Output;
 use folio_core::{Engine, PageUrl, RenderOptions, Warning};
 
 pub use chromium::{near_uniform, ChromiumConfig, ChromiumEngine, LaunchMode};
@@ -113,7 +114,7 @@ pub enum RenderError {
     BrowserCrashed(String),
     #[error("the page used more than the {limit_mib} MiB of memory a page may have, and was stopped")]
     TooMuchMemory { limit_mib: u64 },
-    #[error("file too large: the PDF is more than the {limit} bytes a file may have")]
+    #[error("file too large: the file is more than the {limit} bytes a file may have")]
     TooLarge { limit: u64 },
     #[error("render failed: {0}")]
     Internal(String),
@@ -284,6 +285,14 @@ impl Renderer {
         options: &RenderOptions,
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
+        if options.output == Output::Png && (engine == Engine::Reader || self.chromium.is_none()) {
+            return Err(RenderError::InvalidOptions {
+                field: "options.output",
+                reason: "a PNG is a screenshot, which only the chromium engine takes (and Chromium \
+                         is not installed here, or the reader engine was asked for)"
+                    .to_owned(),
+            });
+        }
         match (engine, &self.chromium) {
             (Engine::Chromium, Some(chromium)) => chromium.render_for(owner, url, options).await,
             (Engine::Chromium, None) => {

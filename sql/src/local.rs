@@ -114,7 +114,11 @@ mod tests {
     async fn local_store_puts_gets_replaces_and_deletes() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::new(dir.path());
-        let key = folio_core::jobs::names::object_key(uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let key = folio_core::jobs::names::object_key(
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::now_v7(),
+            folio_core::render::Output::Pdf,
+        );
         assert_eq!(contents(&store, &key).await, None);
         store.put(&key, b"%PDF-1 first".to_vec()).await.unwrap();
         store.put(&key, b"%PDF-1 second".to_vec()).await.unwrap();

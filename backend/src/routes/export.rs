@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::files::{download_name, open_pdf};
+use super::files::{download_name, open_file};
 use super::rfc3339;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -99,9 +99,9 @@ async fn write_archive(
     for record in &records {
         let mut path = None;
         if record.status == FileStatus::Done {
-            match open_pdf(&state, owner, record.id).await {
+            match open_file(&state, owner, record).await {
                 Ok(object) => {
-                    let name = names.claim(&download_name(&record.name));
+                    let name = names.claim(&download_name(&record.name, record.output()));
                     // PDFs are compressed already: stored as they are.
                     let entry = ZipEntryBuilder::new(name.clone().into(), Compression::Stored);
                     let mut entry_writer = zip.write_entry_stream(entry).await?.compat_write();

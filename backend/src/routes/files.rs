@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::jobs::names;
 use folio_core::ports::StoredObject;
+use folio_core::render::Output;
 use folio_core::{Engine, FileRecord, FileStatus, PageUrl, RenderOptions};
 use serde::{Deserialize, Serialize};
 use tokio_util::io::ReaderStream;
@@ -96,8 +97,8 @@ async fn download(
 ) -> Result<Response, ApiError> {
     let id = path_id(&raw)?;
     let file = done_file(&state, user.user_id, id).await?;
-    let key = names::object_key(user.user_id, id);
-    let disposition = disposition("attachment", &file.name);
+    let key = names::object_key(user.user_id, id, file.output());
+    let disposition = disposition("attachment", &file);
     if let Some(ttl) = state.settings.s3_presign_ttl {
         let link = state
             .ports
@@ -108,8 +109,13 @@ async fn download(
             return Ok(presigned(link, ttl, &headers));
         }
     }
-    let object = open_pdf(&state, user.user_id, id).await?;
-    Ok(pdf_response(object, &disposition, "private, no-store"))
+    let object = open_file(&state, user.user_id, &file).await?;
+    Ok(file_response(
+        object,
+        file.output(),
+        &disposition,
+        "private, no-store",
+    ))
 }
 
 /// One of the caller's files that is done: 404 when it is not theirs, 409 `not_ready` until done.
@@ -129,22 +135,39 @@ pub(crate) async fn done_file(state: &AppState, owner: Uuid, id: Uuid) -> Result
     Ok(file)
 }
 
-/// The stored PDF of a done file.
-pub(crate) async fn open_pdf(state: &AppState, owner: Uuid, id: Uuid) -> Result<StoredObject, ApiError> {
+/// The stored PDF (or PNG) of a done file.
+pub(crate) async fn open_file(
+    state: &AppState,
+    owner: Uuid,
+    file: &FileRecord,
+) -> Result<StoredObject, ApiError> {
+    let id = file.id;
     state
         .ports
         .store
-        .get(&names::object_key(owner, id))
+        .get(&names::object_key(owner, id, file.output()))
         .await?
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("file {id} is done but its PDF is missing")))
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "file {id} is done but its stored file is missing"
+            ))
+        })
 }
 
-/// Streamed as read: a download never holds the whole PDF in memory.
-pub(crate) fn pdf_response(object: StoredObject, disposition: &str, cache_control: &'static str) -> Response {
+/// Streamed as read: a download never holds the whole file in memory.
+pub(crate) fn file_response(
+    object: StoredObject,
+    output: Output,
+    disposition: &str,
+    cache_control: &'static str,
+) -> Response {
     let mut response = Body::from_stream(ReaderStream::new(object.body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(object.size));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(output.content_type()),
+    );
     if let Ok(value) = HeaderValue::from_str(disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -153,8 +176,11 @@ pub(crate) fn pdf_response(object: StoredObject, disposition: &str, cache_contro
 }
 
 /// `attachment` or `inline`, under the file's name made safe.
-pub(crate) fn disposition(kind: &str, name: &str) -> String {
-    format!("{kind}; filename=\"{}\"", download_name(name))
+pub(crate) fn disposition(kind: &str, file: &FileRecord) -> String {
+    format!(
+        "{kind}; filename=\"{}\"",
+        download_name(&file.name, file.output())
+    )
 }
 
 /// The file a page starts after: a cursor this API returned (an id), or none for the first page.
@@ -197,7 +223,10 @@ struct DownloadLink {
 }
 
 /// A file name safe in a header and on any file system: ASCII letters, digits and a few marks.
-pub(crate) fn download_name(title: &str) -> String {
+pub(crate) fn download_name(title: &str, output: Output) -> String {
+    let extension = output.extension();
+    // A screenshot's name ends in `.png` already.
+    let title = title.strip_suffix(&format!(".{extension}")).unwrap_or(title);
     let mut name: String = title
         .chars()
         .map(|c| {
@@ -215,7 +244,7 @@ pub(crate) fn download_name(title: &str) -> String {
     if name.is_empty() {
         name = "page".to_owned();
     }
-    format!("{name}.pdf")
+    format!("{name}.{extension}")
 }
 
 #[utoipa::path(delete, path = "/file/{id}", tag = "files", security(("bearer" = [])),
@@ -237,16 +266,18 @@ async fn delete(
 
 #[cfg(test)]
 mod tests {
-    use super::download_name;
+    use super::{download_name, Output};
 
     #[test]
     fn download_names_are_safe() {
         assert_eq!(
-            download_name("My Page: \"Quotes\" / slashes"),
+            download_name("My Page: \"Quotes\" / slashes", Output::Pdf),
             "My Page_ _Quotes_ _ slashes.pdf"
         );
-        assert_eq!(download_name("../../etc/passwd"), "etc_passwd.pdf");
-        assert_eq!(download_name("日本語"), "page.pdf");
-        assert_eq!(download_name(""), "page.pdf");
+        assert_eq!(download_name("../../etc/passwd", Output::Pdf), "etc_passwd.pdf");
+        assert_eq!(download_name("日本語", Output::Pdf), "page.pdf");
+        assert_eq!(download_name("", Output::Pdf), "page.pdf");
+        assert_eq!(download_name("Front page.png", Output::Png), "Front page.png");
+        assert_eq!(download_name("Front page", Output::Png), "Front page.png");
     }
 }

@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::files::{disposition, open_pdf, pdf_response};
+use super::files::{disposition, file_response, open_file};
 use super::{path_id, rfc3339};
 use crate::auth::keys::random_token;
 use crate::auth::AuthUser;
@@ -229,10 +229,16 @@ pub(crate) async fn open_inline(
         .await?
         .filter(|file| file.status == FileStatus::Done)
         .ok_or(ApiError::NotFound)?;
-    let disposition = disposition("inline", &file.name);
-    let mut response = match presigned(state, owner, id, &disposition, life_left_secs).await? {
+    let disposition = disposition("inline", &file);
+    let key = names::object_key(owner, id, file.output());
+    let mut response = match presigned(state, &key, &disposition, life_left_secs).await? {
         Some(response) => response,
-        None => pdf_response(open_pdf(state, owner, id).await?, &disposition, cache_control),
+        None => file_response(
+            open_file(state, owner, &file).await?,
+            file.output(),
+            &disposition,
+            cache_control,
+        ),
     };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
@@ -244,8 +250,7 @@ pub(crate) async fn open_inline(
 /// led to it (a share or a view link).
 async fn presigned(
     state: &AppState,
-    owner: Uuid,
-    id: Uuid,
+    key: &str,
     disposition: &str,
     life_left_secs: i64,
 ) -> Result<Option<Response>, ApiError> {
@@ -253,11 +258,10 @@ async fn presigned(
         return Ok(None);
     };
     let ttl = ttl.min(Duration::from_secs(life_left_secs.max(1) as u64));
-    let key = names::object_key(owner, id);
     let Some(link) = state
         .ports
         .store
-        .presigned_download(&key, disposition, ttl)
+        .presigned_download(key, disposition, ttl)
         .await?
     else {
         return Ok(None);

@@ -42,7 +42,7 @@ async fn an_sqs_message_that_is_not_a_job_is_an_error_to_the_receiver() {
 async fn s3_keeps_objects_private_and_presigns_downloads() {
     let aws = moto::Resources::create("store").await.unwrap();
     let store = S3Store::new(&aws.sdk, &aws.bucket);
-    let key = names::object_key(Uuid::now_v7(), Uuid::now_v7());
+    let key = names::object_key(Uuid::now_v7(), Uuid::now_v7(), folio_core::render::Output::Pdf);
     store.put(&key, b"%PDF-1.7 test".to_vec()).await.unwrap();
 
     let link = store
@@ -116,7 +116,7 @@ async fn the_api_in_aws_mode_queues_on_sqs_and_serves_from_s3_and_dynamodb() {
     let store = S3Store::new(&aws.sdk, &aws.bucket);
     store
         .put(
-            &names::object_key(owner, id),
+            &names::object_key(owner, id, folio_core::render::Output::Pdf),
             b"%PDF-1.7 from the worker".to_vec(),
         )
         .await

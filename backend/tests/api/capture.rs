@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_error, Database};
 use crate::sharing::{app_for, rendered};
 
-crate::on_both_databases!(every_done_file_says_what_was_doubtful_and_shows_its_first_screen);
+crate::on_both_databases!(
+    every_done_file_says_what_was_doubtful_and_shows_its_first_screen,
+    a_png_output_is_a_screenshot_named_and_served_as_one,
+);
 
 fn png_width(png: &[u8]) -> u32 {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
@@ -101,4 +104,58 @@ async fn every_done_file_says_what_was_doubtful_and_shows_its_first_screen(db: D
     // Someone else's file is nobody's.
     let (_, other) = app.signed_in_user().await;
     assert_error(thumbnail(&app.user(&other), &login).await, 404, "not_found").await;
+}
+
+async fn a_png_output_is_a_screenshot_named_and_served_as_one(db: Database) {
+    let site = serve_pages(axum::Router::new().route(
+        "/article",
+        page("<title>Shot Page</title><h1>A headline</h1><p>Words worth finding.</p>"),
+    ))
+    .await;
+    let app = app_for(db, vec![site]).await;
+    let (_, token) = app.signed_in_user().await;
+    let user = app.user(&token);
+    let url = format!("http://{site}/article");
+    let id = user
+        .requested_with(&json!({ "url": url, "options": { "output": "png" } }))
+        .await;
+    let file = user.wait_until_final(&id).await;
+    assert_eq!(file["status"], "done", "{file}");
+    assert_eq!(file["name"], "Shot Page.png");
+    assert_eq!(file["options"], json!({ "output": "png" }));
+    let response = user.download(&id).await;
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.ends_with("filename=\"Shot Page.png\""),
+        "{disposition}"
+    );
+    let png = response.bytes().await.unwrap();
+    assert_eq!(png_width(&png), 1280, "as wide as the window");
+    assert_eq!(file["size_bytes"], png.len());
+    // Its text is searchable like a PDF's.
+    let found: Value = user
+        .get("/api/v1/files?q=worth")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["files"][0]["id"], id.as_str(), "{found}");
+
+    // A screenshot needs a browser: asked of the reader engine, it is refused up front.
+    let refused = user
+        .request_with(&json!({ "url": url, "engine": "reader", "options": { "output": "png" } }))
+        .await;
+    let body = assert_error(refused, 422, "invalid_input").await;
+    assert_eq!(body["error"]["field"], "options.output", "{body}");
+    let unknown = user
+        .request_with(&json!({ "url": url, "options": { "output": "gif" } }))
+        .await;
+    let body = assert_error(unknown, 422, "invalid_input").await;
+    assert_eq!(body["error"]["field"], "options.output", "{body}");
 }

@@ -138,3 +138,44 @@ async fn render_rejects_bad_requests_with_exit_2() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn output_png_writes_a_screenshot_named_page_png_unless_told_otherwise() {
+    let addr = serve_page().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://{addr}/");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_folio"));
+    let output = command
+        .current_dir(dir.path())
+        .args(["render", &url, "--output", "png"])
+        .env("FOLIO_RENDER_ALLOW_ADDRS", addr.to_string())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let png = std::fs::read(dir.path().join("page.png")).expect("page.png written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let named = dir.path().join("shot.png");
+    let output = folio_render(
+        Some(addr),
+        &[&url, "--output", "png", "--out", named.to_str().unwrap()],
+    )
+    .await;
+    assert!(output.status.success());
+    assert!(std::fs::read(&named).unwrap().starts_with(b"\x89PNG"));
+    // Only pdf and png; and a screenshot needs the browser.
+    let output = folio_render(Some(addr), &[&url, "--output", "gif"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("output"));
+    let output = folio_render(Some(addr), &[&url, "--output", "png", "--engine", "reader"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -66,6 +66,7 @@ async fn the_document_lists_every_route_of_the_api() {
         ("GET", "/api/v1/webhooks"),
         ("DELETE", "/api/v1/webhooks/{id}"),
         ("GET", "/api/v1/webhooks/{id}/deliveries"),
+        ("GET", "/api/v1/file/{id}/thumbnail"),
         ("POST", "/api/v1/file/{id}/view"),
         ("GET", "/api/v1/view/{token}"),
         ("PATCH", "/api/v1/file/{id}"),

@@ -53,7 +53,7 @@ async fn contents(store: &dyn ObjectStore, key: &str) -> Option<Vec<u8>> {
 }
 
 fn key() -> String {
-    names::object_key(Uuid::now_v7(), Uuid::now_v7())
+    names::object_key(Uuid::now_v7(), Uuid::now_v7(), folio_core::render::Output::Pdf)
 }
 
 async fn objects_come_back_whole_and_missing_ones_are_none(backend: Backend) {

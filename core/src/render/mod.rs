@@ -54,6 +54,49 @@ impl std::str::FromStr for Engine {
     }
 }
 
+/// What a render stores: a PDF of the page, or a screenshot of all of it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    #[default]
+    Pdf,
+    /// A PNG of the full page height (at most [`MAX_PNG_HEIGHT`] pixels), as a screen shows
+    /// it: Chromium only; the paper, print and PDF options do not apply.
+    Png,
+}
+
+/// The tallest screenshot kept, in CSS pixels; a longer page is cut there.
+pub const MAX_PNG_HEIGHT: u32 = 16_384;
+
+impl Output {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Png => "png",
+        }
+    }
+
+    /// The file name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        self.as_str()
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Png => "image/png",
+        }
+    }
+}
+
+impl std::str::FromStr for Output {
+    type Err = InvalidInput;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        crate::domain::one_of("output", s, &[("pdf", Self::Pdf), ("png", Self::Png)])
+    }
+}
+
 /// CSS media type the page is laid out for.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +177,8 @@ pub struct RenderOptions {
     /// A document outline (bookmarks) from the page's headings; on by default. Chromium builds
     /// it from the structure tree, so an outline makes the PDF tagged too.
     pub outline: bool,
+    /// `pdf` (the default) or `png`: a screenshot of the full page instead of a PDF.
+    pub output: Output,
 }
 
 /// The delay a second print waits at least, after network idle and a scroll.
@@ -191,6 +236,7 @@ impl Default for RenderOptions {
             accept_error_status: false,
             tagged: true,
             outline: true,
+            output: Output::Pdf,
         }
     }
 }

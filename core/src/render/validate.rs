@@ -24,6 +24,18 @@ pub(super) const FORBIDDEN_HEADERS: &[&str] = &[
 ];
 
 impl RenderOptions {
+    /// [`Self::validate`], and what `engine` can do: a screenshot is Chromium's.
+    pub fn validate_for(&self, engine: Engine) -> Result<(), InvalidInput> {
+        self.validate()?;
+        if self.output == Output::Png && engine == Engine::Reader {
+            return Err(InvalidInput::new(
+                "options.output",
+                "png is a screenshot, which only the chromium engine takes".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks what serde cannot: ranges, combinations and header syntax. Field names in errors
     /// are prefixed with `options.` as the API nests them.
     pub fn validate(&self) -> Result<(), InvalidInput> {

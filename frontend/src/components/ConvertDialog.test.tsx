@@ -33,6 +33,20 @@ describe('ConvertDialog', () => {
     expect(onClose).toHaveBeenCalled();
   });
 
+  it('asks for a full-page PNG, which only the Chromium engine takes', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<ConvertDialog onSubmit={onSubmit} onClose={() => {}} />);
+    await userEvent.type(screen.getByLabelText('Page URL'), 'https://example.com/a');
+    await userEvent.selectOptions(screen.getByLabelText('Engine'), 'reader');
+    await userEvent.selectOptions(screen.getByLabelText('Save as'), 'png');
+    expect(screen.getByLabelText('Engine')).toBeDisabled();
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({ engine: 'chromium', options: expect.objectContaining({ output: 'png' }) }),
+      null,
+    );
+  });
+
   it('reads an address typed without a scheme as https, and starts from the bookmarklet’s page', async () => {
     const onSubmit = vi.fn().mockResolvedValue(undefined);
     render(<ConvertDialog initialUrl="example.com/from-bookmarklet" onSubmit={onSubmit} onClose={() => {}} />);

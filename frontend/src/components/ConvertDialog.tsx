@@ -26,6 +26,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
   const [wait, setWait] = useState<'load' | 'network_idle' | 'selector'>('load');
   const [selector, setSelector] = useState('');
   const [engine, setEngine] = useState<Engine>('chromium');
+  const [output, setOutput] = useState<NonNullable<RenderOptions['output']>>('pdf');
   const [every, setEvery] = useState('');
   const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -63,6 +64,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
       wait_until: wait === 'network_idle' ? 'network_idle' : 'load',
     };
     if (wait === 'selector') options.wait_for_selector = selector.trim();
+    if (output === 'png') options.output = 'png';
     setBusy(true);
     setProblem(null);
     try {
@@ -130,8 +132,23 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
               </label>
             )}
             <label>
+              Save as
+              <select
+                value={output}
+                onChange={(e) => {
+                  const next = e.target.value as typeof output;
+                  setOutput(next);
+                  // A screenshot is the browser's.
+                  if (next === 'png') setEngine('chromium');
+                }}
+              >
+                <option value="pdf">PDF</option>
+                <option value="png">PNG (full-page screenshot)</option>
+              </select>
+            </label>
+            <label>
               Engine
-              <select value={engine} onChange={(e) => setEngine(e.target.value as Engine)}>
+              <select value={engine} disabled={output === 'png'} onChange={(e) => setEngine(e.target.value as Engine)}>
                 <option value="chromium">Chromium (faithful)</option>
                 <option value="reader">Reader (text only)</option>
               </select>

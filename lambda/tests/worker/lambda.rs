@@ -59,7 +59,7 @@ async fn a_batch_reports_only_the_bad_record_and_a_duplicate_stores_one_file() {
     assert_eq!(
         aws.object_keys().await.unwrap(),
         [
-            names::object_key(owner, good.job_id),
+            names::object_key(owner, good.job_id, folio_core::render::Output::Pdf),
             names::thumbnail_key(owner, good.job_id),
             names::text_key(owner, good.job_id)
         ],

@@ -96,7 +96,7 @@ async fn setup() -> Setup {
 impl Setup {
     /// The PDF stored for `job`, if any.
     async fn stored(&self, job: &RenderJob) -> Option<Vec<u8>> {
-        let key = names::object_key(self.owner, job.job_id);
+        let key = names::object_key(self.owner, job.job_id, folio_core::render::Output::Pdf);
         let object = self.store.get(&key).await.unwrap()?;
         Some(object.bytes().await.unwrap())
     }

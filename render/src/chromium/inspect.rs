@@ -1,19 +1,12 @@
-//! What the tab shows once printed: its text, a thumbnail of its first screen, and the checks
-//! behind a file's warnings. All read in a world of Folio's own, where the page's scripts
+//! What the tab shows as it is printed: its text, and the checks behind a file's warnings. All read in a world of Folio's own, where the page's scripts
 //! cannot redefine what the DOM answers (`innerText`, `complete`, `String`).
 
-use chromiumoxide::cdp::browser_protocol::page::{
-    CaptureScreenshotFormat, CaptureScreenshotParams, CreateIsolatedWorldParams, GetLayoutMetricsParams,
-    Viewport,
-};
+use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
 use chromiumoxide::cdp::js_protocol::runtime::ExecutionContextId;
 use folio_core::Warning;
 use serde::Deserialize;
 
 use super::*;
-
-/// Widest a thumbnail is, in pixels.
-pub const THUMBNAIL_WIDTH: f64 = 400.0;
 
 /// A page with a password field and less text than this outside its forms is a sign-in form.
 const LOGIN_WALL_MAX_TEXT: u64 = 1_000;
@@ -113,34 +106,6 @@ pub(super) async fn read_page(page: &Page) -> Result<(String, Findings), RenderE
     let raw = evaluate_in(page, world, FINDINGS_JS.to_owned()).await?;
     let findings = serde_json::from_value(raw).unwrap_or_default();
     Ok((text, findings))
-}
-
-/// A PNG of the page's first screen, at most [`THUMBNAIL_WIDTH`] wide; `None` if Chromium
-/// cannot take one (a file without a thumbnail is still the file).
-pub(super) async fn thumbnail(page: &Page) -> Option<Vec<u8>> {
-    use base64::Engine as _;
-    let metrics = page.execute(GetLayoutMetricsParams::default()).await.ok()?.result;
-    let viewport = metrics.css_visual_viewport;
-    let (width, height) = (viewport.client_width, viewport.client_height);
-    if width < 1.0 || height < 1.0 {
-        return None;
-    }
-    let clip = Viewport {
-        x: 0.0,
-        y: 0.0,
-        width,
-        height,
-        scale: (THUMBNAIL_WIDTH / width).min(1.0),
-    };
-    let params = CaptureScreenshotParams::builder()
-        .format(CaptureScreenshotFormat::Png)
-        .clip(clip)
-        .capture_beyond_viewport(false)
-        .build();
-    let shot = page.execute(params).await.ok()?.result;
-    base64::engine::general_purpose::STANDARD
-        .decode(AsRef::<str>::as_ref(&shot.data))
-        .ok()
 }
 
 /// The warnings a print earns, and whether printing again with stronger waits may mend them.

@@ -36,7 +36,7 @@ use chromiumoxide::cdp::browser_protocol::target::{
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use folio_core::domain::text::{clip, MAX_NAME_CHARS};
-use folio_core::render::{MediaType, WaitUntil};
+use folio_core::render::{MediaType, Output, WaitUntil};
 use folio_core::{Engine, PageUrl, RenderOptions};
 use futures::StreamExt;
 use tokio::sync::{Mutex as AsyncMutex, Semaphore};
@@ -47,6 +47,7 @@ mod inspect;
 mod memory;
 mod network;
 mod print;
+mod screenshot;
 mod tabs;
 mod wait;
 
@@ -251,6 +252,15 @@ impl ChromiumEngine {
         }
         let mut rendered = match outcome? {
             Printed::Page(rendered) => rendered,
+            Printed::ServedPdf if options.output == Output::Png => {
+                return Err(RenderError::InvalidOptions {
+                    field: "options.output",
+                    reason: format!(
+                        "{} serves a PDF, which Folio keeps as served: ask for output pdf",
+                        url.as_str()
+                    ),
+                })
+            }
             Printed::ServedPdf => {
                 let remaining = self.config.timeout.saturating_sub(started.elapsed());
                 // Whatever type the second answer declares, it is checked to be a PDF.

@@ -57,15 +57,20 @@ pub(super) async fn print(
             .await
             .map_err(|e| refused_options(e, |_| "options.cookies"))?;
     }
-    if slot.applied.media != Some(options.media) {
-        let media = match options.media {
+    // A screenshot shows the page as a screen does; `media` is for prints.
+    let wanted_media = match options.output {
+        Output::Png => MediaType::Screen,
+        Output::Pdf => options.media,
+    };
+    if slot.applied.media != Some(wanted_media) {
+        let media = match wanted_media {
             MediaType::Print => "print",
             MediaType::Screen => "screen",
         };
         page.execute(SetEmulatedMediaParams::builder().media(media).build())
             .await
             .map_err(cdp)?;
-        slot.applied.media = Some(options.media);
+        slot.applied.media = Some(wanted_media);
     }
 
     let lifecycle = if options.wait_until == WaitUntil::NetworkIdle {
@@ -159,8 +164,11 @@ pub(super) async fn print(
     // What the page shows as it is printed, read just before: an image still loading then is
     // missing from the PDF.
     let (text, findings) = inspect::read_page(page).await?;
-    let thumbnail = inspect::thumbnail(page).await;
-    let bytes = print_pdf(page, options, max_pdf_bytes).await?;
+    let thumbnail = screenshot::thumbnail(page).await;
+    let bytes = match options.output {
+        Output::Pdf => print_pdf(page, options, max_pdf_bytes).await?,
+        Output::Png => screenshot::full_page(page, max_pdf_bytes).await?,
+    };
     let t_pdf = t0.elapsed();
     // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
     let target = page
@@ -183,17 +191,22 @@ pub(super) async fn print(
     let status = Some(findings.status).filter(|status| *status > 0).or(status);
     let (warnings, retry_advised) = inspect::warnings(&findings, thumbnail.as_deref());
     let t_meta = t0.elapsed();
-    let pages = pdf::page_count(&bytes)
-        .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
-    let bytes = pdf::provenance::stamp_within(
-        bytes,
-        &pdf::provenance::Provenance {
-            title: title.as_deref(),
-            source_url: url.as_str(),
-            captured_at: time::OffsetDateTime::now_utc(),
-        },
-        max_pdf_bytes,
-    )?;
+    let (bytes, pages) = match options.output {
+        Output::Png => (bytes, 1),
+        Output::Pdf => {
+            let pages = pdf::page_count(&bytes)
+                .map_err(|e| RenderError::Internal(format!("Chromium wrote an unreadable PDF: {e}")))?;
+            let provenance = pdf::provenance::Provenance {
+                title: title.as_deref(),
+                source_url: url.as_str(),
+                captured_at: time::OffsetDateTime::now_utc(),
+            };
+            (
+                pdf::provenance::stamp_within(bytes, &provenance, max_pdf_bytes)?,
+                pages,
+            )
+        }
+    };
     tracing::debug!(
         setup_ms = t_setup.as_millis() as u64,
         navigate_ms = (t_nav - t_setup).as_millis() as u64,

@@ -7,6 +7,7 @@ mod chromium;
 mod guard;
 mod reader;
 mod recovery;
+mod screenshot;
 mod structure;
 mod text;
 mod warnings;

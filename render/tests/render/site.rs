@@ -70,6 +70,7 @@ pub async fn serve() -> Site {
         .route("/headings", get(headings))
         .route("/not-a.pdf", get(not_a_pdf))
         .route("/blank", get(blank))
+        .route("/tall", get(tall))
         .route("/late-image", get(late_image))
         .route("/slow-pixel.png", get(slow_pixel))
         .route("/broken-image", get(broken_image))
@@ -290,6 +291,15 @@ async fn pixel() -> impl IntoResponse {
         0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
     ([("content-type", "image/png")], PNG)
+}
+
+/// Taller than any screenshot is kept.
+async fn tall() -> Html<&'static str> {
+    Html(
+        r#"<!doctype html><html><head><title>Tall</title></head><body style="margin:0">
+        <p>The top of a very tall page.</p><div style="height:30000px;background:linear-gradient(#fff,#06c)"></div>
+        <p>The bottom, never seen.</p></body></html>"#,
+    )
 }
 
 async fn blank() -> Html<&'static str> {

@@ -27,7 +27,7 @@ async fn print(
 }
 
 /// Width and height from a PNG's header.
-fn png_size(png: &[u8]) -> (u32, u32) {
+pub fn png_size(png: &[u8]) -> (u32, u32) {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let number = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
     (number(16), number(20))

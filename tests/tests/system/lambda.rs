@@ -193,7 +193,11 @@ async fn lambda_sandbox_bootstrap_handles_an_sqs_event_under_a_lambda_runtime() 
         .s3()
         .get_object()
         .bucket(&aws.bucket)
-        .key(names::object_key(owner, good.job_id))
+        .key(names::object_key(
+            owner,
+            good.job_id,
+            folio_core::render::Output::Pdf,
+        ))
         .send()
         .await
         .unwrap()
