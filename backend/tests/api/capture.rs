@@ -2,7 +2,7 @@
 //! `retried`, its thumbnail, and the provenance inside the PDF itself.
 
 use axum::response::Html;
-use folio_testkit::api::{page, serve_pages, Api};
+use folio_testkit::api::{page, serve_pages, Api, JsonResponse};
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, Database};
@@ -137,14 +137,7 @@ async fn a_png_output_is_a_screenshot_named_and_served_as_one(db: Database) {
     assert_eq!(png_width(&png), 1280, "as wide as the window");
     assert_eq!(file["size_bytes"], png.len());
     // Its text is searchable like a PDF's.
-    let found: Value = user
-        .get("/api/v1/files?q=worth")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = user.get("/api/v1/files?q=worth").json_value().await;
     assert_eq!(found["files"][0]["id"], id.as_str(), "{found}");
 
     // A screenshot needs a browser: asked of the reader engine, it is refused up front.
