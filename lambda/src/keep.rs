@@ -42,6 +42,7 @@ impl Worker {
         let key = names::object_key(owner, id, job.options.output);
         let text_key = names::text_key(owner, id);
         let thumbnail_key = names::thumbnail_key(owner, id);
+        let written = [key.as_str(), text_key.as_str(), thumbnail_key.as_str()];
         let stored = match self.ports.store.put(&key, pdf.bytes).await {
             Ok(()) => {
                 self.ports
@@ -59,9 +60,7 @@ impl Worker {
             Ok(()) => {}
             // Trying again fills nothing: the job says why, and deleting files makes room.
             Err(e @ PortError::Full { .. }) => {
-                for written in [&key, &text_key, &thumbnail_key] {
-                    self.ports.store.delete(written).await?;
-                }
+                self.delete_all(&written).await?;
                 return self
                     .fail(
                         owner,
@@ -106,9 +105,7 @@ impl Worker {
             // PDF goes, and the file says why (if the index is down altogether, that write fails
             // too and the job comes back, up to its attempts).
             Err(e) => {
-                self.ports.store.delete(&key).await?;
-                self.ports.store.delete(&text_key).await?;
-                self.ports.store.delete(&thumbnail_key).await?;
+                self.delete_all(&written).await?;
                 return self
                     .fail(owner, id, format!("could not record the result: {e}"))
                     .await;
@@ -118,15 +115,22 @@ impl Worker {
             // Another delivery of the same job got there first (the PDF is the same one), or the
             // file was deleted while rendering: then leave nothing behind.
             if self.ports.index.get(owner, id).await?.is_none() {
-                self.ports.store.delete(&key).await?;
-                self.ports.store.delete(&text_key).await?;
-                self.ports.store.delete(&thumbnail_key).await?;
+                self.delete_all(&written).await?;
             }
             return Ok(Outcome::Skipped);
         }
         tracing::info!(job = %id, pages = pdf.pages, bytes = pdf.size_bytes, "render done");
         ::metrics::counter!(metrics::JOBS, "outcome" => "done").increment(1);
         Ok(Outcome::Done)
+    }
+
+    /// Takes back what a render stored (the file, its text, its thumbnail), any of which may
+    /// not have been written.
+    async fn delete_all(&self, keys: &[&str]) -> Result<(), PortError> {
+        for key in keys {
+            self.ports.store.delete(key).await?;
+        }
+        Ok(())
     }
 }
 

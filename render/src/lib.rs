@@ -238,11 +238,18 @@ impl Renderer {
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
         options
-            .validate()
+            .validate_for(engine)
             .map_err(|invalid| RenderError::InvalidOptions {
                 field: invalid.field,
                 reason: invalid.reason,
             })?;
+        // Asked of Chromium (the reader engine was refused with the options), but there is none.
+        if options.output == Output::Png && self.chromium.is_none() {
+            return Err(RenderError::InvalidOptions {
+                field: "options.output",
+                reason: "png is a screenshot, and Chromium is not installed here".to_owned(),
+            });
+        }
         let mut first = self.render_once(owner, url, options, engine).await?;
         let stronger = options.with_stronger_waits();
         let (true, Some(stronger)) = (first.retry_advised, stronger) else {
@@ -285,14 +292,6 @@ impl Renderer {
         options: &RenderOptions,
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
-        if options.output == Output::Png && (engine == Engine::Reader || self.chromium.is_none()) {
-            return Err(RenderError::InvalidOptions {
-                field: "options.output",
-                reason: "a PNG is a screenshot, which only the chromium engine takes (and Chromium \
-                         is not installed here, or the reader engine was asked for)"
-                    .to_owned(),
-            });
-        }
         match (engine, &self.chromium) {
             (Engine::Chromium, Some(chromium)) => chromium.render_for(owner, url, options).await,
             (Engine::Chromium, None) => {

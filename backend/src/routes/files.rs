@@ -112,8 +112,8 @@ async fn download(
     let object = open_file(&state, user.user_id, &file).await?;
     Ok(file_response(
         object,
-        file.output(),
-        &disposition,
+        file.output().content_type(),
+        Some(&disposition),
         "private, no-store",
     ))
 }
@@ -157,18 +157,15 @@ pub(crate) async fn open_file(
 /// Streamed as read: a download never holds the whole file in memory.
 pub(crate) fn file_response(
     object: StoredObject,
-    output: Output,
-    disposition: &str,
+    content_type: &'static str,
+    disposition: Option<&str>,
     cache_control: &'static str,
 ) -> Response {
     let mut response = Body::from_stream(ReaderStream::new(object.body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(object.size));
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(output.content_type()),
-    );
-    if let Ok(value) = HeaderValue::from_str(disposition) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(Ok(value)) = disposition.map(HeaderValue::from_str) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));

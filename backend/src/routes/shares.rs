@@ -235,8 +235,8 @@ pub(crate) async fn open_inline(
         Some(response) => response,
         None => file_response(
             open_file(state, owner, &file).await?,
-            file.output(),
-            &disposition,
+            file.output().content_type(),
+            Some(&disposition),
             cache_control,
         ),
     };

@@ -1,15 +1,12 @@
 //! A done file's thumbnail: its page's first screen, taken in the same render as the PDF.
 
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use folio_core::jobs::names;
-use tokio_util::io::ReaderStream;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::files::done_file;
+use super::files::{done_file, file_response};
 use super::path_id;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -41,14 +38,7 @@ async fn thumbnail(
         .get(&names::thumbnail_key(user.user_id, id))
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut response = Body::from_stream(ReaderStream::new(object.body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(object.size));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     // A file's thumbnail never changes: the browser may keep it, for this user only.
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400, immutable"),
-    );
-    Ok(response)
+    let cache_control = "private, max-age=86400, immutable";
+    Ok(file_response(object, "image/png", None, cache_control))
 }

@@ -1,5 +1,6 @@
-//! What the tab shows as it is printed: its text, and the checks behind a file's warnings. All read in a world of Folio's own, where the page's scripts
-//! cannot redefine what the DOM answers (`innerText`, `complete`, `String`).
+//! What the tab shows as it is printed: its text, and the checks behind a file's warnings. All
+//! read in a world of Folio's own, where the page's scripts cannot redefine what the DOM
+//! answers (`innerText`, `complete`, `String`).
 
 use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
 use chromiumoxide::cdp::js_protocol::runtime::ExecutionContextId;

@@ -23,21 +23,56 @@ pub fn page_count(bytes: &[u8]) -> Result<u32, String> {
 /// The page count from the page tree, when the document has the classic layout (never a
 /// full parse, so safe on any bytes).
 pub(crate) fn page_tree_count(bytes: &[u8]) -> Option<u32> {
-    let tail = &bytes[bytes.len().saturating_sub(64)..];
-    let startxref = rfind(tail, b"startxref")? + b"startxref".len();
-    let xref_at = usize::try_from(number_after(tail, startxref)?).ok()?;
-    let table = bytes.get(xref_at..)?;
-    if !table.starts_with(b"xref") {
-        return None;
-    }
-    let trailer_at = find(table, b"trailer")?;
-    let trailer = dictionary_at(table, trailer_at)?;
-    let root = reference_after(trailer, b"/Root")?;
-    let catalog = object(bytes, table, root)?;
+    let layout = ClassicLayout::of(bytes)?;
+    let catalog = layout.catalog()?;
     let pages = reference_after(catalog, b"/Pages")?;
-    let tree = object(bytes, table, pages)?;
+    let tree = layout.object(pages)?;
     let count = number_after(tree, find(tree, b"/Count")? + b"/Count".len())?;
     u32::try_from(count).ok().filter(|count| *count > 0)
+}
+
+/// A PDF with a classic cross-reference table (as Chromium writes it), found from its last
+/// `startxref` without parsing anything else.
+pub(crate) struct ClassicLayout<'a> {
+    pub(crate) bytes: &'a [u8],
+    /// Where the table starts, as `startxref` says.
+    pub(crate) xref_at: usize,
+    /// From the `xref` keyword to the end of the file.
+    pub(crate) table: &'a [u8],
+    pub(crate) trailer: &'a [u8],
+}
+
+impl<'a> ClassicLayout<'a> {
+    pub(crate) fn of(bytes: &'a [u8]) -> Option<Self> {
+        let tail = &bytes[bytes.len().saturating_sub(64)..];
+        let startxref = rfind(tail, b"startxref")? + b"startxref".len();
+        let xref_at = usize::try_from(number_after(tail, startxref)?).ok()?;
+        let table = bytes.get(xref_at..)?;
+        if !table.starts_with(b"xref") {
+            return None;
+        }
+        let trailer = dictionary_at(table, find(table, b"trailer")?)?;
+        Some(Self {
+            bytes,
+            xref_at,
+            table,
+            trailer,
+        })
+    }
+
+    /// The dictionary of object `id`.
+    pub(crate) fn object(&self, id: u64) -> Option<&'a [u8]> {
+        object(self.bytes, self.table, id)
+    }
+
+    /// The catalog (`/Root`) and its object number.
+    pub(crate) fn root(&self) -> Option<u64> {
+        reference_after(self.trailer, b"/Root")
+    }
+
+    pub(crate) fn catalog(&self) -> Option<&'a [u8]> {
+        self.object(self.root()?)
+    }
 }
 
 /// The dictionary of object `id`, found through the cross-reference table's offset for it.

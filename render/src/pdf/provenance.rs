@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{dictionary_at, find, number_after, object, reference_after, rfind};
+use super::{find, number_after, ClassicLayout};
 
 /// What the PDF says about itself.
 pub struct Provenance<'a> {
@@ -56,17 +56,12 @@ pub fn stamp(pdf: Vec<u8>, provenance: &Provenance) -> Vec<u8> {
 }
 
 fn incremental_update(pdf: &[u8], provenance: &Provenance) -> Option<Vec<u8>> {
-    let tail = &pdf[pdf.len().saturating_sub(64)..];
-    let startxref = rfind(tail, b"startxref")? + b"startxref".len();
-    let previous = usize::try_from(number_after(tail, startxref)?).ok()?;
-    let table = pdf.get(previous..)?;
-    if !table.starts_with(b"xref") {
-        return None;
-    }
-    let trailer = dictionary_at(table, find(table, b"trailer")?)?;
+    let layout = ClassicLayout::of(pdf)?;
+    let previous = layout.xref_at;
+    let trailer = layout.trailer;
     let size = number_after(trailer, find(trailer, b"/Size")? + b"/Size".len())?;
-    let root = reference_after(trailer, b"/Root")?;
-    let catalog = object(pdf, table, root)?;
+    let root = layout.root()?;
+    let catalog = layout.object(root)?;
     if find(catalog, b"/Metadata").is_some() {
         return None;
     }
