@@ -85,6 +85,10 @@ pub struct RenderArgs {
     /// tagged too).
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub outline: Option<bool>,
+    /// Dismiss consent banners and hide covering overlays before printing (the default;
+    /// --clean=false to print the page as it comes).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub clean: Option<bool>,
 }
 
 /// Exit codes: 0 written, 1 the render failed, 2 the request itself was wrong.
@@ -191,7 +195,11 @@ fn options_from_args(args: &RenderArgs) -> Result<RenderOptions, String> {
     if let Some(scale) = args.scale {
         set("scale", json!(scale));
     }
-    for (key, value) in [("tagged", args.tagged), ("outline", args.outline)] {
+    for (key, value) in [
+        ("tagged", args.tagged),
+        ("outline", args.outline),
+        ("clean", args.clean),
+    ] {
         if let Some(value) = value {
             set(key, json!(value));
         }

@@ -82,6 +82,8 @@ pub enum ErrorCode {
     NotFound,
     EmailTaken,
     NotReady,
+    /// A file made from an uploaded page: there is no address to capture again.
+    Uploaded,
     PayloadTooLarge,
     MethodNotAllowed,
     UnsupportedMediaType,

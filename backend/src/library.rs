@@ -65,6 +65,47 @@ pub async fn request_render(
     // Refused now, with the reason, instead of a failed file later.
     refuse_guarded(state, &url, "url").await?;
     let job = RenderJob::new(owner, url, options, engine);
+    request_job(state, job, sent, None).await
+}
+
+/// A page sent as HTML, to render as if `base_url` (when given) had served it: as
+/// [`request_render`], with the page kept in the object store until its job ends (a queue
+/// message could not carry it). Always version 1 of an address of its own.
+pub async fn request_upload(
+    state: &AppState,
+    owner: Uuid,
+    upload: Upload,
+    (options, sent): Asked,
+    engine: Engine,
+) -> Result<RenderJob, ApiError> {
+    if let Err(wait) = state.request_rate.check(owner) {
+        let retry_after_secs = crate::request_rate::retry_after_secs(wait);
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    options.validate_for(engine)?;
+    if let Some(base_url) = &upload.base_url {
+        refuse_guarded(state, base_url, "base_url").await?;
+    }
+    let job = RenderJob::uploaded(owner, upload.base_url.as_ref(), options, engine);
+    request_job(state, job, sent, Some((upload.html, upload.name))).await
+}
+
+/// An uploaded page, as the request route parsed it.
+pub struct Upload {
+    pub html: String,
+    pub base_url: Option<PageUrl>,
+    pub name: Option<String>,
+}
+
+/// Records and queues `job`; an upload's page (and its name, if given) comes with it.
+async fn request_job(
+    state: &AppState,
+    job: RenderJob,
+    sent: serde_json::Map<String, serde_json::Value>,
+    upload: Option<(String, Option<String>)>,
+) -> Result<RenderJob, ApiError> {
+    let owner = job.owner;
+    let (page, name) = upload.map_or((None, None), |(page, name)| (Some(page), name));
     {
         let _counting = state.request_locks.of(owner).lock().await;
         let usage = state.ports.index.usage(owner).await?;
@@ -84,6 +125,9 @@ pub async fn request_render(
         // instant could give both the same number (see the library decision record).
         let mut record = FileRecord::queued(&job);
         record.options = sent;
+        if let Some(name) = name {
+            record.name = name;
+        }
         let previous = state
             .ports
             .index
@@ -112,8 +156,18 @@ pub async fn request_render(
             });
         }
     }
+    let upload_key = names::upload_key(owner, job.job_id);
+    if let Some(page) = page {
+        if let Err(e) = state.ports.store.put(&upload_key, page.into_bytes()).await {
+            forget(state, owner, job.job_id).await;
+            return Err(e.into());
+        }
+    }
     if let Err(e) = state.ports.queue.enqueue(&job).await {
         forget(state, owner, job.job_id).await;
+        if job.upload {
+            let _ = state.ports.store.delete(&upload_key).await;
+        }
         return Err(e.into());
     }
     crate::webhooks::watch(state, owner, job.job_id).await;
@@ -225,6 +279,17 @@ async fn remove(state: &AppState, owner: Uuid, record: &FileRecord) -> Result<()
         .await
     {
         tracing::warn!(file = %record.id, error = %e, "could not delete the thumbnail of a deleted file");
+    }
+    if names::is_upload(record) && !record.status.is_final() {
+        // Its job was cancelled before it could take the page back.
+        if let Err(e) = state
+            .ports
+            .store
+            .delete(&names::upload_key(owner, record.id))
+            .await
+        {
+            tracing::warn!(file = %record.id, error = %e, "could not delete an upload's page");
+        }
     }
     if let Err(e) = crate::search::forget(state, owner, record.id).await {
         // A row left behind is dropped by the next search that meets it.

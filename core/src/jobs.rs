@@ -29,6 +29,11 @@ pub struct RenderJob {
     pub engine: Engine,
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
+    /// The page was sent as HTML (kept in the object store at [`names::upload_key`] until the
+    /// job ends; too big for a queue message) rather than fetched from `url`, which is its
+    /// address for relative links (see [`names::upload_address`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub upload: bool,
 }
 
 impl RenderJob {
@@ -41,6 +46,17 @@ impl RenderJob {
             options,
             engine,
             requested_at: OffsetDateTime::now_utc(),
+            upload: false,
+        }
+    }
+
+    /// The job of an uploaded page whose relative links resolve against `base_url`.
+    pub fn uploaded(owner: Uuid, base_url: Option<&PageUrl>, options: RenderOptions, engine: Engine) -> Self {
+        let job_id = Uuid::now_v7();
+        Self {
+            job_id,
+            upload: true,
+            ..Self::new(owner, names::upload_address(base_url, job_id), options, engine)
         }
     }
 }
@@ -202,6 +218,39 @@ pub mod names {
     /// backend's search index reads (the worker never needs a database for it).
     pub fn text_key(owner: Uuid, file_id: Uuid) -> String {
         format!("{OBJECT_PREFIX}{owner}/{file_id}.txt")
+    }
+
+    /// `users/{user_id}/{file_id}.upload.html`: an uploaded page, from its request until its
+    /// job ends.
+    pub fn upload_key(owner: Uuid, file_id: Uuid) -> String {
+        format!("{OBJECT_PREFIX}{owner}/{file_id}.upload.html")
+    }
+
+    /// Where no `base_url` was given, an upload's address: a name that never resolves
+    /// (`.invalid` is reserved for that), so its relative links lead nowhere.
+    pub const UPLOAD_BASE: &str = "http://upload.invalid/";
+
+    /// An upload's address: its base (or [`UPLOAD_BASE`]) with a fragment naming the file, so
+    /// an upload is version 1 of an address of its own and never grouped with captures of its
+    /// base (a fragment changes nothing a page loads).
+    pub fn upload_address(base_url: Option<&crate::PageUrl>, file_id: Uuid) -> crate::PageUrl {
+        let mut url = match base_url {
+            Some(base) => base.url().clone(),
+            None => url::Url::parse(UPLOAD_BASE).expect("a valid address"),
+        };
+        url.set_fragment(Some(&upload_fragment(file_id)));
+        crate::PageUrl::parse(url.as_str()).expect("a page address with a fragment is one still")
+    }
+
+    /// Whether `record` was made from an uploaded page.
+    pub fn is_upload(record: &crate::FileRecord) -> bool {
+        record
+            .source_url
+            .ends_with(&format!("#{}", upload_fragment(record.id)))
+    }
+
+    fn upload_fragment(file_id: Uuid) -> String {
+        format!("folio-upload-{file_id}")
     }
 
     /// `users/{user_id}/{file_id}.thumb.png`: the page's first screen, at most 400 px wide,

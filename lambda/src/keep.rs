@@ -81,10 +81,7 @@ impl Worker {
                 &[FileStatus::Rendering],
                 FileUpdate {
                     status: Some(FileStatus::Done),
-                    name: Some(file_name(
-                        pdf.title.as_deref().unwrap_or(job.url.as_str()),
-                        job.options.output,
-                    )),
+                    name: done_name(job, record, pdf.title.as_deref()),
                     size_bytes: Some(pdf.size_bytes),
                     pages: Some(pdf.pages),
                     engine: Some(pdf.engine),
@@ -134,7 +131,21 @@ impl Worker {
     }
 }
 
-/// A done file's name: the page's title (or address), and for a screenshot `.png` after it.
+/// A done file's name, unless it keeps the one it was uploaded with: the page's title (or
+/// address), and for a screenshot `.png` after it.
+fn done_name(job: &RenderJob, record: &FileRecord, title: Option<&str>) -> Option<String> {
+    if job.upload && record.name != FileRecord::queued(job).name {
+        return None;
+    }
+    let fallback = if job.upload {
+        "Uploaded page"
+    } else {
+        job.url.as_str()
+    };
+    Some(file_name(title.unwrap_or(fallback), job.options.output))
+}
+
+/// A file's name from the page's title (or address), and for a screenshot `.png` after it.
 fn file_name(title: &str, output: Output) -> String {
     match output {
         Output::Pdf => clip(title, MAX_NAME_CHARS),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use folio_core::domain::text::{clip, MAX_ERROR_CHARS};
-use folio_core::jobs::SCHEMA_VERSION;
+use folio_core::jobs::{names, SCHEMA_VERSION};
 use folio_core::ports::{Delivery, FileUpdate, JobQueue, PortError};
 use folio_core::settings::{self, Env, SettingError};
 use folio_core::{FileStatus, RenderJob};
@@ -141,6 +141,29 @@ impl Worker {
     /// Handles one delivery without acknowledging it: the caller settles it with the queue
     /// (the loop below) or reports it back to Lambda (a partial batch failure for `Retry`).
     pub async fn process(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
+        let outcome = self.render_job(delivery).await?;
+        if !matches!(outcome, Outcome::Retry(_)) {
+            self.forget_upload(&delivery.job).await;
+        }
+        Ok(outcome)
+    }
+
+    /// An upload's page is kept until its job ends, however it ends.
+    async fn forget_upload(&self, job: &RenderJob) {
+        if !job.upload {
+            return;
+        }
+        if let Err(e) = self
+            .ports
+            .store
+            .delete(&names::upload_key(job.owner, job.job_id))
+            .await
+        {
+            tracing::warn!(job = %job.job_id, error = %e, "could not delete an upload's page");
+        }
+    }
+
+    async fn render_job(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
         let job = &delivery.job;
         let (owner, id) = (job.owner, job.job_id);
         if job.schema_version != SCHEMA_VERSION {
@@ -165,10 +188,20 @@ impl Worker {
             tracing::info!(job = %id, "file already final or deleted; skipping");
             return Ok(Outcome::Skipped);
         };
+        let document = match self.uploaded_document(job).await? {
+            Ok(document) => document,
+            Err(reason) => return self.fail(owner, id, reason).await,
+        };
         let render_started = std::time::Instant::now();
         let rendered = self
             .renderer
-            .render_for(Owner::User(owner), &job.url, &job.options, job.engine)
+            .render_document_for(
+                Owner::User(owner),
+                &job.url,
+                document.as_deref(),
+                &job.options,
+                job.engine,
+            )
             .await;
         ::metrics::histogram!(metrics::RENDER_DURATION, "engine" => job.engine.as_str())
             .record(render_started.elapsed().as_secs_f64());
@@ -183,6 +216,19 @@ impl Worker {
         self.keep(job, &record, pdf).await
     }
 
+    /// An upload's page, as the request stored it (`None` for a page fetched from its URL);
+    /// `Err` with the reason when it is gone.
+    async fn uploaded_document(&self, job: &RenderJob) -> Result<Result<Option<String>, String>, PortError> {
+        if !job.upload {
+            return Ok(Ok(None));
+        }
+        let key = names::upload_key(job.owner, job.job_id);
+        Ok(match self.ports.store.get_text(&key).await? {
+            Some(html) => Ok(Some(html)),
+            None => Err("the uploaded page is no longer stored".to_owned()),
+        })
+    }
+
     /// Ends a job that used up its attempts (here, or in the dead-letter queue it was moved to
     /// after them): its file is `failed` with that reason and stops counting as queued.
     pub async fn give_up(&self, job: &RenderJob, last_error: Option<String>) -> Result<Outcome, PortError> {
@@ -190,7 +236,11 @@ impl Worker {
             Some(error) => format!("gave up after {MAX_ATTEMPTS} attempts: {error}"),
             None => format!("gave up after {MAX_ATTEMPTS} attempts"),
         };
-        self.fail(job.owner, job.job_id, reason).await
+        let outcome = self.fail(job.owner, job.job_id, reason).await;
+        if outcome.is_ok() {
+            self.forget_upload(job).await;
+        }
+        outcome
     }
 
     /// Takes jobs from the dead-letter queue until `shutdown` completes, ending each one's file

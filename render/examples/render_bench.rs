@@ -1,7 +1,8 @@
 //! Renderer benchmark: renders a fixed set of local pages N times at concurrency 1, 2 and 4 and
 //! prints conversions per second, p50/p95 latency and peak Chromium memory, for Folio's engine
 //! and, when `bench/playwright` has its node modules, for a Playwright script doing the same
-//! work on the same Chromium (`page.goto` + `page.pdf` on reused tabs).
+//! work on the same Chromium (`page.goto` + `page.pdf` on reused tabs). Folio runs twice per
+//! round: with its defaults (`clean` on) and with `clean: false`, to show what cleaning costs.
 //!
 //! `cargo run --release -p folio-render --example render_bench -- [--jobs 60] [--concurrency 1,2,4]`
 //! (`make bench`). Figures go to BENCHMARKS.md; nothing here asserts on time.
@@ -58,16 +59,24 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for &concurrency in &levels {
         let mut folio = Vec::new();
+        let mut unclean = Vec::new();
         let mut script = Vec::new();
         // Alternating rounds, so drift in the machine's speed hits both sides alike.
         for _ in 0..rounds {
-            folio.push(bench_folio(&chrome, addr, &urls, concurrency, jobs).await?);
+            folio.push(bench_folio(&chrome, addr, &urls, concurrency, jobs, true).await?);
+            unclean.push(bench_folio(&chrome, addr, &urls, concurrency, jobs, false).await?);
             if let Some(dir) = &playwright_dir {
                 script.push(bench_playwright(dir, &urls, concurrency, jobs).await?);
             }
         }
         let folio = summarise(&folio);
+        let unclean = summarise(&unclean);
         print_row("folio (chromiumoxide)", concurrency, folio);
+        print_row("folio, `clean: false`", concurrency, unclean);
+        println!(
+            "| clean on / clean off | {concurrency} | | {:.2}x | | | |",
+            folio.0 / unclean.0
+        );
         if playwright {
             let script = summarise(&script);
             print_row("playwright script", concurrency, script);
@@ -93,6 +102,7 @@ async fn bench_folio(
     urls: &[String],
     concurrency: usize,
     jobs: usize,
+    clean: bool,
 ) -> anyhow::Result<Figures> {
     let engine = Arc::new(ChromiumEngine::new(ChromiumConfig {
         executable: chrome.to_path_buf(),
@@ -106,7 +116,10 @@ async fn bench_folio(
         max_page_memory: 1 << 30,
     }));
     let urls: Vec<PageUrl> = urls.iter().map(|u| PageUrl::parse(u)).collect::<Result<_, _>>()?;
-    let options = RenderOptions::default();
+    let options = RenderOptions {
+        clean,
+        ..RenderOptions::default()
+    };
     // Warm-up: every tab renders every page once.
     let warm: Vec<_> = (0..concurrency)
         .map(|_| {

@@ -28,6 +28,16 @@ pub(crate) struct Fetched {
 }
 
 impl Fetched {
+    /// An uploaded page, as if `url` had served it.
+    pub(crate) fn uploaded(url: &PageUrl, html: &str) -> Self {
+        Self {
+            status: 200,
+            final_url: url.as_str().to_owned(),
+            content_type: "text/html".to_owned(),
+            body: html.as_bytes().to_vec(),
+        }
+    }
+
     /// A 4xx or 5xx answer fails the render, unless the job accepts error statuses.
     pub(crate) fn refuse_error_status(self, options: &RenderOptions) -> Result<Self, RenderError> {
         if self.status >= 400 && !options.accept_error_status {

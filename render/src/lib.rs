@@ -237,6 +237,19 @@ impl Renderer {
         options: &RenderOptions,
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
+        self.render_document_for(owner, url, None, options, engine).await
+    }
+
+    /// Renders `document` (uploaded HTML) as the page at `url`, its base for relative links,
+    /// when given; else the page `url` serves. As [`Self::render_for`] otherwise.
+    pub async fn render_document_for(
+        &self,
+        owner: Owner,
+        url: &PageUrl,
+        document: Option<&str>,
+        options: &RenderOptions,
+        engine: Engine,
+    ) -> Result<RenderedPdf, RenderError> {
         options
             .validate_for(engine)
             .map_err(|invalid| RenderError::InvalidOptions {
@@ -250,13 +263,13 @@ impl Renderer {
                 reason: "png is a screenshot, and Chromium is not installed here".to_owned(),
             });
         }
-        let mut first = self.render_once(owner, url, options, engine).await?;
+        let mut first = self.render_once(owner, url, document, options, engine).await?;
         let stronger = options.with_stronger_waits();
         let (true, Some(stronger)) = (first.retry_advised, stronger) else {
             return Ok(first);
         };
         tracing::info!(url = %url, warnings = ?first.warnings, "printing again with stronger waits");
-        match self.render_once(owner, url, &stronger, engine).await {
+        match self.render_once(owner, url, document, &stronger, engine).await {
             Ok(mut second) => {
                 second.retried = true;
                 Ok(second)
@@ -273,10 +286,13 @@ impl Renderer {
         &self,
         owner: Owner,
         url: &PageUrl,
+        document: Option<&str>,
         options: &RenderOptions,
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
-        let mut rendered = self.render_with_engine(owner, url, options, engine).await?;
+        let mut rendered = self
+            .render_with_engine(owner, url, document, options, engine)
+            .await?;
         // Printed at all, an error status was accepted (`accept_error_status`).
         if rendered.status.is_some_and(|status| status >= 400) {
             rendered.warnings.push(Warning::HttpError);
@@ -289,16 +305,19 @@ impl Renderer {
         &self,
         owner: Owner,
         url: &PageUrl,
+        document: Option<&str>,
         options: &RenderOptions,
         engine: Engine,
     ) -> Result<RenderedPdf, RenderError> {
         match (engine, &self.chromium) {
-            (Engine::Chromium, Some(chromium)) => chromium.render_for(owner, url, options).await,
+            (Engine::Chromium, Some(chromium)) => {
+                chromium.render_document_for(owner, url, document, options).await
+            }
             (Engine::Chromium, None) => {
                 tracing::info!(url = %url, "Chromium missing; using the reader engine");
-                self.reader.render(url, options).await
+                self.reader.render_document(url, document, options).await
             }
-            (Engine::Reader, _) => self.reader.render(url, options).await,
+            (Engine::Reader, _) => self.reader.render_document(url, document, options).await,
         }
     }
 }

@@ -80,11 +80,21 @@ pub async fn record_queued_job(
 
 /// A page of `tests/fixtures/hostile` by file name (nothing outside that folder).
 pub fn hostile_fixture(name: &str) -> PathBuf {
+    fixture("hostile", name)
+}
+
+/// A page of `tests/fixtures/capture`: consent platforms' banners and overlays as sites ship
+/// them, around an article, for the `clean` option.
+pub fn capture_fixture(name: &str) -> PathBuf {
+    fixture("capture", name)
+}
+
+fn fixture(folder: &str, name: &str) -> PathBuf {
     let name = std::path::Path::new(name)
         .file_name()
         .map(|n| n.to_owned())
         .unwrap_or_default();
-    workspace_root().join("tests/fixtures/hostile").join(name)
+    workspace_root().join("tests/fixtures").join(folder).join(name)
 }
 
 /// Every file below `dir`, at any depth; none when it does not exist.

@@ -4,10 +4,11 @@
 //! that does not exist, so ids cannot be probed.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use folio_core::domain::text::MAX_NAME_CHARS;
 use folio_core::jobs::names;
 use folio_core::ports::StoredObject;
 use folio_core::render::Output;
@@ -28,21 +29,97 @@ use crate::openapi::ErrorResponse;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    // Only this route takes an uploaded page; every other keeps the configured body limit.
+    let request = OpenApiRouter::new()
         .routes(routes!(request))
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_LIMIT));
+    OpenApiRouter::new()
+        .merge(request)
         .routes(routes!(download, delete, super::labels::relabel))
 }
 
+/// The most HTML one upload may carry (the request body may be larger: JSON escapes it).
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+/// The body limit of `POST /request`: an upload of [`MAX_UPLOAD_BYTES`] with room for its JSON
+/// escaping, so the 413 is decided on the HTML itself.
+const REQUEST_BODY_LIMIT: usize = 3 * MAX_UPLOAD_BYTES;
+
+/// A page to render: its address (`url`), or the page itself (`html`), exactly one of them.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RenderRequest {
     /// An http(s) URL on the public internet.
     #[schema(min_length = 1, max_length = 4096)]
-    url: String,
+    url: Option<String>,
+    /// The page itself instead of a URL (a saved page, or one behind a sign-in), up to 5 MiB.
+    /// Everything it loads still goes through the SSRF guard.
+    html: Option<String>,
+    /// With `html`: the address its relative links resolve against (checked by the guard).
+    #[schema(max_length = 4096)]
+    base_url: Option<String>,
+    /// With `html`: the file's name (1 to 200 characters); otherwise the page's title.
+    #[schema(min_length = 1, max_length = 200)]
+    name: Option<String>,
     #[serde(default)]
     options: RenderOptions,
     #[serde(default)]
     engine: Engine,
+}
+
+/// What a render request asks for, parsed.
+enum Page {
+    Url(PageUrl),
+    Upload(library::Upload),
+}
+
+impl RenderRequest {
+    fn page(&mut self) -> Result<Page, ApiError> {
+        let only_with_html =
+            |field: &'static str| ApiError::invalid(field, "is only for a page sent as html");
+        match (self.url.take(), self.html.take()) {
+            (Some(_), Some(_)) => Err(ApiError::invalid("html", "give url or html, not both")),
+            (None, None) => Err(ApiError::invalid(
+                "url",
+                "is required (or send the page itself as html)",
+            )),
+            (Some(url), None) => {
+                if self.base_url.is_some() {
+                    return Err(only_with_html("base_url"));
+                }
+                if self.name.is_some() {
+                    return Err(only_with_html("name"));
+                }
+                Ok(Page::Url(PageUrl::parse(&url)?))
+            }
+            (None, Some(html)) => {
+                if html.len() > MAX_UPLOAD_BYTES {
+                    return Err(ApiError::PayloadTooLarge);
+                }
+                if html.trim().is_empty() {
+                    return Err(ApiError::invalid("html", "is empty"));
+                }
+                let base_url = self
+                    .base_url
+                    .take()
+                    .map(|base| PageUrl::parse_field("base_url", &base))
+                    .transpose()?;
+                let name = self.name.take().map(|name| parse_name(&name)).transpose()?;
+                Ok(Page::Upload(library::Upload { html, base_url, name }))
+            }
+        }
+    }
+}
+
+pub(crate) fn parse_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(
+            "name",
+            format!("must be 1 to {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 #[utoipa::path(post, path = "/request", tag = "files", security(("bearer" = [])), request_body = RenderRequest,
@@ -50,7 +127,8 @@ struct RenderRequest {
         (status = 202, description = "Recorded and queued; watch it on `/events` or `/files`", body = Accepted),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorResponse),
         (status = 400, description = "No JSON body, or a body that is not the JSON this route takes (`bad_request`)", body = ErrorResponse),
-        (status = 422, description = "Invalid URL or options, or refused by the SSRF guard; `field` names the culprit", body = ErrorResponse),
+        (status = 413, description = "`html` over 5 MiB (`payload_too_large`)", body = ErrorResponse),
+        (status = 422, description = "Invalid URL, HTML or options, both or neither of `url` and `html`, or refused by the SSRF guard; `field` names the culprit", body = ErrorResponse),
         (status = 429, description = "Over the queued-jobs or stored-bytes limit (`quota_exceeded`), or asking faster than `FOLIO_REQUEST_RATE` allows (`rate_limited`, with `Retry-After`)", body = ErrorResponse),
         (status = 503, description = "The queue or file index is unavailable; nothing was recorded", body = ErrorResponse),
     ))]
@@ -58,11 +136,16 @@ struct RenderRequest {
 async fn request(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiJsonWithRaw(body, raw): ApiJsonWithRaw<RenderRequest>,
+    ApiJsonWithRaw(mut body, raw): ApiJsonWithRaw<RenderRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let url = PageUrl::parse(&body.url)?;
+    let page = body.page()?;
     let options = (body.options, sent_options(&raw));
-    let job = library::request_render(&state, user.user_id, url, options, body.engine).await?;
+    let job = match page {
+        Page::Url(url) => library::request_render(&state, user.user_id, url, options, body.engine).await?,
+        Page::Upload(upload) => {
+            library::request_upload(&state, user.user_id, upload, options, body.engine).await?
+        }
+    };
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

@@ -2,7 +2,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use folio_core::domain::text::MAX_NAME_CHARS;
 use folio_core::ports::Labels;
 use folio_core::{FileRecord, Tags};
 use serde::Deserialize;
@@ -29,20 +28,7 @@ pub(crate) struct LabelsChange {
 
 impl LabelsChange {
     fn parse(self) -> Result<Labels, ApiError> {
-        let name = match self.name {
-            Some(name) => {
-                let name = name.trim();
-                let chars = name.chars().count();
-                if chars == 0 || chars > MAX_NAME_CHARS {
-                    return Err(ApiError::invalid(
-                        "name",
-                        format!("must be 1 to {MAX_NAME_CHARS} characters"),
-                    ));
-                }
-                Some(name.to_owned())
-            }
-            None => None,
-        };
+        let name = self.name.as_deref().map(super::files::parse_name).transpose()?;
         let tags = self.tags.map(|tags| Tags::parse(&tags)).transpose()?;
         Ok(Labels { name, tags })
     }

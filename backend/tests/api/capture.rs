@@ -41,6 +41,10 @@ async fn every_done_file_says_what_was_doubtful_and_shows_its_first_screen(db: D
                 ),
             )
             .route(
+                "/consent",
+                page(include_str!("../../../tests/fixtures/capture/onetrust.html")),
+            )
+            .route(
                 "/blank",
                 axum::routing::get(|| async { Html("<title>Empty</title><body></body>") }),
             ),
@@ -83,6 +87,15 @@ async fn every_done_file_says_what_was_doubtful_and_shows_its_first_screen(db: D
     let blank = rendered(&user, &format!("http://{site}/blank"), "done").await;
     assert_eq!(blank["warnings"], json!(["blank"]), "{blank}");
     assert_eq!(blank["retried"], true, "a blank print is tried once more");
+    // A consent banner is refused by default; asked not to clean, the file warns of it.
+    let consent = format!("http://{site}/consent");
+    let cleaned = rendered(&user, &consent, "done").await;
+    assert_eq!(cleaned["warnings"], json!([]), "{cleaned}");
+    let id = user
+        .requested_with(&json!({ "url": consent, "options": { "clean": false } }))
+        .await;
+    let covered = user.wait_until_final(&id).await;
+    assert_eq!(covered["warnings"], json!(["consent_wall"]), "{covered}");
     // The listing says the same as the record did when it finished.
     let listed = user.file(blank["id"].as_str().unwrap()).await.unwrap();
     assert_eq!(

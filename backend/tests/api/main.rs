@@ -22,5 +22,6 @@ mod sessions;
 mod sharing;
 mod spa;
 mod store;
+mod upload;
 mod viewing;
 mod webhooks;

@@ -179,6 +179,9 @@ pub struct RenderOptions {
     pub outline: bool,
     /// `pdf` (the default) or `png`: a screenshot of the full page instead of a PDF.
     pub output: Output,
+    /// Before printing, dismiss consent banners (refusing where the platform allows) or hide
+    /// them, and hide fixed overlays that cover the content; on by default. Chromium only.
+    pub clean: bool,
 }
 
 /// The delay a second print waits at least, after network idle and a scroll.
@@ -237,6 +240,7 @@ impl Default for RenderOptions {
             tagged: true,
             outline: true,
             output: Output::Pdf,
+            clean: true,
         }
     }
 }

@@ -19,15 +19,19 @@ pub enum Warning {
     LoginWall,
     /// The page answered 4xx or 5xx and `accept_error_status` let it through.
     HttpError,
+    /// The SSRF guard refused some of an uploaded page's requests: what they would have
+    /// loaded is missing.
+    Blocked,
 }
 
 impl Warning {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Blank,
         Self::ImagesMissing,
         Self::ConsentWall,
         Self::LoginWall,
         Self::HttpError,
+        Self::Blocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +41,7 @@ impl Warning {
             Self::ConsentWall => "consent_wall",
             Self::LoginWall => "login_wall",
             Self::HttpError => "http_error",
+            Self::Blocked => "blocked",
         }
     }
 

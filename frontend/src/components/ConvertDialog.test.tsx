@@ -47,6 +47,27 @@ describe('ConvertDialog', () => {
     );
   });
 
+  it('uploads an HTML file, with the typed address as its base and never on a schedule', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<ConvertDialog onSubmit={onSubmit} onClose={() => {}} />);
+    const file = new File(['<title>Saved</title><p>Saved words</p>'], 'saved.html', { type: 'text/html' });
+    await userEvent.upload(screen.getByLabelText('Upload an HTML file'), file);
+    expect(screen.getByLabelText('Capture again')).toBeDisabled();
+    await userEvent.type(screen.getByLabelText('Base URL for its links (optional)'), 'example.com/docs/');
+    await userEvent.click(screen.getByLabelText('Remove cookie banners and pop-ups'));
+    await userEvent.click(screen.getByRole('button', { name: 'Convert' }));
+    expect(onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        html: '<title>Saved</title><p>Saved words</p>',
+        name: 'saved.html',
+        base_url: 'https://example.com/docs/',
+        options: expect.objectContaining({ clean: false }),
+      }),
+      null,
+    );
+    expect(onSubmit.mock.calls[0][0]).not.toHaveProperty('url');
+  });
+
   it('reads an address typed without a scheme as https, and starts from the bookmarklet’s page', async () => {
     const onSubmit = vi.fn().mockResolvedValue(undefined);
     render(<ConvertDialog initialUrl="example.com/from-bookmarklet" onSubmit={onSubmit} onClose={() => {}} />);

@@ -15,6 +15,8 @@ interface ConvertDialogProps {
 }
 
 const MARGINS: Record<string, string> = { none: '0', narrow: '0.25in', normal: '0.4in', wide: '1in' };
+/** The most HTML the API takes in one upload. */
+const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
 /** The page to convert and the options people reach for most. */
 export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDialogProps) {
@@ -28,6 +30,8 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
   const [engine, setEngine] = useState<Engine>('chromium');
   const [output, setOutput] = useState<NonNullable<RenderOptions['output']>>('pdf');
   const [every, setEvery] = useState('');
+  const [clean, setClean] = useState(true);
+  const [upload, setUpload] = useState<File | null>(null);
   const [problem, setProblem] = useState<{ field?: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -46,12 +50,16 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
     event.preventDefault();
     if (busy) return;
     const typed = url.trim();
-    if (!typed) {
-      setProblem({ field: 'url', message: 'Paste the address of the page to convert.' });
+    if (!typed && !upload) {
+      setProblem({ field: 'url', message: 'Paste the address of the page to convert, or upload an HTML file.' });
+      return;
+    }
+    if (upload && upload.size > MAX_UPLOAD_BYTES) {
+      setProblem({ field: 'html', message: `${upload.name} is over 5 MiB, the most an upload may be.` });
       return;
     }
     // "example.com/page" means the web page, as the browser's address bar would read it.
-    const trimmed = withScheme(typed);
+    const trimmed = typed ? withScheme(typed) : '';
     if (wait === 'selector' && !selector.trim()) {
       setProblem({ field: 'options.wait_for_selector', message: 'Enter the CSS selector to wait for.' });
       return;
@@ -65,10 +73,18 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
     };
     if (wait === 'selector') options.wait_for_selector = selector.trim();
     if (output === 'png') options.output = 'png';
+    if (!clean) options.clean = false;
     setBusy(true);
     setProblem(null);
     try {
-      await onSubmit({ url: trimmed, options, engine }, every ? Number(every) : null);
+      if (upload) {
+        const request: RenderRequest = { html: await upload.text(), name: upload.name, options, engine };
+        if (trimmed) request.base_url = trimmed;
+        // An upload has no address to capture again.
+        await onSubmit(request, null);
+      } else {
+        await onSubmit({ url: trimmed, options, engine }, every ? Number(every) : null);
+      }
       close();
     } catch (error) {
       if (error instanceof ApiError) setProblem({ field: error.field, message: error.message });
@@ -80,15 +96,16 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
     }
   }
 
-  const urlProblem = problem && (problem.field === 'url' || problem.field === undefined) ? problem.message : undefined;
-  const otherProblem = problem && problem.field && problem.field !== 'url' ? problem.message : null;
+  const onUrl = (field?: string) => field === undefined || field === 'url' || field === 'base_url';
+  const urlProblem = problem && onUrl(problem.field) ? problem.message : undefined;
+  const otherProblem = problem && !onUrl(problem.field) ? problem.message : null;
 
   return (
     <Modal title="Convert a page" onClose={close}>
       <form onSubmit={submit} noValidate className="convert">
         <TextField
           id="convert-url"
-          label="Page URL"
+          label={upload ? 'Base URL for its links (optional)' : 'Page URL'}
           type="url"
           inputMode="url"
           placeholder="https://example.com/article"
@@ -97,6 +114,17 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
           problem={urlProblem}
           alert
         />
+        <label className="upload">
+          Upload an HTML file
+          <input
+            type="file"
+            accept=".html,.htm,text/html"
+            onChange={(e) => {
+              setUpload(e.target.files?.[0] ?? null);
+              setProblem(null);
+            }}
+          />
+        </label>
         <fieldset>
           <legend>Options</legend>
           <div className="options">
@@ -155,7 +183,7 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
             </label>
             <label>
               Capture again
-              <select value={every} onChange={(e) => setEvery(e.target.value)}>
+              <select value={upload ? '' : every} disabled={upload !== null} onChange={(e) => setEvery(e.target.value)}>
                 <option value="">Only now</option>
                 <option value="3600">Every hour</option>
                 <option value="86400">Every day</option>
@@ -169,6 +197,10 @@ export function ConvertDialog({ initialUrl = '', onSubmit, onClose }: ConvertDia
             <label className="check">
               <input type="checkbox" checked={background} onChange={(e) => setBackground(e.target.checked)} />
               Print backgrounds
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={clean} onChange={(e) => setClean(e.target.checked)} />
+              Remove cookie banners and pop-ups
             </label>
           </div>
         </fieldset>

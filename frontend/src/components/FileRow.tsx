@@ -39,6 +39,7 @@ const WARNINGS: Record<FileRecord['warnings'][number], [string, string]> = {
   consent_wall: ['consent banner', 'A consent dialog still covered the page when it was printed'],
   login_wall: ['sign-in page', 'The page is a sign-in form, not the content behind it'],
   http_error: ['error page', 'The site answered with an error status'],
+  blocked: ['parts blocked', 'Some of what the page loads was refused: it may only reach public addresses'],
 };
 
 const STATUS_HINT: Record<FileRecord['status'], string> = {

@@ -4,7 +4,7 @@
 
 use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
 use chromiumoxide::cdp::js_protocol::runtime::ExecutionContextId;
-use folio_core::Warning;
+
 use serde::Deserialize;
 
 use super::*;
@@ -25,12 +25,15 @@ pub(super) struct Findings {
     images_broken: u64,
     /// Visible password fields.
     password_fields: u64,
+    /// Consent dialogs fixed over the window (neither dismissed nor hidden).
+    consent_covering: u64,
     /// The main document's HTTP status as the page's navigation timing has it (0 when not
     /// known): Chromium's navigation event can report a sub-resource's answer instead.
     pub(super) status: u16,
 }
 
-const FINDINGS_JS: &str = r#"(() => {
+/// The body of a function run with [`clean::COVERING_JS`]'s helpers.
+const FINDINGS_JS: &str = r#"
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const root = document.body || document.documentElement;
   const text = root ? String(root.innerText).trim() : '';
@@ -43,12 +46,13 @@ const FINDINGS_JS: &str = r#"(() => {
     images_pending: images.filter((img) => !img.complete).length,
     images_broken: images.filter((img) => img.complete && img.naturalWidth === 0).length,
     password_fields: Array.from(document.querySelectorAll('input[type=password]')).filter(shown).length,
+    consent_covering: folioCovering().filter((c) => c.consent && c.area >= 0.02).length,
     status: (performance.getEntriesByType('navigation')[0] || {}).responseStatus || 0,
   };
-})()"#;
+"#;
 
 /// An execution context of Folio's own in the main frame, or `None` when there is no frame.
-async fn isolated_world(page: &Page) -> Result<Option<ExecutionContextId>, RenderError> {
+pub(super) async fn isolated_world(page: &Page) -> Result<Option<ExecutionContextId>, RenderError> {
     let Some(frame) = page.mainframe().await.map_err(RenderError::from_cdp)? else {
         return Ok(None);
     };
@@ -67,7 +71,7 @@ async fn isolated_world(page: &Page) -> Result<Option<ExecutionContextId>, Rende
     Ok(Some(world))
 }
 
-async fn evaluate_in(
+pub(super) async fn evaluate_in(
     page: &Page,
     world: ExecutionContextId,
     expression: String,
@@ -104,7 +108,7 @@ pub(super) async fn read_page(page: &Page) -> Result<(String, Findings), RenderE
         serde_json::Value::String(text) => crate::clip_text(text),
         _ => String::new(),
     };
-    let raw = evaluate_in(page, world, FINDINGS_JS.to_owned()).await?;
+    let raw = evaluate_in(page, world, clean::with_covering(FINDINGS_JS)).await?;
     let findings = serde_json::from_value(raw).unwrap_or_default();
     Ok((text, findings))
 }
@@ -125,6 +129,9 @@ pub(super) fn warnings(findings: &Findings, thumbnail: Option<&[u8]>) -> (Vec<Wa
     }
     if findings.password_fields > 0 && findings.text_outside_forms < LOGIN_WALL_MAX_TEXT {
         warnings.push(Warning::LoginWall);
+    }
+    if findings.consent_covering > 0 {
+        warnings.push(Warning::ConsentWall);
     }
     warnings.sort();
     (warnings, retry_advised)

@@ -37,11 +37,13 @@ use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
 use chromiumoxide::{Browser, BrowserConfig, Page};
 use folio_core::domain::text::{clip, MAX_NAME_CHARS};
 use folio_core::render::{MediaType, Output, WaitUntil};
-use folio_core::{Engine, PageUrl, RenderOptions};
+use folio_core::{Engine, PageUrl, RenderOptions, Warning};
 use futures::StreamExt;
 use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
 mod browser;
+mod clean;
+mod document;
 mod flags;
 mod inspect;
 mod memory;
@@ -153,18 +155,32 @@ impl ChromiumEngine {
         url: &PageUrl,
         options: &RenderOptions,
     ) -> Result<RenderedPdf, RenderError> {
+        self.render_document_for(owner, url, None, options).await
+    }
+
+    /// Renders `document` (uploaded HTML) as the page at `url` when given, else the page
+    /// `url` serves. Either way the page's every other request goes through the guard.
+    pub async fn render_document_for(
+        &self,
+        owner: Owner,
+        url: &PageUrl,
+        document: Option<&str>,
+        options: &RenderOptions,
+    ) -> Result<RenderedPdf, RenderError> {
         let started = Instant::now();
         self.waiting.fetch_add(1, Ordering::Relaxed);
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::Relaxed);
         let permit = permit.map_err(|_| RenderError::Internal("engine closed".into()))?;
         // Refuse a forbidden page before touching the browser: the clearest error, and no
-        // request leaves at all.
-        self.config
-            .guard
-            .resolve(&url.host().to_string(), url.port())
-            .await
-            .map_err(|e| RenderError::from_guard(url.as_str(), e))?;
+        // request leaves at all. (An uploaded document's address is never asked for.)
+        if document.is_none() {
+            self.config
+                .guard
+                .resolve(&url.host().to_string(), url.port())
+                .await
+                .map_err(|e| RenderError::from_guard(url.as_str(), e))?;
+        }
 
         let handle = self.browser().await?;
         handle.jobs_started.fetch_add(1, Ordering::Relaxed);
@@ -198,7 +214,7 @@ impl ChromiumEngine {
             }
         };
         let outcome = tokio::select! {
-            outcome = tokio::time::timeout(remaining, print(&mut slot, &handle.user_agent, url, options, remaining, self.config.max_pdf_bytes)) => match outcome {
+            outcome = tokio::time::timeout(remaining, print(&mut slot, &handle.user_agent, url, document, options, remaining, self.config.max_pdf_bytes)) => match outcome {
                 Ok(result) => result,
                 Err(_) => Err(RenderError::Timeout(self.config.timeout)),
             },
@@ -244,11 +260,17 @@ impl ChromiumEngine {
 
         // A refused request fails the render even if Chromium printed something: the page
         // tried to reach an address it may not, and the user should know why parts are missing.
+        // An upload is printed without what was refused, and says so: it is the user's own
+        // copy of a page (a saved page often still points at the machine it was saved on).
+        let blocked = !refusals.is_empty();
         if let Some(refusal) = refusals.into_iter().next() {
-            return Err(RenderError::Blocked {
-                url: refusal.url,
-                reason: refusal.reason,
-            });
+            if document.is_none() {
+                return Err(RenderError::Blocked {
+                    url: refusal.url,
+                    reason: refusal.reason,
+                });
+            }
+            tracing::info!(url = %refusal.url, reason = %refusal.reason, "an upload's request was refused");
         }
         let mut rendered = match outcome? {
             Printed::Page(rendered) => rendered,
@@ -285,6 +307,10 @@ impl ChromiumEngine {
                     url: rendered.final_url,
                 });
             }
+        }
+        if blocked {
+            rendered.warnings.push(Warning::Blocked);
+            rendered.warnings.sort();
         }
         rendered.render_ms = started.elapsed().as_millis() as u64;
         Ok(rendered)

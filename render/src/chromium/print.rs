@@ -16,6 +16,7 @@ pub(super) async fn print(
     slot: &mut Slot,
     default_user_agent: &str,
     url: &PageUrl,
+    document: Option<&str>,
     options: &RenderOptions,
     budget: Duration,
     max_pdf_bytes: u64,
@@ -73,17 +74,26 @@ pub(super) async fn print(
         slot.applied.media = Some(wanted_media);
     }
 
+    clean::apply(page, &mut slot.applied.consent_engine, options.clean).await?;
+
     let lifecycle = if options.wait_until == WaitUntil::NetworkIdle {
         Some(page.event_listener::<EventLifecycleEvent>().await.map_err(cdp)?)
     } else {
         None
     };
     let t_setup = t0.elapsed();
-    let navigation = page
-        .http_future(NavigateParams::new(url.as_str()))
-        .map_err(cdp)?
-        .await
-        .map_err(cdp)?;
+    let serving = match document {
+        Some(html) => Some(document::serve(page, url, html).await?),
+        None => None,
+    };
+    let navigation = match page.http_future(NavigateParams::new(url.as_str())) {
+        Ok(navigating) => navigating.await,
+        Err(e) => Err(e),
+    };
+    if let Some(serving) = serving {
+        document::stop(page, serving).await;
+    }
+    let navigation = navigation.map_err(cdp)?;
     // Chromium's viewer for a PDF is a document of that type; its navigation reports some
     // other request of the viewer's, so the type is asked of the document itself.
     let content_type: Option<String> = page
@@ -158,6 +168,10 @@ pub(super) async fn print(
     if options.wait_delay_ms > 0 {
         let delay = Duration::from_millis(options.wait_delay_ms).min(budget);
         tokio::time::sleep(delay).await;
+    }
+
+    if options.clean {
+        clean::clean(page, t0 + budget.saturating_sub(SELECTOR_MARGIN)).await?;
     }
 
     let t_nav = t0.elapsed();

@@ -58,7 +58,30 @@ impl ReaderEngine {
     }
 
     pub async fn render(&self, url: &PageUrl, options: &RenderOptions) -> Result<RenderedPdf, RenderError> {
+        self.render_document(url, None, options).await
+    }
+
+    /// Typesets `document` (uploaded HTML, whose links resolve against `url`) when given,
+    /// else the page `url` serves. The reader engine loads nothing a page refers to, so an
+    /// upload needs no request at all.
+    pub async fn render_document(
+        &self,
+        url: &PageUrl,
+        document: Option<&str>,
+        options: &RenderOptions,
+    ) -> Result<RenderedPdf, RenderError> {
         let started = Instant::now();
+        let fetched = match document {
+            Some(html) => fetch::Fetched::uploaded(url, html),
+            None => self.fetch(url, options).await?,
+        };
+        if document.is_none() && fetched.is_pdf() {
+            return crate::served_pdf::keep(fetched, started, Engine::Reader).await;
+        }
+        self.typeset(fetched, url, options, started).await
+    }
+
+    async fn fetch(&self, url: &PageUrl, options: &RenderOptions) -> Result<fetch::Fetched, RenderError> {
         self.guard
             .resolve(&url.host().to_string(), url.port())
             .await
@@ -68,16 +91,22 @@ impl ReaderEngine {
             pdf_bytes: self.max_pdf_bytes,
         };
         let accept = "text/html,application/xhtml+xml,application/pdf;q=0.9";
-        let fetched = tokio::time::timeout(
+        tokio::time::timeout(
             self.timeout,
             fetch::fetch(&self.guard, url, options, accept, bounds),
         )
         .await
         .map_err(|_| RenderError::Timeout(self.timeout))??
-        .refuse_error_status(options)?;
-        if fetched.is_pdf() {
-            return crate::served_pdf::keep(fetched, started, Engine::Reader).await;
-        }
+        .refuse_error_status(options)
+    }
+
+    async fn typeset(
+        &self,
+        fetched: fetch::Fetched,
+        url: &PageUrl,
+        options: &RenderOptions,
+        started: Instant,
+    ) -> Result<RenderedPdf, RenderError> {
         let options = options.clone();
         let final_url = fetched.final_url.clone();
         let requested = url.to_string();

@@ -4,6 +4,7 @@
 mod site;
 
 mod chromium;
+mod clean;
 mod guard;
 mod reader;
 mod recovery;

@@ -35,7 +35,15 @@ impl Site {
 
 /// A page of `tests/fixtures/hostile`, the attack pages every defence is tested against.
 async fn hostile(Path(name): Path<String>) -> Response {
-    let file = folio_testkit::hostile_fixture(&name);
+    fixture(folio_testkit::hostile_fixture(&name), &name)
+}
+
+/// A page of `tests/fixtures/capture`: consent banners and overlays around an article.
+async fn capture(Path(name): Path<String>) -> Response {
+    fixture(folio_testkit::capture_fixture(&name), &name)
+}
+
+fn fixture(file: std::path::PathBuf, name: &str) -> Response {
     match std::fs::read_to_string(&file) {
         Ok(script) if name.ends_with(".js") => {
             ([("content-type", "text/javascript")], script).into_response()
@@ -51,6 +59,7 @@ pub async fn serve() -> Site {
     let app = Router::new()
         .route("/article", get(article))
         .route("/hostile/{name}", get(hostile))
+        .route("/capture/{name}", get(capture))
         .route("/long", get(long))
         .route("/lazy", get(lazy))
         .route("/hang", get(hang))
