@@ -57,11 +57,7 @@ pub async fn request_render(
     (options, sent): Asked,
     engine: Engine,
 ) -> Result<RenderJob, ApiError> {
-    if let Err(wait) = state.request_rate.check(owner) {
-        let retry_after_secs = crate::request_rate::retry_after_secs(wait);
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    options.validate_for(engine)?;
+    admit(state, owner, &options, engine)?;
     // Refused now, with the reason, instead of a failed file later.
     refuse_guarded(state, &url, "url").await?;
     let job = RenderJob::new(owner, url, options, engine);
@@ -78,16 +74,21 @@ pub async fn request_upload(
     (options, sent): Asked,
     engine: Engine,
 ) -> Result<RenderJob, ApiError> {
-    if let Err(wait) = state.request_rate.check(owner) {
-        let retry_after_secs = crate::request_rate::retry_after_secs(wait);
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    options.validate_for(engine)?;
+    admit(state, owner, &options, engine)?;
     if let Some(base_url) = &upload.base_url {
         refuse_guarded(state, base_url, "base_url").await?;
     }
     let job = RenderJob::uploaded(owner, upload.base_url.as_ref(), options, engine);
     request_job(state, job, sent, Some((upload.html, upload.name))).await
+}
+
+/// The checks every request passes first: the caller's request rate, then the options.
+fn admit(state: &AppState, owner: Uuid, options: &RenderOptions, engine: Engine) -> Result<(), ApiError> {
+    if let Err(wait) = state.request_rate.check(owner) {
+        let retry_after_secs = crate::request_rate::retry_after_secs(wait);
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    Ok(options.validate_for(engine)?)
 }
 
 /// An uploaded page, as the request route parsed it.

@@ -4,13 +4,11 @@
 //! rules did not settle, modals, and bars fixed to the window's edges (which a print would
 //! otherwise repeat over every page).
 //!
-//! The engine runs in the page's own world from the document's start, in every frame, so it
-//! works while the page loads; Folio only waits for it when it has found a banner and is still
-//! answering it.
-
-use chromiumoxide::cdp::browser_protocol::page::{
-    AddScriptToEvaluateOnNewDocumentParams, RemoveScriptToEvaluateOnNewDocumentParams, ScriptIdentifier,
-};
+//! The engine is started only in a page that shows signs of a consent platform (an element
+//! named for cookies or consent, an iframe of a consent service, a consent dialog over the
+//! window): compiling and running its ~400 KiB in every page cost a fifth of the throughput
+//! on pages without any (BENCHMARKS.md). It runs in the page's own world, where the platforms'
+//! scripts are, and Folio waits for it only while it is answering a banner it found.
 
 use super::*;
 
@@ -32,6 +30,27 @@ const BUSY_JS: &str = r#"(() => {
   const state = standalone.instance.state;
   if (['cmpDetected', 'openPopupDetected', 'runningOptOut', 'runningOptIn'].includes(state.lifecycle)) return true;
   return ['loading', 'initialized', 'waitingForInitResponse', 'started'].includes(state.lifecycle) && !(state.findCmpAttempts > 0);
+})()"#;
+
+/// Whether the page shows signs of a consent platform (the body of a function run with
+/// [`COVERING_JS`]'s helpers).
+const SUSPECT_JS: &str = r#"
+  const named = document.querySelector('[id*=cookie i],[id*=consent i],[id*=gdpr i],[id*=onetrust i],[id*=cybot i],[id*=didomi i],[id*=usercentrics i],[id*=sp_message i],[class*=cookie i],[class*=consent i],[class*=gdpr i],iframe[src*=consent i],iframe[src*=privacy-mgmt i]');
+  return named !== null || folioCovering().some((c) => c.consent);
+"#;
+
+/// Hides the platform the engine found by its rule's own selectors, whatever came of its
+/// answer: a platform that ignored the click (or a page that only looks like one) still goes.
+const HIDE_FOUND_JS: &str = r#"(() => {
+  const standalone = window.autoconsentStandalone;
+  const cmp = standalone && standalone.instance && standalone.instance.foundCmp;
+  const selectors = cmp && Array.isArray(cmp.prehideSelectors) ? cmp.prehideSelectors.join(',') : '';
+  if (!selectors) return 0;
+  let hidden = 0;
+  try {
+    for (const el of document.querySelectorAll(selectors)) { el.style.setProperty('display', 'none', 'important'); hidden++; }
+  } catch (e) { return 0; }
+  return hidden;
 })()"#;
 
 /// Finds what is fixed over the window at a grid of points (an element covering content must
@@ -88,6 +107,18 @@ const COVERING_PASS_JS: &str = r#"
       hidden++;
     }
   }
+  // Consent boxes laid out in the page's flow (no platform style sheet, or an inline notice):
+  // named for cookies or consent, banner-sized, with something to click, and in consent's words.
+  const named = document.querySelectorAll('[id*=cookie i],[id*=consent i],[id*=gdpr i],[id*=onetrust i],[id*=cybot i],[class*=cookie i],[class*=consent i],[class*=gdpr i]');
+  const boxes = Array.from(named).slice(0, 200).filter((el) => el !== document.body && el !== document.documentElement
+    && String(el.textContent || '').length < 5000 && el.querySelector('button, a, [role=button], input')
+    && /consent|gdpr|ccpa|(use|uses|store|accept|allow|reject|decline|deny)\s+(all\s+)?cookies|cookie (settings|preferences|policy)/i.test(String(el.textContent || '')));
+  for (const el of boxes) {
+    if (boxes.some((other) => other !== el && other.contains(el))) continue;
+    if (getComputedStyle(el).display === 'none') continue;
+    el.style.setProperty('display', 'none', 'important');
+    hidden++;
+  }
   if (hidden > 0) {
     for (const el of [document.documentElement, document.body]) {
       if (!el) continue;
@@ -99,39 +130,32 @@ const COVERING_PASS_JS: &str = r#"
   return hidden;
 "#;
 
-/// Starts (or stops) the engine for the tab's next documents, as `clean` asks.
-pub(super) async fn apply(
-    page: &Page,
-    applied: &mut Option<ScriptIdentifier>,
-    clean: bool,
-) -> Result<(), RenderError> {
-    match (clean, applied.take()) {
-        (true, None) => {
-            let added = page
-                .execute(AddScriptToEvaluateOnNewDocumentParams::new(AUTOCONSENT_JS))
-                .await
-                .map_err(RenderError::from_cdp)?;
-            *applied = Some(added.result.identifier);
-        }
-        (false, Some(identifier)) => {
-            page.execute(RemoveScriptToEvaluateOnNewDocumentParams::new(identifier))
-                .await
-                .map_err(RenderError::from_cdp)?;
-        }
-        (_, kept) => *applied = kept,
+/// In a page suspected of a consent platform, starts the engine and lets it answer the banner
+/// (bounded by [`SETTLE_BUDGET`] and the job's `deadline`); then hides what still covers the
+/// page.
+pub(super) async fn clean(page: &Page, deadline: Instant) -> Result<(), RenderError> {
+    let Some(world) = inspect::isolated_world(page).await? else {
+        return Ok(());
+    };
+    let suspected =
+        inspect::evaluate_in(page, world, with_covering(SUSPECT_JS)).await? == serde_json::Value::Bool(true);
+    if suspected {
+        answer_banner(page, deadline).await?;
     }
+    let hidden = inspect::evaluate_in(page, world, with_covering(COVERING_PASS_JS)).await?;
+    tracing::debug!(suspected, hidden = %hidden, "page cleaned");
     Ok(())
 }
 
-/// Lets the engine finish a banner it is answering (bounded by [`SETTLE_BUDGET`] and the job's
-/// `deadline`), then hides what still covers the page.
-pub(super) async fn clean(page: &Page, deadline: Instant) -> Result<(), RenderError> {
+async fn answer_banner(page: &Page, deadline: Instant) -> Result<(), RenderError> {
+    let cdp = RenderError::from_cdp;
+    page.evaluate(AUTOCONSENT_JS).await.map_err(cdp)?;
     let until = deadline.min(Instant::now() + SETTLE_BUDGET);
     loop {
         let busy: bool = page
             .evaluate(BUSY_JS)
             .await
-            .map_err(RenderError::from_cdp)?
+            .map_err(cdp)?
             .into_value()
             .unwrap_or(false);
         if !busy || Instant::now() + SETTLE_POLL >= until {
@@ -139,11 +163,7 @@ pub(super) async fn clean(page: &Page, deadline: Instant) -> Result<(), RenderEr
         }
         tokio::time::sleep(SETTLE_POLL).await;
     }
-    let Some(world) = inspect::isolated_world(page).await? else {
-        return Ok(());
-    };
-    let hidden = inspect::evaluate_in(page, world, with_covering(COVERING_PASS_JS)).await?;
-    tracing::debug!(hidden = %hidden, "covering elements hidden");
+    page.evaluate(HIDE_FOUND_JS).await.map_err(cdp)?;
     Ok(())
 }
 

@@ -74,8 +74,6 @@ pub(super) async fn print(
         slot.applied.media = Some(wanted_media);
     }
 
-    clean::apply(page, &mut slot.applied.consent_engine, options.clean).await?;
-
     let lifecycle = if options.wait_until == WaitUntil::NetworkIdle {
         Some(page.event_listener::<EventLifecycleEvent>().await.map_err(cdp)?)
     } else {

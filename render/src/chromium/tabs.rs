@@ -27,8 +27,6 @@ pub(super) struct Applied {
     pub(super) user_agent: String,
     pub(super) headers: std::collections::BTreeMap<String, String>,
     pub(super) media: Option<MediaType>,
-    /// The consent engine's script, while the tab runs it on new documents.
-    pub(super) consent_engine: Option<chromiumoxide::cdp::browser_protocol::page::ScriptIdentifier>,
 }
 
 impl ChromiumEngine {

@@ -95,3 +95,24 @@ async fn a_newsletter_modal_and_an_app_bar_are_hidden_and_the_scroll_lock_lifted
     }
     renderer.shutdown().await;
 }
+
+#[tokio::test]
+async fn consent_notices_in_the_page_s_flow_go_too_but_not_content_about_cookies() {
+    let site = serve().await;
+    let renderer = renderer(&site);
+    let (pdf, text) = print(&renderer, &site, "in-flow", true).await;
+    assert!(text.contains(ARTICLE), "{text}");
+    assert!(
+        text.contains("oat cookies for the beach"),
+        "a recipe card stays: {text}"
+    );
+    for notice in ["Bannerwords", "Noticewords"] {
+        assert!(!text.contains(notice), "{notice} hidden: {text}");
+    }
+    assert_eq!(pdf.warnings, []);
+    let (_, text) = print(&renderer, &site, "in-flow", false).await;
+    for notice in ["Bannerwords", "Noticewords"] {
+        assert!(text.contains(notice), "{notice} printed without clean: {text}");
+    }
+    renderer.shutdown().await;
+}
