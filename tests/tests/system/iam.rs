@@ -1,6 +1,6 @@
 //! Each IAM role is granted exactly the AWS actions its process calls. The backend and the
 //! worker run as real binaries against moto under access keys of their own, through every
-//! path that reaches AWS (a retried render, a presigned download, a file deleted while it
+//! path that reaches AWS (a retried render, a presigned download, an uploaded page, a file deleted while it
 //! renders, account deletion, credentials read from Secrets Manager); moto's request recorder
 //! says which actions each key called, and the manifests' policies must grant those, and
 //! nothing more than what AWS itself needs on the role's behalf.
@@ -253,6 +253,13 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
         "the worker to drop the deleted file's PDF",
     )
     .await;
+
+    // An uploaded page: the API keeps it in the bucket until the worker has read it and taken
+    // it back (after the deleted file's wait, which also watches for an object deleted).
+    let upload = api
+        .requested_with(&serde_json::json!({ "html": "<title>Uploaded</title><p>Uploaded words</p>" }))
+        .await;
+    assert_eq!(api.wait_until_final(&upload).await["status"], "done");
 
     // The account goes, with its files.
     assert_eq!(api.delete_account().await.status(), 204);
