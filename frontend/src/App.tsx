@@ -45,7 +45,8 @@ export function App() {
       window.removeEventListener('online', online);
     };
   }, []);
-  const reachable = useCallback((answered: boolean) => setUnreachable(!answered), []);
+  // An answer to a request sent before the browser went offline does not end the offline state.
+  const reachable = useCallback((answered: boolean) => setUnreachable(!answered || !navigator.onLine), []);
 
   const api = useMemo(() => new Api(session?.token ?? null, expired, reachable), [session, expired, reachable]);
 
