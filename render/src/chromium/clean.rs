@@ -10,6 +10,8 @@
 //! on pages without any (BENCHMARKS.md). It runs in the page's own world, where the platforms'
 //! scripts are, and Folio waits for it only while it is answering a banner it found.
 
+use chromiumoxide::cdp::js_protocol::runtime::ExecutionContextId;
+
 use super::*;
 
 /// The engine and its compact rules for every platform it knows (about 400 KiB of script). Part
@@ -133,10 +135,11 @@ const COVERING_PASS_JS: &str = r#"
 /// In a page suspected of a consent platform, starts the engine and lets it answer the banner
 /// (bounded by [`SETTLE_BUDGET`] and the job's `deadline`); then hides what still covers the
 /// page.
-pub(super) async fn clean(page: &Page, deadline: Instant) -> Result<(), RenderError> {
-    let Some(world) = inspect::isolated_world(page).await? else {
-        return Ok(());
-    };
+pub(super) async fn clean(
+    page: &Page,
+    world: ExecutionContextId,
+    deadline: Instant,
+) -> Result<(), RenderError> {
     let suspected =
         inspect::evaluate_in(page, world, with_covering(SUSPECT_JS)).await? == serde_json::Value::Bool(true);
     if suspected {

@@ -4,7 +4,6 @@
 
 use chromiumoxide::cdp::browser_protocol::page::CreateIsolatedWorldParams;
 use chromiumoxide::cdp::js_protocol::runtime::ExecutionContextId;
-
 use serde::Deserialize;
 
 use super::*;
@@ -93,8 +92,11 @@ pub(super) async fn evaluate_in(
 /// The document's text as printed (`innerText`: what is shown, as it is laid out), and what
 /// the checks found. Text is bounded in the page, so no more than [`crate::MAX_TEXT_BYTES`]
 /// crosses the connection.
-pub(super) async fn read_page(page: &Page) -> Result<(String, Findings), RenderError> {
-    let Some(world) = isolated_world(page).await? else {
+pub(super) async fn read_page(
+    page: &Page,
+    world: Option<ExecutionContextId>,
+) -> Result<(String, Findings), RenderError> {
+    let Some(world) = world else {
         return Ok((String::new(), Findings::default()));
     };
     // Characters, not bytes: a quarter of the byte bound fits in it even if every character

@@ -168,14 +168,16 @@ pub(super) async fn print(
         tokio::time::sleep(delay).await;
     }
 
-    if options.clean {
-        clean::clean(page, t0 + budget.saturating_sub(SELECTOR_MARGIN)).await?;
+    // One world of Folio's own for cleaning and reading the page.
+    let world = inspect::isolated_world(page).await?;
+    if let (true, Some(world)) = (options.clean, world) {
+        clean::clean(page, world, t0 + budget.saturating_sub(SELECTOR_MARGIN)).await?;
     }
 
     let t_nav = t0.elapsed();
     // What the page shows as it is printed, read just before: an image still loading then is
     // missing from the PDF.
-    let (text, findings) = inspect::read_page(page).await?;
+    let (text, findings) = inspect::read_page(page, world).await?;
     let thumbnail = screenshot::thumbnail(page).await;
     let bytes = match options.output {
         Output::Pdf => print_pdf(page, options, max_pdf_bytes).await?,
