@@ -6,7 +6,7 @@ mod dynamodb;
 mod s3;
 mod sqs;
 
-pub use dynamodb::DynamoFileIndex;
+pub use dynamodb::{ChangeBatch, ChangeKind, DynamoFileIndex, FileChanges, StreamedChange};
 pub use s3::S3Store;
 pub use sqs::{decode_message, JobMessage, SqsQueue};
 

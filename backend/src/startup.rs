@@ -65,9 +65,23 @@ impl Application {
         let on_aws = sdk
             .as_ref()
             .map_or_else(aws::AwsPorts::default, |sdk| aws::AwsPorts::new(sdk, aws));
-        // Changes made elsewhere (a worker process, another replica) reach event streams only
-        // by watching the index.
-        let watch_index = on_aws.queue.is_some() || on_aws.index.is_some();
+        // Changes made elsewhere (a worker process, another replica) reach event streams through
+        // the table's stream when it has one, else by each stream watching the index.
+        let feed = match (&sdk, &aws.dynamodb_table) {
+            (Some(sdk), Some(table)) => match aws::FileChanges::open(sdk, table).await {
+                Ok(Some(feed)) => Some(feed),
+                Ok(None) => {
+                    tracing::info!("the file table has no stream: each event stream watches the index");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the file table's stream: each event stream watches the index");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let watch_index = (on_aws.queue.is_some() || on_aws.index.is_some()) && feed.is_none();
         tracing::info!(
             queue = if on_aws.queue.is_some() { "sqs" } else { "embedded" },
             store = if on_aws.store.is_some() { "s3" } else { "local" },
@@ -98,6 +112,9 @@ impl Application {
             .index
             .unwrap_or_else(|| Arc::new(SqlFileIndex::new(db.pool.clone())));
         let events = Events::default();
+        if let Some(feed) = feed {
+            crate::events::feed::spawn(feed, events.clone(), index.clone());
+        }
         let ports = Ports {
             queue,
             store,

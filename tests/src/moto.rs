@@ -5,7 +5,8 @@
 //! moto server without seeing each other's data.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, StreamSpecification,
+    StreamViewType,
 };
 use folio_core::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
 use folio_core::settings::AwsTargets;
@@ -64,12 +65,22 @@ pub struct Resources {
 }
 
 impl Resources {
+    /// As the manifests deploy them: the table streams its records' new images.
     pub async fn create(label: &str) -> anyhow::Result<Self> {
         Self::create_at(&endpoint(), label).await
     }
 
+    /// The least AWS mode needs: a table keyed `user_id`/`file_id` and nothing more.
+    pub async fn create_minimal(label: &str) -> anyhow::Result<Self> {
+        Self::create_with(&endpoint(), label, false).await
+    }
+
     /// The same on the moto server at `endpoint` (a [`PrivateMoto`]'s).
     pub async fn create_at(endpoint: &str, label: &str) -> anyhow::Result<Self> {
+        Self::create_with(endpoint, label, true).await
+    }
+
+    async fn create_with(endpoint: &str, label: &str, stream: bool) -> anyhow::Result<Self> {
         let sdk = sdk_config_at(endpoint).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("folio-{label}-{}", &suffix[..12]);
@@ -106,6 +117,16 @@ impl Resources {
             .key_schema(key(TABLE_SORT_KEY, KeyType::Range)?)
             .attribute_definitions(attribute(TABLE_PARTITION_KEY)?)
             .attribute_definitions(attribute(TABLE_SORT_KEY)?)
+            .set_stream_specification(
+                stream
+                    .then(|| {
+                        StreamSpecification::builder()
+                            .stream_enabled(true)
+                            .stream_view_type(StreamViewType::NewImage)
+                            .build()
+                    })
+                    .transpose()?,
+            )
             .send()
             .await?;
         Ok(Self {
@@ -186,9 +207,18 @@ impl Resources {
     }
 
     /// Number of items in the table.
+    /// File records in the table (each user's totals for quotas are an item of their own).
     pub async fn item_count(&self) -> anyhow::Result<usize> {
         let scanned = self.dynamodb().scan().table_name(&self.table).send().await?;
-        Ok(scanned.items().len())
+        Ok(scanned
+            .items()
+            .iter()
+            .filter(|item| {
+                item.get(TABLE_PARTITION_KEY)
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|owner| !owner.starts_with("usage#"))
+            })
+            .count())
     }
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
 use folio_core::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
 use folio_core::ports::{FileFilter, FileIndex, FileUpdate, Labels, PortError, Usage};
 use folio_core::{FileRecord, FileStatus};
@@ -12,9 +12,14 @@ use uuid::Uuid;
 
 use crate::{describe, unavailable};
 
+mod changes;
 mod item;
+mod update;
+mod usage;
 
+pub use changes::{ChangeBatch, ChangeKind, FileChanges, StreamedChange};
 use item::{from_item, key, n, rfc3339, s, to_item};
+use usage::{back_off, refused, Delta, Refused, ATTEMPTS};
 
 /// File records in a table keyed by `user_id` (partition) and `file_id` (sort). File ids are
 /// UUIDv7, so a query in descending sort-key order is newest first.
@@ -44,25 +49,34 @@ fn dynamo_error(e: impl std::error::Error + 'static) -> PortError {
 #[async_trait]
 impl FileIndex for DynamoFileIndex {
     async fn insert(&self, owner: Uuid, record: &FileRecord) -> Result<(), PortError> {
-        let put = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(owner, record)))
             .condition_expression("attribute_not_exists(#sk)")
             .expression_attribute_names("#sk", TABLE_SORT_KEY)
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
+            .build()
+            .map_err(dynamo_error)?;
+        let totals = self.move_totals(owner, Delta::of_record(record))?;
+        for attempt in 0..ATTEMPTS {
+            let written = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
+                .transact_items(TransactWriteItem::builder().update(totals.clone()).build())
+                .send()
+                .await;
+            match written.as_ref().map_err(refused) {
+                Ok(_) => return Ok(()),
+                // Recorded already (at-least-once callers).
+                Err(Some(Refused::Record)) => return Ok(()),
+                Err(Some(Refused::Uncounted)) => {
+                    self.start_counting(owner).await?;
+                }
+                Err(Some(Refused::Conflict)) => back_off(attempt).await,
+                Err(None) => return Err(dynamo_error(written.unwrap_err())),
             }
-            Err(e) => Err(dynamo_error(e)),
         }
+        Err(busy())
     }
 
     async fn get(&self, owner: Uuid, id: Uuid) -> Result<Option<FileRecord>, PortError> {
@@ -139,98 +153,66 @@ impl FileIndex for DynamoFileIndex {
         from: &[FileStatus],
         update: FileUpdate,
     ) -> Result<Option<FileRecord>, PortError> {
-        if from.is_empty() {
-            return Ok(None);
-        }
-        let mut sets = vec!["#updated_at = :updated_at".to_owned()];
-        let mut names = HashMap::from([
-            ("#sk".to_owned(), TABLE_SORT_KEY.to_owned()),
-            ("#status".to_owned(), "status".to_owned()),
-            ("#updated_at".to_owned(), "updated_at".to_owned()),
-        ]);
-        let mut values = HashMap::from([(":updated_at".to_owned(), s(rfc3339(OffsetDateTime::now_utc())))]);
-        let mut set = |name: &str, value: AttributeValue| {
-            sets.push(format!("#{name} = :{name}"));
-            names.insert(format!("#{name}"), name.to_owned());
-            values.insert(format!(":{name}"), value);
-        };
-        if let Some(status) = update.status {
-            set("status", s(status.as_str()));
-        }
-        if let Some(name) = update.name {
-            set("name", s(name));
-        }
-        if let Some(error) = update.error {
-            set("error", s(error));
-        }
-        if let Some(size) = update.size_bytes {
-            set("size_bytes", n(size));
-        }
-        if let Some(pages) = update.pages {
-            set("pages", n(pages));
-        }
-        if let Some(engine) = update.engine {
-            set("engine", s(engine.as_str()));
-        }
-        if let Some(changed) = update.changed {
-            set("changed", AttributeValue::Bool(changed));
-        }
-        if let Some(sha256) = update.sha256 {
-            set("sha256", s(sha256));
-        }
-        if let Some(final_url) = update.final_url {
-            set("final_url", s(final_url));
-        }
-        if let Some(status) = update.http_status {
-            set("http_status", n(status));
-        }
-        if let Some(at) = update.captured_at {
-            set("captured_at", s(rfc3339(at)));
-        }
-        if let Some(retried) = update.retried {
-            set("retried", AttributeValue::Bool(retried));
-        }
-        let mut removes = Vec::new();
-        match update.warnings {
-            // No empty sets in DynamoDB: no warnings is no attribute.
-            Some(warnings) if warnings.is_empty() => removes.push("warnings"),
-            Some(warnings) => set("warnings", AttributeValue::Ss(item::warning_codes(&warnings))),
-            None => {}
-        }
-        let mut allowed = Vec::new();
-        for (i, status) in from.iter().enumerate() {
-            allowed.push(format!(":from{i}"));
-            values.insert(format!(":from{i}"), s(status.as_str()));
-        }
-        let mut expression = format!("SET {}", sets.join(", "));
-        if !removes.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-        }
-        let updated = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(owner, id)))
-            .update_expression(expression)
-            .condition_expression(format!(
-                "attribute_exists(#sk) AND #status IN ({})",
-                allowed.join(", ")
-            ))
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match updated {
-            Ok(out) => out.attributes.as_ref().map(from_item).transpose(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
+        for attempt in 0..ATTEMPTS {
+            let Some(before) = self.get(owner, id).await? else {
+                return Ok(None);
+            };
+            if !from.contains(&before.status) {
+                return Ok(None);
             }
-            Err(e) => Err(dynamo_error(e)),
+            let after = Delta::of(
+                update.status.unwrap_or(before.status),
+                update.size_bytes.or(before.size_bytes),
+            );
+            let delta = after.minus(Delta::of_record(&before));
+            let change = self.record_update(owner, id, &update, &before)?;
+            if delta.is_zero() {
+                // The totals stay: a single conditional write, which answers with the record.
+                let updated = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(change.key))
+                    .set_update_expression(Some(change.update_expression))
+                    .set_condition_expression(change.condition_expression)
+                    .set_expression_attribute_names(change.expression_attribute_names)
+                    .set_expression_attribute_values(change.expression_attribute_values)
+                    .return_values(ReturnValue::AllNew)
+                    .send()
+                    .await;
+                match updated {
+                    Ok(out) => return out.attributes.as_ref().map(from_item).transpose(),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(dynamo_error(e)),
+                }
+                continue;
+            }
+            let written = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().update(change).build())
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(self.move_totals(owner, delta)?)
+                        .build(),
+                )
+                .send()
+                .await;
+            match written.as_ref().map_err(refused) {
+                // A transaction answers with nothing: the record as it now is.
+                Ok(_) => return self.get(owner, id).await,
+                // Changed since it was read: read it again.
+                Err(Some(Refused::Record)) => {}
+                Err(Some(Refused::Uncounted)) => {
+                    self.start_counting(owner).await?;
+                }
+                Err(Some(Refused::Conflict)) => back_off(attempt).await,
+                Err(None) => return Err(dynamo_error(written.unwrap_err())),
+            }
         }
+        Err(busy())
     }
 
     async fn relabel(&self, owner: Uuid, id: Uuid, labels: Labels) -> Result<Option<FileRecord>, PortError> {
@@ -276,49 +258,68 @@ impl FileIndex for DynamoFileIndex {
     }
 
     async fn delete(&self, owner: Uuid, id: Uuid) -> Result<bool, PortError> {
-        let deleted = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(owner, id)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(dynamo_error)?;
-        Ok(deleted.attributes.is_some_and(|old| !old.is_empty()))
+        for attempt in 0..ATTEMPTS {
+            let Some(before) = self.get(owner, id).await? else {
+                return Ok(false);
+            };
+            let (condition, names, values) = as_read(&before);
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(owner, id)))
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
+                .build()
+                .map_err(dynamo_error)?;
+            let written = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().delete(delete).build())
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .update(self.move_totals(owner, Delta::of_record(&before).negated())?)
+                        .build(),
+                )
+                .send()
+                .await;
+            match written.as_ref().map_err(refused) {
+                Ok(_) => return Ok(true),
+                Err(Some(Refused::Record)) => {}
+                Err(Some(Refused::Uncounted)) => {
+                    self.start_counting(owner).await?;
+                }
+                Err(Some(Refused::Conflict)) => back_off(attempt).await,
+                Err(None) => return Err(dynamo_error(written.unwrap_err())),
+            }
+        }
+        Err(busy())
     }
 
     async fn usage(&self, owner: Uuid) -> Result<Usage, PortError> {
-        // Quotas need a user's totals; a projected query reads only two small attributes.
-        let mut usage = Usage::default();
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key_condition_expression("#pk = :owner")
-            .projection_expression("#status, size_bytes")
-            .expression_attribute_names("#pk", TABLE_PARTITION_KEY)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":owner", s(owner.to_string()))
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(dynamo_error)?;
-            let status = item.get("status").and_then(|v| v.as_s().ok());
-            match status.map(|v| v.parse::<FileStatus>()) {
-                Some(Ok(FileStatus::Queued | FileStatus::Rendering)) => usage.pending_jobs += 1,
-                Some(Ok(FileStatus::Done)) => {
-                    usage.stored_bytes += item
-                        .get("size_bytes")
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .unwrap_or(0);
-                }
-                _ => {}
-            }
-        }
-        Ok(usage)
+        self.totals(owner).await
     }
+}
+
+fn busy() -> PortError {
+    unavailable(
+        "file index",
+        "too many changes to one user's files at once; try again",
+    )
+}
+
+/// A condition that holds while the record is as `before` in what the totals count.
+pub(super) fn as_read(
+    before: &FileRecord,
+) -> (String, HashMap<String, String>, HashMap<String, AttributeValue>) {
+    let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+    let mut values = HashMap::from([(":was_status".to_owned(), s(before.status.as_str()))]);
+    let size = match before.size_bytes {
+        Some(size) => {
+            values.insert(":was_size".to_owned(), n(size));
+            "#size = :was_size"
+        }
+        None => "attribute_not_exists(#size)",
+    };
+    names.insert("#size".to_owned(), "size_bytes".to_owned());
+    (format!("#status = :was_status AND {size}"), names, values)
 }

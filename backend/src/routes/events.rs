@@ -2,9 +2,11 @@
 //! updates live. Authenticated by the usual bearer token (the SPA reads it with `fetch`).
 //!
 //! Changes made in this process arrive on the [`Events`](crate::events::Events) channel at
-//! once. When files can change elsewhere (a worker process on SQS, a DynamoDB index shared by
-//! replicas), the stream also watches the user's newest files in the index while it is open,
-//! often while something is pending and rarely otherwise.
+//! once, and so do those made elsewhere when the process reads the DynamoDB table's stream
+//! ([`feed`](crate::events::feed)). When files can change elsewhere and there is no such feed
+//! (a table without a stream, or a worker on SQS beside a SQL index), the stream watches the
+//! user's newest files in the index while it is open, often while something is pending and
+//! rarely otherwise.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
@@ -21,7 +23,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::events::{FileChange, FileEvent, StreamSlot};
+use crate::events::{FileChange, FileEvent, Notice, StreamSlot};
 use crate::state::AppState;
 
 /// How often the index is read while one of the user's files is queued or rendering.
@@ -30,6 +32,9 @@ const WATCH_PENDING: Duration = Duration::from_secs(1);
 const WATCH_IDLE: Duration = Duration::from_secs(5);
 /// The newest files watched; a change further down the list is not news to the SPA.
 const WATCHED_FILES: usize = 100;
+/// Statuses remembered to drop repeats (a change this process made, heard again from the
+/// feed) before the memory starts over.
+const REMEMBERED: usize = 10_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -39,7 +44,7 @@ struct Watcher {
     _slot: StreamSlot,
     state: AppState,
     owner: Uuid,
-    receiver: broadcast::Receiver<FileEvent>,
+    receiver: broadcast::Receiver<Notice>,
     /// The last status each watched file was reported in (`None` before the first look).
     known: Option<HashMap<Uuid, FileChange>>,
     next_look: tokio::time::Instant,
@@ -61,6 +66,9 @@ impl Watcher {
     /// Reports `status` for `id` unless it was the last one reported.
     fn report(&mut self, id: Uuid, status: FileChange) {
         if let Some(known) = &mut self.known {
+            if known.len() >= REMEMBERED && !self.state.watch_index {
+                known.clear();
+            }
             if known.insert(id, status) == Some(status) {
                 return;
             }
@@ -129,8 +137,9 @@ impl Watcher {
             let watching = self.state.watch_index;
             tokio::select! {
                 received = self.receiver.recv() => match received {
-                    Ok(change) if change.owner == self.owner => self.report(change.id, change.status),
-                    Ok(_) => {}
+                    Ok(Notice::File(change)) if change.owner == self.owner => self.report(change.id, change.status),
+                    Ok(Notice::File(_)) => {}
+                    Ok(Notice::Resync) => return Some(resync()),
                     Err(RecvError::Lagged(_)) => return Some(resync()),
                     Err(RecvError::Closed) => return None,
                 },
@@ -161,7 +170,8 @@ async fn events(
         _slot: slot,
         receiver: state.events.subscribe(),
         owner: user.user_id,
-        known: None,
+        // Watching fills it at the first look; without watching, repeats are dropped from the start.
+        known: (!state.watch_index).then(HashMap::new),
         next_look: tokio::time::Instant::now(),
         ready: VecDeque::new(),
         state,

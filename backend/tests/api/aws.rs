@@ -255,3 +255,47 @@ async fn versions_options_and_tags_in_aws_mode_live_in_dynamodb() {
         .collect();
     assert_eq!(ids, [second.as_str()]);
 }
+
+/// The least AWS mode needs (a table with no stream): a change made elsewhere still reaches an
+/// open event stream, which then watches the index itself.
+#[tokio::test]
+async fn without_a_table_stream_event_streams_watch_the_index() {
+    let aws = moto::Resources::create_minimal("nostream").await.unwrap();
+    let app = spawn_app_with(Database::Sqlite, |s| {
+        s.aws = aws.targets();
+        s.render.allow_private = true;
+    })
+    .await;
+    let (_, token) = app.signed_in_user().await;
+    let events = app.user(&token).get("/api/v1/events").send().await.unwrap();
+    let requested: Value = app
+        .user(&token)
+        .post("/api/v1/request")
+        .json(&json!({"url": "http://127.0.0.1:9/page"}))
+        .json_value()
+        .await;
+    let id: Uuid = requested["id"].as_str().unwrap().parse().unwrap();
+    let owner: Uuid = app.user(&token).get("/api/v1/auth/me").json_value().await["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let failed = FileUpdate {
+        status: Some(FileStatus::Failed),
+        error: Some("failed elsewhere".into()),
+        ..FileUpdate::default()
+    };
+    DynamoFileIndex::new(&aws.sdk, &aws.table)
+        .transition(owner, id, &[FileStatus::Queued], failed)
+        .await
+        .unwrap()
+        .unwrap();
+    let seen = tokio::time::timeout(
+        Duration::from_secs(20),
+        read_events(events, |events| events.iter().any(|e| e["status"] == "failed")),
+    )
+    .await
+    .expect("the failed event arrives by watching the index");
+    let statuses: Vec<&str> = seen.iter().filter_map(|e| e["status"].as_str()).collect();
+    assert_eq!(statuses, ["queued", "failed"], "{seen:?}");
+}

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::helpers::{spawn_app, unique_email, Database, TestApp, PASSWORD};
 
-enum Backend {
+pub(crate) enum Backend {
     Sql(Database),
     DynamoDb,
 }
@@ -34,13 +34,13 @@ crate::on_each!(
 );
 
 /// An index and `users` owners in it; the app (or moto tables) live as long as the guard.
-struct Fixture {
-    index: Arc<dyn FileIndex>,
-    owners: Vec<Uuid>,
-    _app: Option<TestApp>,
+pub(crate) struct Fixture {
+    pub(crate) index: Arc<dyn FileIndex>,
+    pub(crate) owners: Vec<Uuid>,
+    pub(crate) _app: Option<TestApp>,
 }
 
-async fn fixture(backend: Backend, users: usize) -> Fixture {
+pub(crate) async fn fixture(backend: Backend, users: usize) -> Fixture {
     match backend {
         Backend::Sql(db) => {
             let app = spawn_app(db).await;
@@ -71,7 +71,7 @@ async fn user(app: &TestApp) -> Uuid {
     body["id"].as_str().unwrap().parse().unwrap()
 }
 
-fn queued(owner: Uuid, n: usize) -> FileRecord {
+pub(crate) fn queued(owner: Uuid, n: usize) -> FileRecord {
     FileRecord::queued(&folio_testkit::numbered_job(owner, n))
 }
 

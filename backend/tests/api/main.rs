@@ -23,5 +23,6 @@ mod sharing;
 mod spa;
 mod store;
 mod upload;
+mod usage_totals;
 mod viewing;
 mod webhooks;

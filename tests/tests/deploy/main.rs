@@ -169,9 +169,17 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
         let setting = |name: &str| backend[name].clone().unwrap();
 
         let table = all(&objects, "Table").next().unwrap();
+        let table_name = text(&table["spec"]["tableName"]);
+        assert_eq!(table_name, setting(settings::DYNAMODB_TABLE));
+        // The backends' event streams follow the worker's changes through the table's stream,
+        // which must carry each record's new status.
         assert_eq!(
-            text(&table["spec"]["tableName"]),
-            setting(settings::DYNAMODB_TABLE)
+            table["spec"]["streamSpecification"]["streamEnabled"], true,
+            "{overlay}"
+        );
+        assert_eq!(
+            table["spec"]["streamSpecification"]["streamViewType"], "NEW_IMAGE",
+            "{overlay}"
         );
         let keys: BTreeMap<&str, &str> = table["spec"]["keySchema"]
             .as_array()
@@ -277,8 +285,8 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
             );
         }
 
-        // The policies reach exactly the code's object prefix in this bucket, and the log
-        // streams of the function's own log group.
+        // The policies reach exactly the code's object prefix in this bucket, the log streams
+        // of the function's own log group, and the streams of the file table.
         let own_logs = format!(
             ":log-group:{}:*",
             text(&function["spec"]["loggingConfig"]["logGroup"])
@@ -293,7 +301,11 @@ fn aws_resources_match_the_names_and_keys_the_code_uses() {
                             .ends_with(&format!("arn:aws:s3:::{bucket_name}/{}*", names::OBJECT_PREFIX))
                         || (resource.starts_with("arn:aws:logs:") && resource.ends_with(&own_logs))
                         // The secret RDS makes for the database's password has a random name.
-                        || (resource.starts_with("arn:aws:secretsmanager:") && resource.ends_with(":secret:rds!db-*")),
+                        || (resource.starts_with("arn:aws:secretsmanager:") && resource.ends_with(":secret:rds!db-*"))
+                        // So has the table's stream (its creation time), and it changes if the
+                        // stream is turned off and on.
+                        || (resource.starts_with("arn:aws:dynamodb:")
+                            && resource.ends_with(&format!(":table/{table_name}/stream/*"))),
                     "{overlay}: wildcard beyond the users' prefix and the function's logs: {resource}"
                 );
             }

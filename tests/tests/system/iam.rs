@@ -1,6 +1,6 @@
 //! Each IAM role is granted exactly the AWS actions its process calls. The backend and the
 //! worker run as real binaries against moto under access keys of their own, through every
-//! path that reaches AWS (a retried render, a presigned download, an uploaded page, a file deleted while it
+//! path that reaches AWS (a retried render, a page's second version, a presigned download, an uploaded page, a file deleted while it
 //! renders, account deletion, credentials read from Secrets Manager); moto's request recorder
 //! says which actions each key called, and the manifests' policies must grant those, and
 //! nothing more than what AWS itself needs on the role's behalf.
@@ -51,6 +51,40 @@ fn header<'a>(record: &'a Value, name: &str) -> Option<&'a str> {
         .and_then(|(_, value)| value.as_str())
 }
 
+/// The IAM actions a transaction needs: one per kind of item it writes (AWS has no action of
+/// its own for `TransactWriteItems`).
+fn transaction_actions(record: &Value) -> Vec<String> {
+    use base64::Engine as _;
+    let body = record["body"].as_str().unwrap_or_default();
+    let body = if record["body_encoded"].as_bool() == Some(true) {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap_or_default()
+    } else {
+        body.as_bytes().to_vec()
+    };
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let items = request["TransactItems"].as_array().cloned().unwrap_or_default();
+    let actions: BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| item.as_object()?.keys().next().cloned())
+        .map(|kind| match kind.as_str() {
+            "ConditionCheck" => "dynamodb:ConditionCheckItem".to_owned(),
+            kind => format!("dynamodb:{kind}Item"),
+        })
+        .collect();
+    actions.into_iter().collect()
+}
+
+/// The access key and IAM actions of one recorded request, if it was signed.
+fn signed_actions(record: &Value) -> Option<(String, Vec<String>)> {
+    let (key, action) = signed_action(record)?;
+    if action == "dynamodb:TransactWriteItems" {
+        return Some((key, transaction_actions(record)));
+    }
+    Some((key, vec![action]))
+}
+
 /// The access key and IAM action of one recorded request, if it was signed.
 fn signed_action(record: &Value) -> Option<(String, String)> {
     let url = url::Url::parse(record["url"].as_str()?).ok()?;
@@ -94,9 +128,9 @@ async fn recorded_actions(keys: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
         let Ok(record) = serde_json::from_str::<Value>(line) else {
             continue;
         };
-        if let Some((key, action)) = signed_action(&record) {
+        if let Some((key, actions)) = signed_actions(&record) {
             if keys.contains(&key.as_str()) {
-                called.entry(key).or_default().insert(action);
+                called.entry(key).or_default().extend(actions);
             }
         }
     }
@@ -235,6 +269,9 @@ async fn each_role_is_granted_exactly_the_aws_actions_its_process_calls() {
         .await;
     let pdf = reqwest::get(link["url"].as_str().unwrap()).await.unwrap();
     assert_eq!(pdf.status(), 200);
+    // Its second version: the worker finds the first among the page's records to compare.
+    let again = api.requested(&format!("http://{site}/page")).await;
+    assert_eq!(api.wait_until_final(&again).await["status"], "done");
 
     // A file deleted while it renders: the worker removes the PDF it then stores.
     let slow = api.requested(&format!("http://{site}/slow")).await;

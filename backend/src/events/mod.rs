@@ -2,7 +2,8 @@
 //!
 //! In the embedded mode every change to a file record passes through this process (the API
 //! and the in-process worker), so the file index is wrapped to publish each change on a
-//! broadcast channel the event streams listen to. No polling, no extra queries.
+//! broadcast channel the event streams listen to. No polling, no extra queries. In AWS mode the
+//! worker's changes arrive through the table's stream, read once per process ([`feed`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,8 @@ use folio_core::{FileRecord, FileStatus};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use uuid::Uuid;
+
+pub mod feed;
 
 /// Changes buffered per listener before a slow one is told to reload instead.
 const BUFFER: usize = 1024;
@@ -43,9 +46,17 @@ pub struct FileEvent {
     pub status: FileChange,
 }
 
+/// What listeners hear: one file's change, or that changes may have been missed (the feed from
+/// elsewhere was interrupted), so what they show should be read again.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    File(FileEvent),
+    Resync,
+}
+
 #[derive(Clone)]
 pub struct Events {
-    sender: broadcast::Sender<FileEvent>,
+    sender: broadcast::Sender<Notice>,
     /// Streams open per user, for the per-user limit.
     open_streams: Arc<Mutex<HashMap<Uuid, usize>>>,
 }
@@ -94,13 +105,17 @@ impl Events {
         })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<FileEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.sender.subscribe()
     }
 
-    fn publish(&self, owner: Uuid, id: Uuid, status: FileChange) {
+    pub fn publish(&self, owner: Uuid, id: Uuid, status: FileChange) {
         // No listener is not an error: nobody is watching.
-        let _ = self.sender.send(FileEvent { owner, id, status });
+        let _ = self.sender.send(Notice::File(FileEvent { owner, id, status }));
+    }
+
+    pub fn resync(&self) {
+        let _ = self.sender.send(Notice::Resync);
     }
 }
 
