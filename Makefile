@@ -15,12 +15,18 @@ frontend/dist/index.html: frontend/package-lock.json frontend/index.html fronten
 test:
 	bash scripts/test.sh
 
-# Figures for BENCHMARKS.md: the renderer, then the whole embedded pipeline, each against a
-# Playwright script on the same Chromium.
+# Figures for BENCHMARKS.md, each against its peer in one run: the renderer and the whole
+# embedded pipeline against a Playwright script on the same Chromium, the file listing against
+# a bare axum handler (wrk), `folio serve` at rest, and AWS mode's event streams on moto.
 bench:
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cd bench/playwright && npm ci --no-audit --no-fund
+	bash scripts/moto.sh >/dev/null
+	cargo build --release -p folio-backend --bin folio --example api_bench --example e2e_bench --example events_bench
 	cargo run --release -p folio-render --example render_bench
 	cargo run --release -p folio-backend --example e2e_bench
+	cargo run --release -p folio-backend --example api_bench
+	cargo run --release -p folio-backend --example events_bench
 
 lint:
 	cargo fmt --all --check

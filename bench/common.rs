@@ -34,7 +34,7 @@ pub struct Figures {
     pub jobs: usize,
     pub per_second: f64,
     pub latencies_ms: Vec<f64>,
-    pub peak_rss_mib: f64,
+    pub peak_pss_mib: f64,
 }
 
 /// Several rounds of one engine at one concurrency: the median round's throughput, latency
@@ -47,7 +47,7 @@ pub fn summarise(rounds: &[Figures]) -> (f64, f64, f64, f64, usize) {
         .flat_map(|r| r.latencies_ms.iter().copied())
         .collect();
     latencies.sort_by(f64::total_cmp);
-    let peak = rounds.iter().map(|r| r.peak_rss_mib).fold(0.0, f64::max);
+    let peak = rounds.iter().map(|r| r.peak_pss_mib).fold(0.0, f64::max);
     (
         rates[rates.len() / 2],
         percentile(&latencies, 50.0),
@@ -79,7 +79,7 @@ pub async fn bench_playwright(
         .args(urls)
         .stdout(std::process::Stdio::piped())
         .spawn()?;
-    let sampler = RssSampler::start(child.id().unwrap_or_default());
+    let sampler = MemorySampler::start(child.id().unwrap_or_default());
     let output = child.wait_with_output().await?;
     let peak = sampler.stop();
     anyhow::ensure!(output.status.success(), "the Playwright script failed");
@@ -91,7 +91,7 @@ pub async fn bench_playwright(
             .as_array()
             .map(|all| all.iter().filter_map(serde_json::Value::as_f64).collect())
             .unwrap_or_default(),
-        peak_rss_mib: peak,
+        peak_pss_mib: peak,
     })
 }
 
@@ -104,22 +104,23 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
         .min((sorted.len() - 1) as f64) as usize]
 }
 
-/// Samples the summed RSS of a process's Chromium descendants every 50 ms and keeps the peak.
-/// Shared pages are counted once per process, so this overstates; it is the same for both sides.
-pub struct RssSampler {
+/// Samples the summed PSS of a process's Chromium descendants every 100 ms and keeps the peak.
+/// PSS divides each shared page among the processes that map it, so the sum is what the
+/// browser really holds (a sum of RSS counts shared pages once per process).
+pub struct MemorySampler {
     stop: Arc<AtomicBool>,
     handle: std::thread::JoinHandle<f64>,
 }
 
-impl RssSampler {
+impl MemorySampler {
     pub fn start(root: u32) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let handle = std::thread::spawn(move || {
             let mut peak_kib = 0u64;
             while !stopping.load(Ordering::Relaxed) {
-                peak_kib = peak_kib.max(chromium_rss_kib(root));
-                std::thread::sleep(Duration::from_millis(50));
+                peak_kib = peak_kib.max(chromium_pss_kib(root));
+                std::thread::sleep(Duration::from_millis(100));
             }
             peak_kib as f64 / 1024.0
         });
@@ -132,7 +133,7 @@ impl RssSampler {
     }
 }
 
-pub fn chromium_rss_kib(root: u32) -> u64 {
+pub fn chromium_pss_kib(root: u32) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
@@ -170,11 +171,11 @@ pub fn chromium_rss_kib(root: u32) -> u64 {
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.contains("chrom"))
         })
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|status| {
-            status
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .filter_map(|rollup| {
+            rollup
                 .lines()
-                .find(|line| line.starts_with("VmRSS:"))
+                .find(|line| line.starts_with("Pss:"))
                 .and_then(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .sum()

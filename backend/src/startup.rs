@@ -82,6 +82,9 @@ impl Application {
             _ => None,
         };
         let watch_index = (on_aws.queue.is_some() || on_aws.index.is_some()) && feed.is_none();
+        // Every change to the files is heard of here: this process is SQLite's only one, or it
+        // reads the DynamoDB table's stream.
+        let hears_every_change = !watch_index && (feed.is_some() || db.dialect == Dialect::Sqlite);
         tracing::info!(
             queue = if on_aws.queue.is_some() { "sqs" } else { "embedded" },
             store = if on_aws.store.is_some() { "s3" } else { "local" },
@@ -127,6 +130,7 @@ impl Application {
             watch_index,
             renderer,
             events,
+            listings: hears_every_change.then(Default::default),
             request_locks: Default::default(),
             request_rate: RequestLimiter::new(settings.request_rate),
             share_rate: ShareLimiter::new(settings.share_rate),
@@ -134,6 +138,7 @@ impl Application {
             schedule_wake: Default::default(),
             spa: routes::spa::Spa::new(&settings.static_dir),
             tokens: TokenKeys::new(&secret, settings.token_ttl),
+            sessions: Default::default(),
             view_links: ViewKeys::new(&secret),
             hasher: PasswordHasher::new()?,
             limiter: WindowLimiter::new(settings.signin_max_failures, settings.signin_window),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use folio_lambda::Ports;
 use folio_render::Renderer;
 
-use crate::auth::{PasswordHasher, TokenKeys, ViewKeys, WindowLimiter};
+use crate::auth::{PasswordHasher, SessionCache, TokenKeys, ViewKeys, WindowLimiter};
 use crate::config::Settings;
 use crate::events::Events;
 use crate::routes;
@@ -21,6 +21,7 @@ pub struct AppStateInner {
     pub db: Db,
     pub hasher: PasswordHasher,
     pub tokens: TokenKeys,
+    pub sessions: SessionCache,
     /// Signs the short-lived links that show a PDF in a browser tab.
     pub view_links: ViewKeys,
     /// Failed sign-ins (and password checks), per client address and per account and address.
@@ -34,6 +35,9 @@ pub struct AppStateInner {
     pub watch_index: bool,
     pub renderer: Arc<Renderer>,
     pub events: Events,
+    /// Listings kept while unchanged; `None` where changes can happen unheard of (replicas
+    /// sharing MySQL, a DynamoDB table without a stream).
+    pub listings: Option<routes::listing_cache::ListingCache>,
     pub request_locks: crate::library::RequestLocks,
     pub request_rate: crate::request_rate::RequestLimiter,
     pub share_rate: crate::request_rate::ShareLimiter,

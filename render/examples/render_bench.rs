@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!();
-    println!("| engine | concurrency | jobs | conversions/s (median round) | p50 ms | p95 ms | peak Chromium RSS MiB |");
+    println!("| engine | concurrency | jobs | conversions/s (median round) | p50 ms | p95 ms | peak Chromium PSS MiB |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for &concurrency in &levels {
         let mut folio = Vec::new();
@@ -136,7 +136,7 @@ async fn bench_folio(
         task.await??;
     }
     let pid = engine.browser_pid().await.unwrap_or_default();
-    let sampler = RssSampler::start(pid);
+    let sampler = MemorySampler::start(pid);
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
@@ -167,6 +167,6 @@ async fn bench_folio(
         jobs,
         per_second: jobs as f64 / seconds,
         latencies_ms: latencies,
-        peak_rss_mib: peak,
+        peak_pss_mib: peak,
     })
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::keys::{key_hash, API_KEY_PREFIX};
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use crate::store::{keys, now, sessions};
+use crate::store::{keys, now};
 
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -62,7 +62,9 @@ impl FromRequestParts<AppState> for AuthUser {
             tracing::debug!(%reason, "token rejected");
             ApiError::Unauthorized("token failed verification")
         })?;
-        let session = sessions::find(&state.db, claims.jti)
+        let session = state
+            .sessions
+            .find(&state.db, claims.jti)
             .await?
             .ok_or(ApiError::Unauthorized(
                 "token was never issued or its user is gone",

@@ -6,6 +6,7 @@ pub mod keys;
 mod password;
 mod rate_limit;
 mod secret;
+mod session_cache;
 mod tokens;
 mod view_links;
 
@@ -13,5 +14,6 @@ pub use extractor::{AuthUser, Credential};
 pub use password::{HashError, PasswordHasher};
 pub use rate_limit::{Reservation, WindowLimiter};
 pub use secret::load_or_create_secret;
+pub use session_cache::SessionCache;
 pub use tokens::{IssuedToken, TokenKeys};
 pub use view_links::{ViewKeys, VIEW_LINK_TTL};

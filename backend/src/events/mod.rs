@@ -6,7 +6,8 @@
 //! worker's changes arrive through the table's stream, read once per process ([`feed`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use folio_core::ports::{FileFilter, FileIndex, FileUpdate, Labels, PortError, Usage};
@@ -59,6 +60,18 @@ pub struct Events {
     sender: broadcast::Sender<Notice>,
     /// Streams open per user, for the per-user limit.
     open_streams: Arc<Mutex<HashMap<Uuid, usize>>>,
+    versions: Arc<LibraryVersions>,
+}
+
+/// A number per user that moves with every change to their files this process hears of, so
+/// what was read of a library can be known to be still current.
+#[derive(Default)]
+struct LibraryVersions {
+    /// Each change takes the next number, so a user's version never comes back to a value.
+    next: AtomicU64,
+    /// Moves when changes may have been missed: every library counts as changed.
+    epoch: AtomicU64,
+    by_user: RwLock<HashMap<Uuid, u64>>,
 }
 
 impl Default for Events {
@@ -66,6 +79,7 @@ impl Default for Events {
         Self {
             sender: broadcast::channel(BUFFER).0,
             open_streams: Arc::default(),
+            versions: Arc::default(),
         }
     }
 }
@@ -110,12 +124,29 @@ impl Events {
     }
 
     pub fn publish(&self, owner: Uuid, id: Uuid, status: FileChange) {
+        self.touched(owner);
         // No listener is not an error: nobody is watching.
         let _ = self.sender.send(Notice::File(FileEvent { owner, id, status }));
     }
 
     pub fn resync(&self) {
+        self.versions.epoch.fetch_add(1, Ordering::AcqRel);
         let _ = self.sender.send(Notice::Resync);
+    }
+
+    /// Something about `owner`'s files changed that streams do not show (a name, tags).
+    pub fn touched(&self, owner: Uuid) {
+        let version = self.versions.next.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut by_user = self.versions.by_user.write().unwrap_or_else(|p| p.into_inner());
+        by_user.insert(owner, version);
+    }
+
+    /// The version of `owner`'s library: equal to an earlier reading only if nothing changed
+    /// in between (that this process heard of).
+    pub fn library_version(&self, owner: Uuid) -> (u64, u64) {
+        let epoch = self.versions.epoch.load(Ordering::Acquire);
+        let by_user = self.versions.by_user.read().unwrap_or_else(|p| p.into_inner());
+        (epoch, by_user.get(&owner).copied().unwrap_or(0))
     }
 }
 
@@ -155,7 +186,9 @@ impl FileIndex for NotifyingIndex {
     }
 
     async fn relabel(&self, owner: Uuid, id: Uuid, labels: Labels) -> Result<Option<FileRecord>, PortError> {
-        self.inner.relabel(owner, id, labels).await
+        let relabelled = self.inner.relabel(owner, id, labels).await;
+        self.events.touched(owner);
+        relabelled
     }
 
     async fn transition(

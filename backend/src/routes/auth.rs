@@ -184,6 +184,7 @@ async fn sign_in(
     sessions::delete_expired_for_user(&state.db, user_id, now).await?;
     if state.settings.session_policy == SessionPolicy::Single {
         let revoked = sessions::revoke_all_for_user(&state.db, user_id, None, now).await?;
+        state.sessions.forget_all();
         tracing::debug!(revoked, "single-session policy revoked older tokens");
     }
     let issued = state.tokens.issue(user_id, now)?;
@@ -236,6 +237,7 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<Credentials>, ApiErro
     ))]
 async fn sign_out(State(state): State<AppState>, user: AuthUser) -> Result<StatusCode, ApiError> {
     sessions::revoke(&state.db, user.session()?, now()).await?;
+    state.sessions.forget_all();
     tracing::info!(user_id = %user.user_id, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -288,6 +290,7 @@ async fn delete_account(State(state): State<AppState>, user: AuthUser) -> Result
     // be deleted stops it: the account stays, with what is left listed, to try again.
     crate::library::delete_account_files(&state, user.user_id).await?;
     users::delete(&state.db, user.user_id).await?;
+    state.sessions.forget_all();
     tracing::info!(user_id = %user.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -339,6 +342,7 @@ async fn change_password(
     let now = now();
     users::set_password_hash(&state.db, user.user_id, &hash, now).await?;
     let revoked = sessions::revoke_all_for_user(&state.db, user.user_id, Some(jti), now).await?;
+    state.sessions.forget_all();
     tracing::info!(user_id = %user.user_id, revoked, "password changed");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,8 @@
 //! Listing a user's library: newest first, by page or tag, or ranked by a full-text search.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use folio_core::ports::FileFilter;
 use folio_core::{FileRecord, PageUrl, Tag};
@@ -103,8 +105,9 @@ struct FileList {
 async fn list(
     State(state): State<AppState>,
     user: AuthUser,
+    RawQuery(raw_query): RawQuery,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<FileList>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = query.limit()?;
     let filter = query.filter()?;
     let search = match query.q.as_deref() {
@@ -124,9 +127,19 @@ async fn list(
         return Ok(Json(FileList {
             files,
             next_cursor: next.map(|position| position.to_string()),
-        }));
+        })
+        .into_response());
     }
     let before = query.cursor::<Uuid>()?;
+    let raw_query = raw_query.unwrap_or_default();
+    let version = state.events.library_version(user.user_id);
+    if let Some(body) = state
+        .listings
+        .as_ref()
+        .and_then(|cache| cache.get(user.user_id, &raw_query, version))
+    {
+        return Ok(([(CONTENT_TYPE, "application/json")], body).into_response());
+    }
     // One more than asked tells whether there is a next page.
     let mut files = state
         .ports
@@ -139,7 +152,13 @@ async fn list(
     } else {
         None
     };
-    Ok(Json(FileList { files, next_cursor }))
+    let body =
+        serde_json::to_vec(&FileList { files, next_cursor }).map_err(|e| ApiError::Internal(e.into()))?;
+    let body = axum::body::Bytes::from(body);
+    if let Some(cache) = &state.listings {
+        cache.keep(user.user_id, &raw_query, version, body.clone());
+    }
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[cfg(test)]

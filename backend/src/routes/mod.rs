@@ -9,6 +9,7 @@ pub mod health;
 pub mod keys;
 pub mod labels;
 pub mod listing;
+pub mod listing_cache;
 pub mod recapture;
 pub mod schedules;
 pub mod shares;

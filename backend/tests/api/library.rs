@@ -113,6 +113,9 @@ async fn tags_and_names_round_trip_filter_and_stay_private(db: Database) {
     let plain = user.requested(&format!("http://{site}/b")).await;
     user.wait_until_final(&tagged).await;
     let relabel = |id: &str, body: Value| user.patch(&format!("/api/v1/file/{id}")).json(&body).send();
+    // Listings read before each change (which the server may keep while nothing changes).
+    assert!(listed(&user, "tag=work").await.is_empty());
+    assert_eq!(listed(&user, "").await.len(), 2);
 
     let changed = relabel(
         &tagged,
@@ -170,6 +173,10 @@ async fn tags_and_names_round_trip_filter_and_stay_private(db: Database) {
     assert_eq!(
         (cleared["tags"].clone(), cleared["name"].clone()),
         (json!([]), json!("My name"))
+    );
+    assert!(
+        listed(&user, "tag=work").await.is_empty(),
+        "a listing after a change shows it"
     );
     relabel(&tagged, json!({ "tags": ["work"] })).await.unwrap();
 
