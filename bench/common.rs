@@ -104,12 +104,14 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
         .min((sorted.len() - 1) as f64) as usize]
 }
 
-/// Samples the summed PSS of a process's Chromium descendants every 100 ms and keeps the peak.
+/// Samples the summed PSS of a process's Chromium descendants every 250 ms and keeps the peak.
 /// PSS divides each shared page among the processes that map it, so the sum is what the
-/// browser really holds (a sum of RSS counts shared pages once per process).
+/// browser really holds (a sum of RSS counts shared pages once per process). Reading it walks
+/// Chromium's page tables, which costs CPU: the sampler reports its own, so a process that
+/// measures its CPU can leave it out.
 pub struct MemorySampler {
     stop: Arc<AtomicBool>,
-    handle: std::thread::JoinHandle<f64>,
+    handle: std::thread::JoinHandle<(f64, f64)>,
 }
 
 impl MemorySampler {
@@ -120,14 +122,20 @@ impl MemorySampler {
             let mut peak_kib = 0u64;
             while !stopping.load(Ordering::Relaxed) {
                 peak_kib = peak_kib.max(chromium_pss_kib(root));
-                std::thread::sleep(Duration::from_millis(100));
+                std::thread::sleep(Duration::from_millis(250));
             }
-            peak_kib as f64 / 1024.0
+            (peak_kib as f64 / 1024.0, cpu_seconds("/proc/thread-self/stat"))
         });
         Self { stop, handle }
     }
 
+    /// The peak in MiB.
     pub fn stop(self) -> f64 {
+        self.stop_with_cost().0
+    }
+
+    /// The peak in MiB, and the CPU seconds the sampling itself took.
+    pub fn stop_with_cost(self) -> (f64, f64) {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().unwrap_or_default()
     }
@@ -218,7 +226,11 @@ pub async fn serve_pages() -> anyhow::Result<SocketAddr> {
 
 /// User plus system CPU time of this process alone (not Chromium), from /proc/self/stat.
 pub fn own_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_seconds("/proc/self/stat")
+}
+
+fn cpu_seconds(stat: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat).unwrap_or_default();
     let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);

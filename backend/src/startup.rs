@@ -25,6 +25,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// The DynamoDB table's stream, read while the application runs, and the index behind it.
+    feed: Option<(aws::FileChanges, Arc<dyn folio_core::ports::FileIndex>)>,
 }
 
 impl Application {
@@ -115,9 +117,7 @@ impl Application {
             .index
             .unwrap_or_else(|| Arc::new(SqlFileIndex::new(db.pool.clone())));
         let events = Events::default();
-        if let Some(feed) = feed {
-            crate::events::feed::spawn(feed, events.clone(), index.clone());
-        }
+        let feed = feed.map(|feed| (feed, index.clone()));
         let ports = Ports {
             queue,
             store,
@@ -154,6 +154,7 @@ impl Application {
             listener,
             router,
             state,
+            feed,
         })
     }
 
@@ -201,6 +202,14 @@ impl Application {
             let worker = Arc::new(worker);
             tokio::spawn(worker.run(until_stopped(stopped.clone())))
         });
+        let feed = self.feed.map(|(changes, index)| {
+            tokio::spawn(crate::events::feed::run(
+                changes,
+                self.state.events.clone(),
+                index,
+                until_stopped(stopped.clone()),
+            ))
+        });
         let webhooks = tokio::spawn(crate::webhooks::run(
             self.state.clone(),
             until_stopped(stopped.clone()),
@@ -222,6 +231,9 @@ impl Application {
         }
         let _ = webhooks.await;
         let _ = schedules.await;
+        if let Some(feed) = feed {
+            let _ = feed.await;
+        }
         self.state.renderer.shutdown().await;
         self.state.db.pool.close().await;
         tracing::info!("stopped");

@@ -2,6 +2,7 @@
 //! file index's change stream and published to this process's listeners like its own. Reading
 //! costs the same whether one event stream is open or thousands.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,46 +17,56 @@ const QUIET_WAIT: Duration = Duration::from_secs(1);
 /// After a failed read.
 const FAILED_WAIT: Duration = Duration::from_secs(5);
 
-/// Reads `changes` for as long as the process runs.
-pub fn spawn(mut changes: FileChanges, events: Events, index: Arc<dyn FileIndex>) {
-    tokio::spawn(async move {
-        let mut interrupted = false;
-        loop {
-            let batch = match changes.next_batch().await {
-                Ok(batch) => batch,
-                Err(e) => {
-                    if !interrupted {
-                        tracing::warn!(error = %e, "cannot read the file index's stream; trying again");
-                    }
-                    interrupted = true;
-                    tokio::time::sleep(FAILED_WAIT).await;
-                    continue;
+/// Reads `changes` until `stop` completes.
+pub async fn run(
+    changes: FileChanges,
+    events: Events,
+    index: Arc<dyn FileIndex>,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::select! {
+        () = read(changes, events, index) => {}
+        () = stop => {}
+    }
+}
+
+async fn read(mut changes: FileChanges, events: Events, index: Arc<dyn FileIndex>) {
+    let mut interrupted = false;
+    loop {
+        let batch = match changes.next_batch().await {
+            Ok(batch) => batch,
+            Err(e) => {
+                if !interrupted {
+                    tracing::warn!(error = %e, "cannot read the file index's stream; trying again");
                 }
-            };
-            if interrupted || batch.gap {
-                tracing::info!("reading the file index's stream again; open event streams reload");
-                events.resync();
-                interrupted = false;
+                interrupted = true;
+                tokio::time::sleep(FAILED_WAIT).await;
+                continue;
             }
-            let quiet = batch.changes.is_empty();
-            for change in batch.changes {
-                let status = match change.kind {
-                    ChangeKind::Now(status) => FileChange::Status(status),
-                    ChangeKind::Removed => FileChange::Deleted,
-                    ChangeKind::Written => match index.get(change.owner, change.id).await {
-                        Ok(Some(record)) => FileChange::Status(record.status),
-                        Ok(None) => FileChange::Deleted,
-                        Err(_) => {
-                            events.resync();
-                            continue;
-                        }
-                    },
-                };
-                events.publish(change.owner, change.id, status);
-            }
-            if quiet {
-                tokio::time::sleep(QUIET_WAIT).await;
-            }
+        };
+        if interrupted || batch.gap {
+            tracing::info!("reading the file index's stream again; open event streams reload");
+            events.resync();
+            interrupted = false;
         }
-    });
+        let quiet = batch.changes.is_empty();
+        for change in batch.changes {
+            let status = match change.kind {
+                ChangeKind::Now(status) => FileChange::Status(status),
+                ChangeKind::Removed => FileChange::Deleted,
+                ChangeKind::Written => match index.get(change.owner, change.id).await {
+                    Ok(Some(record)) => FileChange::Status(record.status),
+                    Ok(None) => FileChange::Deleted,
+                    Err(_) => {
+                        events.resync();
+                        continue;
+                    }
+                },
+            };
+            events.publish(change.owner, change.id, status);
+        }
+        if quiet {
+            tokio::time::sleep(QUIET_WAIT).await;
+        }
+    }
 }

@@ -178,11 +178,15 @@ pub(super) async fn print(
     // What the page shows as it is printed, read just before: an image still loading then is
     // missing from the PDF.
     let (text, findings) = inspect::read_page(page, world).await?;
-    let thumbnail = screenshot::thumbnail(page).await;
-    let bytes = match options.output {
-        Output::Pdf => print_pdf(page, options, max_pdf_bytes).await?,
-        Output::Png => screenshot::full_page(page, max_pdf_bytes).await?,
-    };
+    let t_read = t0.elapsed();
+    let t_thumbnail = t0.elapsed();
+    let (thumbnail, bytes) = tokio::join!(screenshot::thumbnail(page), async {
+        match options.output {
+            Output::Pdf => print_pdf(page, options, max_pdf_bytes).await,
+            Output::Png => screenshot::full_page(page, max_pdf_bytes).await,
+        }
+    });
+    let bytes = bytes?;
     let t_pdf = t0.elapsed();
     // The browser's own view of the tab: a page's script can redefine `document.title`, not this.
     let target = page
@@ -224,7 +228,9 @@ pub(super) async fn print(
     tracing::debug!(
         setup_ms = t_setup.as_millis() as u64,
         navigate_ms = (t_nav - t_setup).as_millis() as u64,
-        print_ms = (t_pdf - t_nav).as_millis() as u64,
+        read_ms = (t_read - t_nav).as_millis() as u64,
+        thumbnail_ms = (t_thumbnail - t_read).as_millis() as u64,
+        print_ms = (t_pdf - t_thumbnail).as_millis() as u64,
         metadata_ms = (t_meta - t_pdf).as_millis() as u64,
         count_ms = (t0.elapsed() - t_meta).as_millis() as u64,
         "render stages"
