@@ -19,7 +19,7 @@ mod usage;
 
 pub use changes::{ChangeBatch, ChangeKind, FileChanges, StreamedChange};
 use item::{from_item, key, n, rfc3339, s, to_item};
-use usage::{back_off, refused, Delta, Refused, ATTEMPTS};
+use usage::{Attempt, Delta, ATTEMPTS};
 
 /// File records in a table keyed by `user_id` (partition) and `file_id` (sort). File ids are
 /// UUIDv7, so a query in descending sort-key order is newest first.
@@ -56,24 +56,15 @@ impl FileIndex for DynamoFileIndex {
             .expression_attribute_names("#sk", TABLE_SORT_KEY)
             .build()
             .map_err(dynamo_error)?;
-        let totals = self.move_totals(owner, Delta::of_record(record))?;
         for attempt in 0..ATTEMPTS {
-            let written = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
-                .transact_items(TransactWriteItem::builder().update(totals.clone()).build())
-                .send()
-                .await;
-            match written.as_ref().map_err(refused) {
-                Ok(_) => return Ok(()),
-                // Recorded already (at-least-once callers).
-                Err(Some(Refused::Record)) => return Ok(()),
-                Err(Some(Refused::Uncounted)) => {
-                    self.start_counting(owner).await?;
-                }
-                Err(Some(Refused::Conflict)) => back_off(attempt).await,
-                Err(None) => return Err(dynamo_error(written.unwrap_err())),
+            let record_item = TransactWriteItem::builder().put(put.clone()).build();
+            match self
+                .write_with_totals(owner, record_item, Delta::of_record(record), attempt)
+                .await?
+            {
+                // Refused: recorded already (at-least-once callers).
+                Attempt::Written | Attempt::RecordRefused => return Ok(()),
+                Attempt::Again => {}
             }
         }
         Err(busy())
@@ -189,27 +180,12 @@ impl FileIndex for DynamoFileIndex {
                 }
                 continue;
             }
-            let written = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().update(change).build())
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(self.move_totals(owner, delta)?)
-                        .build(),
-                )
-                .send()
-                .await;
-            match written.as_ref().map_err(refused) {
+            let record_item = TransactWriteItem::builder().update(change).build();
+            match self.write_with_totals(owner, record_item, delta, attempt).await? {
                 // A transaction answers with nothing: the record as it now is.
-                Ok(_) => return self.get(owner, id).await,
+                Attempt::Written => return self.get(owner, id).await,
                 // Changed since it was read: read it again.
-                Err(Some(Refused::Record)) => {}
-                Err(Some(Refused::Uncounted)) => {
-                    self.start_counting(owner).await?;
-                }
-                Err(Some(Refused::Conflict)) => back_off(attempt).await,
-                Err(None) => return Err(dynamo_error(written.unwrap_err())),
+                Attempt::RecordRefused | Attempt::Again => {}
             }
         }
         Err(busy())
@@ -271,25 +247,10 @@ impl FileIndex for DynamoFileIndex {
                 .set_expression_attribute_values(Some(values))
                 .build()
                 .map_err(dynamo_error)?;
-            let written = self
-                .client
-                .transact_write_items()
-                .transact_items(TransactWriteItem::builder().delete(delete).build())
-                .transact_items(
-                    TransactWriteItem::builder()
-                        .update(self.move_totals(owner, Delta::of_record(&before).negated())?)
-                        .build(),
-                )
-                .send()
-                .await;
-            match written.as_ref().map_err(refused) {
-                Ok(_) => return Ok(true),
-                Err(Some(Refused::Record)) => {}
-                Err(Some(Refused::Uncounted)) => {
-                    self.start_counting(owner).await?;
-                }
-                Err(Some(Refused::Conflict)) => back_off(attempt).await,
-                Err(None) => return Err(dynamo_error(written.unwrap_err())),
+            let record_item = TransactWriteItem::builder().delete(delete).build();
+            let delta = Delta::of_record(&before).negated();
+            if let Attempt::Written = self.write_with_totals(owner, record_item, delta, attempt).await? {
+                return Ok(true);
             }
         }
         Err(busy())

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use folio_core::jobs::names::{TABLE_PARTITION_KEY, TABLE_SORT_KEY};
 use folio_core::ports::{PortError, Usage};
 use folio_core::{FileRecord, FileStatus};
@@ -22,7 +22,7 @@ const USAGE_SORT_KEY: &str = "usage";
 /// Transactions on one user's totals meet when their jobs end together: each tries again.
 pub(super) const ATTEMPTS: u32 = 8;
 
-pub(super) fn usage_key(owner: Uuid) -> Item {
+fn usage_key(owner: Uuid) -> Item {
     Item::from([
         (TABLE_PARTITION_KEY.to_owned(), s(format!("usage#{owner}"))),
         (TABLE_SORT_KEY.to_owned(), s(USAGE_SORT_KEY)),
@@ -68,8 +68,17 @@ impl Delta {
     }
 }
 
+/// How one attempt at writing a record with its owner's totals ended.
+pub(super) enum Attempt {
+    Written,
+    /// The record was not as read (or, for an insert, already there).
+    RecordRefused,
+    /// Try again (the totals were counted meanwhile, or another transaction was in the way).
+    Again,
+}
+
 /// How a transaction of a record and its owner's totals ended, when it did not go through.
-pub(super) enum Refused {
+enum Refused {
     /// The record was not as read (or, for an insert, already there).
     Record,
     /// The user's totals were never counted: count them, then try again.
@@ -78,7 +87,7 @@ pub(super) enum Refused {
     Conflict,
 }
 
-pub(super) fn refused(e: &SdkError<TransactWriteItemsError>) -> Option<Refused> {
+fn refused(e: &SdkError<TransactWriteItemsError>) -> Option<Refused> {
     let TransactWriteItemsError::TransactionCanceledException(cancelled) = e.as_service_error()? else {
         return e
             .as_service_error()
@@ -102,15 +111,49 @@ pub(super) fn refused(e: &SdkError<TransactWriteItemsError>) -> Option<Refused> 
 
 /// A pause before the next attempt that grows with each one, spread so that the
 /// transactions that met do not meet again.
-pub(super) async fn back_off(attempt: u32) {
+async fn back_off(attempt: u32) {
     let spread = u64::from(Uuid::new_v4().as_bytes()[0]) % 20;
     tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt + 1) + spread)).await;
 }
 
 impl DynamoFileIndex {
+    /// Writes `record` and moves `owner`'s totals by `delta` in one transaction.
+    pub(super) async fn write_with_totals(
+        &self,
+        owner: Uuid,
+        record: TransactWriteItem,
+        delta: Delta,
+        attempt: u32,
+    ) -> Result<Attempt, PortError> {
+        let written = self
+            .client
+            .transact_write_items()
+            .transact_items(record)
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(self.move_totals(owner, delta)?)
+                    .build(),
+            )
+            .send()
+            .await;
+        match written.as_ref().map_err(refused) {
+            Ok(_) => Ok(Attempt::Written),
+            Err(Some(Refused::Record)) => Ok(Attempt::RecordRefused),
+            Err(Some(Refused::Uncounted)) => {
+                self.start_counting(owner).await?;
+                Ok(Attempt::Again)
+            }
+            Err(Some(Refused::Conflict)) => {
+                back_off(attempt).await;
+                Ok(Attempt::Again)
+            }
+            Err(None) => Err(dynamo_error(written.unwrap_err())),
+        }
+    }
+
     /// Moves `owner`'s totals by `delta`, as one item of a transaction; refused when they were
     /// never counted (so a transaction never starts totals from zero beside older records).
-    pub(super) fn move_totals(&self, owner: Uuid, delta: Delta) -> Result<Update, PortError> {
+    fn move_totals(&self, owner: Uuid, delta: Delta) -> Result<Update, PortError> {
         Update::builder()
             .table_name(&self.table)
             .set_key(Some(usage_key(owner)))
