@@ -47,8 +47,10 @@ suite "tests" 1800 cargo test --workspace -- --skip lambda_sandbox
 suite "lambda: bootstrap under a Lambda runtime API, in a Lambda-like sandbox" 600 \
     cargo test --workspace --test system lambda_sandbox
 suite "frontend: types, component tests, build, browser test" 600 bash scripts/frontend.sh
-# Run alone, after the others, so their figures are their own.
-suite "fuzz: Schemathesis on the served OpenAPI document, in a loopback-only namespace" 300 \
+# Run alone, after the others, so their figures are their own. It takes ~260 s warm (a 150 s
+# Schemathesis budget, a 60 s cargo-fuzz run, 20,000 body cases); the limit leaves room for
+# installing Schemathesis and building the fuzz target on a new machine.
+suite "fuzz: Schemathesis on the served OpenAPI document, in a loopback-only namespace" 600 \
     bash scripts/fuzz-api.sh
 suite "load: 60 s of mixed traffic at folio serve, in a loopback-only namespace" 300 bash scripts/load.sh
 
