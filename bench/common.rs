@@ -237,3 +237,87 @@ fn cpu_seconds(stat: &str) -> f64 {
     // After the command name: state is field 0, utime 11, stime 12; the kernel counts in 1/100 s.
     (ticks(11) + ticks(12)) / 100.0
 }
+
+/// The release `folio` binary beside the running example (`target/release/folio`), started with
+/// `serve` as a user would; killed when dropped. Measuring it from outside leaves the
+/// benchmark's own client, page server and sampling out of its figures.
+pub struct FolioProcess {
+    child: std::process::Child,
+    pub base: String,
+    _data: tempfile::TempDir,
+}
+
+impl FolioProcess {
+    /// `folio serve` on a free port with a data folder of its own, fetching only from `pages`;
+    /// `env` adds settings. Returns once `/readyz` answers.
+    pub async fn start(pages: SocketAddr, env: &[(&str, String)]) -> anyhow::Result<Self> {
+        let data = tempfile::tempdir()?;
+        let port = folio_testkit::api::free_port();
+        let child = std::process::Command::new(folio_binary()?)
+            .arg("serve")
+            .env("FOLIO_ADDR", format!("127.0.0.1:{port}"))
+            .env("FOLIO_DATA_DIR", data.path())
+            .env("FOLIO_RENDER_ALLOW_ADDRS", pages.to_string())
+            .envs(env.iter().map(|(name, value)| (name, value)))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        folio_testkit::api::Api::new(base.clone()).wait_ready().await;
+        Ok(Self {
+            child,
+            base,
+            _data: data,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// User plus system CPU seconds of the Folio process alone (its Chromium is another process).
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(&format!("/proc/{}/stat", self.pid()))
+    }
+
+    /// Resident memory of the Folio process in MiB.
+    pub fn rss_mib(&self) -> anyhow::Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let kib: f64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
+        Ok(kib / 1024.0)
+    }
+}
+
+impl Drop for FolioProcess {
+    fn drop(&mut self) {
+        // SIGTERM first: Folio stops its Chromium on the way out.
+        if let Some(pid) = rustix::process::Pid::from_raw(self.pid() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn folio_binary() -> anyhow::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join("folio"))
+        .filter(|binary| binary.exists())
+        .ok_or_else(|| {
+            anyhow::anyhow!("build it first: cargo build --release -p folio-backend --bin folio")
+        })?;
+    Ok(binary)
+}

@@ -9,15 +9,13 @@
 #[path = "../../bench/common.rs"]
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use axum::http::header;
 use axum::routing::get;
 use common::*;
 use folio_backend::{Application, Settings};
-use folio_testkit::api::{free_port, Api};
+use folio_testkit::api::Api;
 use secrecy::SecretString;
 
 const CONNECTIONS: usize = 64;
@@ -175,41 +173,7 @@ fn millis(text: &str) -> f64 {
 
 /// The release `folio` beside this example, started as a user would, left alone for a while.
 async fn idle_rss_mib(pages: std::net::SocketAddr) -> anyhow::Result<f64> {
-    let binary = folio_binary()?;
-    let data = tempfile::tempdir()?;
-    let port = free_port();
-    let mut child = tokio::process::Command::new(&binary)
-        .arg("serve")
-        .env("FOLIO_ADDR", format!("127.0.0.1:{port}"))
-        .env("FOLIO_DATA_DIR", data.path())
-        .env("FOLIO_RENDER_ALLOW_ADDRS", pages.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    Api::new(format!("http://127.0.0.1:{port}")).wait_ready().await;
+    let folio = FolioProcess::start(pages, &[]).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let pid = child.id().ok_or_else(|| anyhow::anyhow!("folio exited"))?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
-    child.kill().await?;
-    Ok(kib / 1024.0)
-}
-
-fn folio_binary() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or_else(|| anyhow::anyhow!("no target folder"))?;
-    let binary = profile_dir.join("folio");
-    anyhow::ensure!(
-        binary.exists(),
-        "build it first: cargo build --release -p folio-backend --bin folio"
-    );
-    Ok(binary)
+    folio.rss_mib()
 }

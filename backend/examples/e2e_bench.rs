@@ -2,10 +2,10 @@
 //! against a Playwright script converting the same pages on the same Chromium with as many
 //! tabs as the machine has cores.
 //!
-//! Folio runs in-process exactly as `folio serve` does (SQLite, local files, in-process worker,
-//! SSRF guard on), with its default settings (it picks its own render concurrency). Each round signs nothing up
-//! again: it opens the event stream, posts all the requests, and stops the clock when the last
-//! `done` event arrives. Per-job latency is from the request's 202 to its `done` event.
+//! Folio is the release `folio serve` in a process of its own (SQLite, local files, in-process
+//! worker, SSRF guard on), with its default settings (it picks its own render concurrency).
+//! Each round signs nothing up again: it opens the event stream, posts all the requests, and
+//! stops the clock when the last `done` event arrives. Per-job latency is from the request's 202 to its `done` event.
 //!
 //! `cargo run --release -p folio-backend --example e2e_bench -- [--jobs 60] [--rounds 3]
 //! [--concurrency N]`
@@ -18,9 +18,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::*;
-use folio_backend::{Application, Settings};
 use folio_testkit::api::Api;
-use secrecy::SecretString;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -32,29 +30,25 @@ async fn main() -> anyhow::Result<()> {
 
     let pages = serve_pages().await?;
     let urls: Vec<String> = PAGES.iter().map(|p| format!("http://{pages}/{p}")).collect();
-    let data = tempfile::tempdir()?;
-    let mut settings = Settings {
-        addr: "127.0.0.1:0".parse()?,
-        data_dir: data.path().to_path_buf(),
-        jwt_secret: Some(SecretString::from("bench-secret-bench-secret-bench-secret-!!")),
-        max_queued_jobs: 100_000,
-        ..Settings::default()
-    };
-    settings.render.allowed_addrs = vec![pages];
     // `--concurrency N` measures another setting against the default.
-    if let Some(n) = value("--concurrency") {
-        settings.render.concurrency = n.parse()?;
-    }
-    let concurrency = settings.render.concurrency;
-    let chrome = settings.render.chrome_path.clone();
-    let app = Application::build(settings).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-
-    let api = Api::new(base).sign_up_and_in("bench@example.com").await;
+    // Every round's requests are posted at once: no queue bound or request rate in the way.
+    let mut env = vec![
+        (folio_core::settings::MAX_QUEUED_JOBS, "100000".to_owned()),
+        (folio_core::settings::REQUEST_RATE, "1000,100000".to_owned()),
+    ];
+    let defaults = folio_render::RenderSettings::default();
+    let concurrency = match value("--concurrency") {
+        Some(n) => {
+            env.push((folio_core::settings::RENDER_CONCURRENCY, n.clone()));
+            n.parse()?
+        }
+        None => defaults.concurrency,
+    };
+    let chrome = defaults.chrome_path;
+    let folio = FolioProcess::start(pages, &env).await?;
+    let api = Api::new(folio.base.clone())
+        .sign_up_and_in("bench@example.com")
+        .await;
 
     println!("Chromium: {}", chromium_version(&chrome));
     println!(
@@ -62,17 +56,17 @@ async fn main() -> anyhow::Result<()> {
          {rounds} alternating rounds of {jobs} jobs each, after a warm-up"
     );
     // Warm-up: Chromium started, every page rendered once.
-    round(&api, &urls, urls.len()).await?;
+    round(&api, &urls, urls.len(), folio.pid()).await?;
 
     let playwright = playwright_dir();
-    let mut folio = Vec::new();
+    let mut folio_runs = Vec::new();
     let mut script = Vec::new();
     let mut folio_cpu = 0.0;
     for _ in 0..rounds {
-        let cpu_before = own_cpu_seconds();
-        let (figures, sampling_cpu) = round(&api, &urls, jobs).await?;
-        folio.push(figures);
-        folio_cpu += own_cpu_seconds() - cpu_before - sampling_cpu;
+        let cpu_before = folio.cpu_seconds();
+        let figures = round(&api, &urls, jobs, folio.pid()).await?;
+        folio_cpu += folio.cpu_seconds() - cpu_before;
+        folio_runs.push(figures);
         if let Some(dir) = &playwright {
             script.push(bench_playwright(dir, &urls, cores, jobs).await?);
         }
@@ -82,36 +76,33 @@ async fn main() -> anyhow::Result<()> {
         "| pipeline | tabs | jobs | PDFs done/s (median round) | p50 ms | p95 ms | peak Chromium PSS MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let folio = summarise(&folio);
-    print_row("folio embedded (HTTP request → PDF done)", concurrency, folio);
+    let summary = summarise(&folio_runs);
+    print_row("folio embedded (HTTP request → PDF done)", concurrency, summary);
     match &playwright {
         Some(_) => {
             let script = summarise(&script);
             print_row("playwright script (goto + pdf)", cores, script);
             println!(
                 "| folio / playwright | | | **{:.2}x** (target ≥ 1.2x) | | | **{:.2}x** (target ≤ 1x) |",
-                folio.0 / script.0,
-                folio.3 / script.3
+                summary.0 / script.0,
+                summary.3 / script.3
             );
         }
         None => println!("\n(run `npm ci` in bench/playwright to compare with a Playwright script)"),
     }
-    // This process is Folio plus the benchmark's client and page server (not its memory
-    // sampling, taken out), so this overstates.
+    // `folio serve` in a process of its own: what it did for these jobs and nothing else.
     println!(
         "\nFolio's own CPU (the process, not Chromium) per job: {:.2} ms (target < 5 ms)",
         folio_cpu * 1000.0 / (rounds * jobs) as f64
     );
-    let _ = stop.send(());
-    let _ = server.await;
     Ok(())
 }
 
-/// Posts `jobs` requests and waits for each file's `done`; the figures of that round, and the
-/// CPU seconds its memory sampling took.
-async fn round(api: &Api, urls: &[String], jobs: usize) -> anyhow::Result<(Figures, f64)> {
+/// Posts `jobs` requests and waits for each file's `done`; the figures of that round, with the
+/// peak PSS of the Chromium that `folio` (process `root`) runs.
+async fn round(api: &Api, urls: &[String], jobs: usize, root: u32) -> anyhow::Result<Figures> {
     let events = api.events().await.error_for_status()?;
-    let sampler = MemorySampler::start(std::process::id());
+    let sampler = MemorySampler::start(root);
     let started = Instant::now();
     let mut accepted_at = HashMap::new();
     for job in 0..jobs {
@@ -137,12 +128,10 @@ async fn round(api: &Api, urls: &[String], jobs: usize) -> anyhow::Result<(Figur
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let (peak_pss_mib, sampling_cpu) = sampler.stop_with_cost();
-    let figures = Figures {
+    Ok(Figures {
         jobs,
         per_second: jobs as f64 / seconds,
         latencies_ms: latencies,
-        peak_pss_mib,
-    };
-    Ok((figures, sampling_cpu))
+        peak_pss_mib: sampler.stop(),
+    })
 }

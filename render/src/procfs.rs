@@ -18,13 +18,20 @@ pub fn is_below(mut pid: u32, root: u32) -> bool {
     false
 }
 
-/// Every process below `root`, at any depth.
-pub fn descendants(root: u32) -> HashSet<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+/// Every process running now, by id: one listing of `/proc`, nothing read inside it.
+pub fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .collect()
+}
+
+/// Every process below `root`, at any depth.
+pub fn descendants(root: u32) -> HashSet<u32> {
+    let parents: Vec<(u32, u32)> = pids()
+        .into_iter()
         .filter_map(|pid| Some((pid, parent_of(pid)?)))
         .collect();
     let mut found = vec![root];

@@ -78,26 +78,42 @@ pub async fn run(state: AppState, stop: impl Future<Output = ()>) {
     let mut changes = state.events.subscribe();
     let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     tokio::pin!(stop);
+    let mut due = tokio::time::Instant::now();
+    let mut owed = true;
     loop {
-        let sleep = match pass(&state, &in_flight).await {
-            Ok(sleep) => sleep,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook dispatcher could not read its work");
-                IDLE
-            }
-        };
         tokio::select! {
             () = &mut stop => return,
             () = state.webhook_wake.woken() => {}
-            () = tokio::time::sleep(sleep) => {}
-            // A file ending in this process is checked at once rather than at the next look.
-            Ok(_) = changes.recv() => {}
+            () = tokio::time::sleep_until(due) => {}
+            // A file ending in this process is checked at once rather than at the next look,
+            // unless the last look found no watch and no delivery at all: then no change is
+            // owed anything (most users have no webhook, and each look is four queries).
+            Ok(_) = changes.recv() => if !owed { continue },
         }
+        let sleep = match pass(&state, &in_flight).await {
+            Ok(Pass { sleep, work_left }) => {
+                owed = work_left;
+                sleep
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook dispatcher could not read its work");
+                owed = true;
+                IDLE
+            }
+        };
+        due = tokio::time::Instant::now() + sleep;
     }
 }
 
-/// One look at everything due; how long to sleep after it.
-async fn pass(state: &AppState, in_flight: &Arc<Semaphore>) -> Result<Duration, sqlx::Error> {
+struct Pass {
+    /// How long to sleep after it.
+    sleep: Duration,
+    /// Whether any watch or delivery is left, due now or later.
+    work_left: bool,
+}
+
+/// One look at everything due.
+async fn pass(state: &AppState, in_flight: &Arc<Semaphore>) -> Result<Pass, sqlx::Error> {
     let now = now_ms();
     let watches = store::due_watches(&state.db, now, BATCH).await?;
     for watch in &watches {
@@ -119,10 +135,16 @@ async fn pass(state: &AppState, in_flight: &Arc<Semaphore>) -> Result<Duration, 
         }
     }
     if watches.len() as i64 == BATCH || jobs.len() as i64 == BATCH {
-        return Ok(Duration::ZERO);
+        return Ok(Pass {
+            sleep: Duration::ZERO,
+            work_left: true,
+        });
     }
     let next_due = store::next_due(&state.db).await?;
-    Ok(crate::wake::sleep_until_due(next_due, now_ms(), IDLE))
+    Ok(Pass {
+        sleep: crate::wake::sleep_until_due(next_due, now_ms(), IDLE),
+        work_left: next_due.is_some(),
+    })
 }
 
 /// Turns the watch of a file that ended into its deliveries.

@@ -3,6 +3,8 @@
 //! each renderer's resident memory from `/proc` and kills a renderer that passes the bound;
 //! the tab it served crashes, and its job fails with the reason.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,11 +28,12 @@ pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) {
     tokio::task::spawn_blocking(move || {
         // A blocking loop on its own thread: reading /proc is file I/O, and the watch must keep
         // running while the async workers are busy with the very page it is watching.
+        let mut processes = ProcessTable::default();
         loop {
             if Arc::strong_count(&kills) == 1 {
                 return; // The browser is gone.
             }
-            for pid in renderers_below(browser) {
+            for pid in processes.renderers_below(browser) {
                 let resident = crate::procfs::resident_bytes(pid);
                 if resident > limit_bytes {
                     tracing::warn!(
@@ -50,13 +53,67 @@ pub(crate) fn watch(browser: u32, limit_bytes: u64, kills: Arc<MemoryKills>) {
     });
 }
 
-/// Renderer processes at any depth below `root` (a zygote sits between them unless
-/// `--no-zygote`).
-fn renderers_below(root: u32) -> Vec<u32> {
-    crate::procfs::descendants(root)
-        .into_iter()
-        .filter(|pid| is_renderer(*pid))
-        .collect()
+/// What the watch has learnt of the machine's processes, kept between its ticks: a process's
+/// parent is read once, when it first appears, so a tick lists `/proc` and reads little else
+/// (reading every process's `stat` ten times a second was most of Folio's own CPU at rest).
+#[derive(Debug, Default)]
+struct ProcessTable {
+    seen: HashMap<u32, Seen>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    parent: u32,
+    /// Known to be a renderer. Only ever learnt true: a renderer starts as a fork of the zygote
+    /// and names itself a renderer a moment later, so a "no" is asked again on the next tick.
+    renderer: bool,
+}
+
+impl ProcessTable {
+    /// Renderer processes at any depth below `root` (a zygote sits between them unless
+    /// `--no-zygote`).
+    fn renderers_below(&mut self, root: u32) -> Vec<u32> {
+        let running = crate::procfs::pids();
+        let alive: HashSet<u32> = running.iter().copied().collect();
+        self.seen.retain(|pid, _| alive.contains(pid));
+        for pid in running {
+            if let Entry::Vacant(slot) = self.seen.entry(pid) {
+                if let Some(parent) = crate::procfs::parent_of(pid) {
+                    slot.insert(Seen {
+                        parent,
+                        renderer: false,
+                    });
+                }
+            }
+        }
+        let below = self.below(root);
+        below
+            .into_iter()
+            .filter(|pid| {
+                let Some(seen) = self.seen.get_mut(pid) else {
+                    return false;
+                };
+                seen.renderer = seen.renderer || is_renderer(*pid);
+                seen.renderer
+            })
+            .collect()
+    }
+
+    fn below(&self, root: u32) -> Vec<u32> {
+        let mut found = vec![root];
+        let mut i = 0;
+        while i < found.len() {
+            let parent = found[i];
+            found.extend(
+                self.seen
+                    .iter()
+                    .filter(|(_, seen)| seen.parent == parent)
+                    .map(|(pid, _)| *pid),
+            );
+            i += 1;
+        }
+        found.split_off(1)
+    }
 }
 
 fn is_renderer(pid: u32) -> bool {
