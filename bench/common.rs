@@ -309,7 +309,12 @@ impl Drop for FolioProcess {
     }
 }
 
+/// `FOLIO_BENCH_BINARY` names another build to measure (a change reverted, say); otherwise
+/// the release `folio` beside this example.
 fn folio_binary() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(binary) = std::env::var_os("FOLIO_BENCH_BINARY") {
+        return Ok(binary.into());
+    }
     let exe = std::env::current_exe()?;
     let binary = exe
         .parent()

@@ -1,6 +1,7 @@
 //! The API's ceiling: `GET /api/v1/files` (bearer token, 20 records) under `wrk` with 64
 //! connections, against a bare axum handler that answers the same bytes (Folio's own response,
 //! captured in this run), in alternating rounds; then `folio serve`'s resident memory at rest.
+//! Folio is the release `folio serve` in a process of its own, as users run it.
 //!
 //! `cargo build --release -p folio-backend --bin folio --example api_bench` then
 //! `target/release/examples/api_bench [--seconds 8] [--rounds 2]` (`make bench`; needs `wrk`).
@@ -14,9 +15,7 @@ use std::time::Duration;
 use axum::http::header;
 use axum::routing::get;
 use common::*;
-use folio_backend::{Application, Settings};
 use folio_testkit::api::Api;
-use secrecy::SecretString;
 
 const CONNECTIONS: usize = 64;
 const RECORDS: usize = 20;
@@ -30,20 +29,8 @@ async fn main() -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
 
     let pages = serve_pages().await?;
-    let data = tempfile::tempdir()?;
-    let mut settings = Settings {
-        addr: "127.0.0.1:0".parse()?,
-        data_dir: data.path().to_path_buf(),
-        jwt_secret: Some(SecretString::from("bench-secret-bench-secret-bench-secret-!!")),
-        ..Settings::default()
-    };
-    settings.render.allowed_addrs = vec![pages];
-    let app = Application::build(settings).await?;
-    let folio = format!("http://127.0.0.1:{}", app.port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
+    let folio_process = FolioProcess::start(pages, &[]).await?;
+    let folio = folio_process.base.clone();
     let api = Api::new(folio.clone()).sign_up_and_in("bench@example.com").await;
     for n in 0..RECORDS {
         let id = api
@@ -99,8 +86,7 @@ async fn main() -> anyhow::Result<()> {
         folio_run.per_second / bare_run.per_second,
         folio_run.p99_ms / bare_run.p99_ms
     );
-    let _ = stop.send(());
-    let _ = server.await;
+    drop(folio_process);
 
     match idle_rss_mib(pages).await {
         Ok(rss) => println!("\n`folio serve` at rest: {rss:.1} MiB RSS (target < 60 MB)"),

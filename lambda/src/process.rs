@@ -1,5 +1,7 @@
 //! Process plumbing both binaries share: logging and the stop signal.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
@@ -17,8 +19,14 @@ pub fn init(format: LogFormat) {
         LogFormat::Json => registry
             .with(tracing_subscriber::fmt::layer().json().flatten_event(true))
             .try_init(),
+        // Colour only for a person at a terminal: escape codes garble a log file, and styling
+        // each request's span fields showed in the listing's profile.
         LogFormat::Pretty => registry
-            .with(tracing_subscriber::fmt::layer().with_target(false))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
             .try_init(),
     };
     // Tests install it once per process; later calls are expected to find one in place.

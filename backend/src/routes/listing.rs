@@ -132,12 +132,12 @@ async fn list(
     }
     let before = query.cursor::<Uuid>()?;
     let raw_query = raw_query.unwrap_or_default();
-    let version = state.events.library_version(user.user_id);
-    if let Some(body) = state
+    // Read before the index, so a change landing meanwhile makes what is kept already stale.
+    let kept = state
         .listings
         .as_ref()
-        .and_then(|cache| cache.get(user.user_id, &raw_query, version))
-    {
+        .map(|cache| (cache, state.events.library_version(user.user_id)));
+    if let Some(body) = kept.and_then(|(cache, version)| cache.get(user.user_id, &raw_query, version)) {
         return Ok(([(CONTENT_TYPE, "application/json")], body).into_response());
     }
     // One more than asked tells whether there is a next page.
@@ -155,7 +155,7 @@ async fn list(
     let body =
         serde_json::to_vec(&FileList { files, next_cursor }).map_err(|e| ApiError::Internal(e.into()))?;
     let body = axum::body::Bytes::from(body);
-    if let Some(cache) = &state.listings {
+    if let Some((cache, version)) = kept {
         cache.keep(user.user_id, &raw_query, version, body.clone());
     }
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
