@@ -239,6 +239,31 @@ impl FileIndex for DynamoFileIndex {
                 return Ok(false);
             };
             let (condition, names, values) = as_read(&before);
+            let delta = Delta::of_record(&before).negated();
+            if delta.is_zero() {
+                // Nothing counted goes with it (a failed file, an empty one): a single
+                // conditional delete, not a transaction that meets others on the totals.
+                let deleted = self
+                    .client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key(owner, id)))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values))
+                    .send()
+                    .await;
+                match deleted {
+                    Ok(_) => return Ok(true),
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(dynamo_error(e)),
+                }
+            }
             let delete = Delete::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(owner, id)))
@@ -248,7 +273,6 @@ impl FileIndex for DynamoFileIndex {
                 .build()
                 .map_err(dynamo_error)?;
             let record_item = TransactWriteItem::builder().delete(delete).build();
-            let delta = Delta::of_record(&before).negated();
             if let Attempt::Written = self.write_with_totals(owner, record_item, delta, attempt).await? {
                 return Ok(true);
             }
