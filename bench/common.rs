@@ -294,11 +294,12 @@ impl FolioProcess {
 
 impl Drop for FolioProcess {
     fn drop(&mut self) {
-        // SIGTERM first: Folio stops its Chromium on the way out.
+        // SIGTERM, and time for its 10 s drain: Folio stops its Chromium on the way out, and a
+        // SIGKILL would leave that browser running with no parent.
         if let Some(pid) = rustix::process::Pid::from_raw(self.pid() as i32) {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
         }
-        for _ in 0..50 {
+        for _ in 0..200 {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
                 return;
             }
