@@ -130,13 +130,22 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A child process that is killed when the test lets go of it, pass or fail.
+/// A child process that is killed when the test lets go of it, pass or fail, with every
+/// process it started: a `folio` killed alone leaves its Chromium running with no parent (a
+/// dozen browsers after each run of the system tests, before this).
 pub struct ChildGuard(pub Child);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
+        // Read before the kill: once the child is gone, its processes no longer name it.
+        let family = folio_render::procfs::descendants(self.0.id());
         let _ = self.0.kill();
         let _ = self.0.wait();
+        for pid in family {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+        }
     }
 }
 
