@@ -107,11 +107,10 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Samples the summed PSS of a process's Chromium descendants every 250 ms and keeps the peak.
 /// PSS divides each shared page among the processes that map it, so the sum is what the
 /// browser really holds (a sum of RSS counts shared pages once per process). Reading it walks
-/// Chromium's page tables, which costs CPU: the sampler reports its own, so a process that
-/// measures its CPU can leave it out.
+/// Chromium's page tables, which costs CPU: measure Folio's CPU in a process of its own.
 pub struct MemorySampler {
     stop: Arc<AtomicBool>,
-    handle: std::thread::JoinHandle<(f64, f64)>,
+    handle: std::thread::JoinHandle<f64>,
 }
 
 impl MemorySampler {
@@ -124,57 +123,22 @@ impl MemorySampler {
                 peak_kib = peak_kib.max(chromium_pss_kib(root));
                 std::thread::sleep(Duration::from_millis(250));
             }
-            (peak_kib as f64 / 1024.0, cpu_seconds("/proc/thread-self/stat"))
+            peak_kib as f64 / 1024.0
         });
         Self { stop, handle }
     }
 
     /// The peak in MiB.
     pub fn stop(self) -> f64 {
-        self.stop_with_cost().0
-    }
-
-    /// The peak in MiB, and the CPU seconds the sampling itself took.
-    pub fn stop_with_cost(self) -> (f64, f64) {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().unwrap_or_default()
     }
 }
 
 pub fn chromium_pss_kib(root: u32) -> u64 {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    let mut parents = Vec::new();
-    for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-            continue;
-        };
-        let ppid: u32 = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        parents.push((pid, ppid));
-    }
-    let mut tree = vec![root];
-    let mut grew = true;
-    while grew {
-        grew = false;
-        for (pid, ppid) in &parents {
-            if tree.contains(ppid) && !tree.contains(pid) {
-                tree.push(*pid);
-                grew = true;
-            }
-        }
-    }
+    let tree: Vec<u32> = std::iter::once(root)
+        .chain(folio_render::procfs::descendants(root))
+        .collect();
     tree.iter()
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.contains("chrom"))
@@ -282,13 +246,10 @@ impl FolioProcess {
 
     /// Resident memory of the Folio process in MiB.
     pub fn rss_mib(&self) -> anyhow::Result<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-            .ok_or_else(|| anyhow::anyhow!("no VmRSS"))?;
-        Ok(kib / 1024.0)
+        match folio_render::procfs::resident_bytes(self.pid()) {
+            0 => anyhow::bail!("folio is not running"),
+            bytes => Ok(bytes as f64 / (1024.0 * 1024.0)),
+        }
     }
 }
 

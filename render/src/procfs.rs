@@ -34,6 +34,12 @@ pub fn descendants(root: u32) -> HashSet<u32> {
         .into_iter()
         .filter_map(|pid| Some((pid, parent_of(pid)?)))
         .collect();
+    below(root, parents).into_iter().collect()
+}
+
+/// The processes below `root` at any depth, given each process's parent as `(pid, parent)`.
+pub fn below(root: u32, parents: impl IntoIterator<Item = (u32, u32)>) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = parents.into_iter().collect();
     let mut found = vec![root];
     let mut i = 0;
     while i < found.len() {
@@ -41,7 +47,7 @@ pub fn descendants(root: u32) -> HashSet<u32> {
         found.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(pid, _)| *pid));
         i += 1;
     }
-    found.into_iter().skip(1).collect()
+    found.split_off(1)
 }
 
 /// The parent of `pid`, from `/proc/<pid>/stat`.

@@ -86,8 +86,8 @@ impl ProcessTable {
                 }
             }
         }
-        let below = self.below(root);
-        below
+        let parents = self.seen.iter().map(|(pid, seen)| (*pid, seen.parent));
+        crate::procfs::below(root, parents)
             .into_iter()
             .filter(|pid| {
                 let Some(seen) = self.seen.get_mut(pid) else {
@@ -97,22 +97,6 @@ impl ProcessTable {
                 seen.renderer
             })
             .collect()
-    }
-
-    fn below(&self, root: u32) -> Vec<u32> {
-        let mut found = vec![root];
-        let mut i = 0;
-        while i < found.len() {
-            let parent = found[i];
-            found.extend(
-                self.seen
-                    .iter()
-                    .filter(|(_, seen)| seen.parent == parent)
-                    .map(|(pid, _)| *pid),
-            );
-            i += 1;
-        }
-        found.split_off(1)
     }
 }
 
