@@ -239,6 +239,14 @@ impl FileIndex for DynamoFileIndex {
                 return Ok(false);
             };
             let (condition, names, values) = as_read(&before);
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(owner, id)))
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
+                .build()
+                .map_err(dynamo_error)?;
             let delta = Delta::of_record(&before).negated();
             if delta.is_zero() {
                 // Nothing counted goes with it (a failed file, an empty one): a single
@@ -247,10 +255,10 @@ impl FileIndex for DynamoFileIndex {
                     .client
                     .delete_item()
                     .table_name(&self.table)
-                    .set_key(Some(key(owner, id)))
-                    .condition_expression(condition)
-                    .set_expression_attribute_names(Some(names))
-                    .set_expression_attribute_values(Some(values))
+                    .set_key(Some(delete.key))
+                    .set_condition_expression(delete.condition_expression)
+                    .set_expression_attribute_names(delete.expression_attribute_names)
+                    .set_expression_attribute_values(delete.expression_attribute_values)
                     .send()
                     .await;
                 match deleted {
@@ -264,14 +272,6 @@ impl FileIndex for DynamoFileIndex {
                     Err(e) => return Err(dynamo_error(e)),
                 }
             }
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(owner, id)))
-                .condition_expression(condition)
-                .set_expression_attribute_names(Some(names))
-                .set_expression_attribute_values(Some(values))
-                .build()
-                .map_err(dynamo_error)?;
             let record_item = TransactWriteItem::builder().delete(delete).build();
             if let Attempt::Written = self.write_with_totals(owner, record_item, delta, attempt).await? {
                 return Ok(true);
