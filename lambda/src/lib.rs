@@ -305,11 +305,23 @@ impl Worker {
         self.ports.index.transition(owner, id, &unfinished, update).await
     }
 
-    /// Takes jobs until `shutdown` completes, `concurrency` at a time. Port errors (the database
-    /// briefly away) are logged and retried; nothing is acknowledged that was not handled.
+    /// How many jobs a worker holds at once: twice the renders it runs. The render engine lets
+    /// only `concurrency` of them into Chromium; the others are the next ones already claimed
+    /// and waiting for a tab, so a tab goes straight from one job's print to the next job's
+    /// page (without parking on `about:blank` in between) while the finished job's PDF is
+    /// stored. With one job per render, Chromium sat idle through every job's storing and the
+    /// next claim.
+    pub fn jobs_in_flight(&self) -> usize {
+        self.concurrency * 2
+    }
+
+    /// Takes jobs until `shutdown` completes, [`Self::jobs_in_flight`] at a time. Port errors
+    /// (the database briefly away) are logged and retried; nothing is acknowledged that was not
+    /// handled.
     pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
-        let slots = Arc::new(tokio::sync::Semaphore::new(self.concurrency));
+        let in_flight = self.jobs_in_flight();
+        let slots = Arc::new(tokio::sync::Semaphore::new(in_flight));
         loop {
             let permit = tokio::select! {
                 () = &mut shutdown => break,
@@ -338,6 +350,6 @@ impl Worker {
             }
         }
         // Let jobs in flight finish (they hold the permits).
-        let _ = slots.acquire_many(self.concurrency as u32).await;
+        let _ = slots.acquire_many(in_flight as u32).await;
     }
 }
