@@ -42,6 +42,33 @@ fn store_error(e: std::io::Error) -> PortError {
     }
 }
 
+/// Writes `bytes` beside `path` and renames the copy into place: a reader never sees half a
+/// PDF, and a crash mid-write leaves only a temporary file behind. Users' PDFs are for Folio's
+/// eyes only: folders 0700, files 0600.
+fn write_then_rename(dir: &std::path::Path, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut folders = std::fs::DirBuilder::new();
+    folders.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut folders, 0o700);
+    folders.create(dir)?;
+    let temp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
+    let write = || {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
 #[async_trait]
 impl folio_core::ports::ObjectStore for LocalStore {
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), PortError> {
@@ -50,32 +77,16 @@ impl folio_core::ports::ObjectStore for LocalStore {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_else(|| self.root.clone());
-        // Users' PDFs are for Folio's eyes only: folders 0700, files 0600.
-        let mut folders = tokio::fs::DirBuilder::new();
-        folders.recursive(true);
-        #[cfg(unix)]
-        folders.mode(0o700);
-        folders.create(&dir).await.map_err(store_error)?;
-        // Written beside the target and renamed: a reader never sees half a PDF, and a crash
-        // mid-write leaves only a temporary file behind.
-        let temp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
-        let write = async {
-            use tokio::io::AsyncWriteExt;
-            let mut options = tokio::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            options.mode(0o600);
-            let mut file = options.open(&temp).await?;
-            file.write_all(&bytes).await?;
-            file.sync_all().await?;
-            drop(file);
-            tokio::fs::rename(&temp, &path).await
-        };
-        if let Err(e) = write.await {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(store_error(e));
-        }
-        Ok(())
+        // One trip to the blocking pool for the whole write: each `tokio::fs` call is a trip of
+        // its own (folder, open, write, sync, rename), and the thread switches were a large
+        // part of Folio's own CPU per job.
+        tokio::task::spawn_blocking(move || write_then_rename(&dir, &path, &bytes))
+            .await
+            .map_err(|e| PortError::Unavailable {
+                port: "object store",
+                reason: e.to_string(),
+            })?
+            .map_err(store_error)
     }
 
     async fn get(&self, key: &str) -> Result<Option<folio_core::ports::StoredObject>, PortError> {
