@@ -64,47 +64,46 @@ impl SqlQueue {
     }
 
     /// One attempt to lease the oldest visible job. Two statements keep it portable across
-    /// SQLite and MySQL; the conditional update makes the claim race-free: of two workers that
-    /// picked the same row, only one changes it.
+    /// SQLite and MySQL (neither `UPDATE … RETURNING` nor `SELECT … FOR UPDATE SKIP LOCKED` is
+    /// in both): the look reads the job with its id, and the conditional update makes the claim
+    /// race-free: of two workers that picked the same row, only one changes it.
     async fn try_claim(&self, lease: Duration) -> Result<Option<Delivery>, PortError> {
         loop {
             let now = now_ms();
-            let candidate: Option<(String,)> = sqlx::query_as(
-                "SELECT id FROM job_queue WHERE visible_at <= ? ORDER BY visible_at, id LIMIT 1",
+            let candidate: Option<(String, Vec<u8>, i64)> = sqlx::query_as(
+                "SELECT id, body, receive_count FROM job_queue WHERE visible_at <= ? \
+                 ORDER BY visible_at, id LIMIT 1",
             )
             .bind(now)
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-            let Some((id,)) = candidate else {
+            let Some((id, body, receive_count)) = candidate else {
                 return Ok(None);
             };
             let receipt = uuid::Uuid::new_v4().to_string();
+            // The count read above must still be the row's: a claim made and given back in
+            // between moved it, and this one then looks again.
             let claimed = sqlx::query(
                 "UPDATE job_queue SET visible_at = ?, receipt = ?, receive_count = receive_count + 1 \
-                 WHERE id = ? AND visible_at <= ?",
+                 WHERE id = ? AND visible_at <= ? AND receive_count = ?",
             )
             .bind(now + ms(lease))
             .bind(&receipt)
             .bind(&id)
             .bind(now)
+            .bind(receive_count)
             .execute(&self.pool)
             .await
             .map_err(|e| self.undo_claim_later(&id, &receipt, lease, e))?;
             if claimed.rows_affected() == 0 {
                 continue; // Another worker won this one; look again.
             }
-            let (body, receive_count): (Vec<u8>, i64) =
-                sqlx::query_as("SELECT body, receive_count FROM job_queue WHERE id = ?")
-                    .bind(&id)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(|e| self.undo_claim_later(&id, &receipt, lease, e))?;
             return match serde_json::from_slice::<RenderJob>(&body) {
                 Ok(job) => Ok(Some(Delivery {
                     job,
                     receipt,
-                    receive_count: u32::try_from(receive_count).unwrap_or(u32::MAX),
+                    receive_count: u32::try_from(receive_count + 1).unwrap_or(u32::MAX),
                 })),
                 Err(e) => {
                     // Unreadable forever: drop it rather than hand it out again and again.
