@@ -64,9 +64,18 @@ struct ProcessTable {
 #[derive(Debug, Clone, Copy)]
 struct Seen {
     parent: u32,
-    /// Known to be a renderer. Only ever learnt true: a renderer starts as a fork of the zygote
-    /// and names itself a renderer a moment later, so a "no" is asked again on the next tick.
-    renderer: bool,
+    /// What the process said it is. A renderer starts as a fork of the zygote and names itself
+    /// a moment later, so only a process that named itself something is not asked again.
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Not known yet: still the zygote's name, or its command line could not be read.
+    Unnamed,
+    Renderer,
+    /// The GPU process, a utility, the zygote itself: never a page.
+    Other,
 }
 
 impl ProcessTable {
@@ -81,7 +90,7 @@ impl ProcessTable {
                 if let Some(parent) = crate::procfs::parent_of(pid) {
                     slot.insert(Seen {
                         parent,
-                        renderer: false,
+                        kind: Kind::Unnamed,
                     });
                 }
             }
@@ -93,19 +102,28 @@ impl ProcessTable {
                 let Some(seen) = self.seen.get_mut(pid) else {
                     return false;
                 };
-                seen.renderer = seen.renderer || is_renderer(*pid);
-                seen.renderer
+                if seen.kind == Kind::Unnamed {
+                    seen.kind = kind_of(*pid, seen.parent == root);
+                }
+                seen.kind == Kind::Renderer
             })
             .collect()
     }
 }
 
-fn is_renderer(pid: u32) -> bool {
+/// A zygote is a child of the browser itself; any other process still bearing the zygote's
+/// name is one of its forks that has not named itself yet.
+fn kind_of(pid: u32, child_of_browser: bool) -> Kind {
+    let Ok(argv) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return Kind::Unnamed;
+    };
     // Chromium rewrites its helpers' command lines as one space-separated string.
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|argv| {
-            argv.split(|b| *b == 0 || *b == b' ')
-                .any(|arg| arg == b"--type=renderer")
-        })
-        .unwrap_or(false)
+    let kind = argv
+        .split(|b| *b == 0 || *b == b' ')
+        .find_map(|arg| arg.strip_prefix(b"--type="));
+    match kind {
+        Some(b"renderer") => Kind::Renderer,
+        Some(b"zygote") if !child_of_browser => Kind::Unnamed,
+        _ => Kind::Other,
+    }
 }
