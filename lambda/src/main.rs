@@ -120,8 +120,13 @@ async fn main() -> ExitCode {
             let dead_letter_queue = dead_letter_queue.clone();
             async move {
                 Ok::<_, lambda_runtime::Error>(
-                    events::handle_batch(&worker, event.payload, worker.jobs_in_flight(), dead_letter_queue.as_deref())
-                        .await,
+                    events::handle_batch(
+                        &worker,
+                        event.payload,
+                        worker.jobs_in_flight(),
+                        dead_letter_queue.as_deref(),
+                    )
+                    .await,
                 )
             }
         });
