@@ -167,11 +167,13 @@ impl ChromiumEngine {
         document: Option<&str>,
         options: &RenderOptions,
     ) -> Result<RenderedPdf, RenderError> {
-        let started = Instant::now();
         self.waiting.fetch_add(1, Ordering::Relaxed);
         let permit = self.permits.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::Relaxed);
         let permit = permit.map_err(|_| RenderError::Internal("engine closed".into()))?;
+        // The page's time runs from here: a job waiting for a tab (the worker claims the next
+        // ones while tabs are busy) keeps its whole budget for its own page.
+        let started = Instant::now();
         // Refuse a forbidden page before touching the browser: the clearest error, and no
         // request leaves at all. (An uploaded document's address is never asked for.)
         if document.is_none() {

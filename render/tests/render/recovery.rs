@@ -73,3 +73,28 @@ async fn the_browser_is_recycled_after_its_job_quota() {
         "jobs 1-2, 3-4 and 5 each on a fresh browser: {browsers:?}"
     );
 }
+
+#[tokio::test]
+async fn a_job_waiting_for_a_tab_keeps_its_whole_time_for_its_own_page() {
+    let site = serve().await;
+    // One tab, 3 seconds a page, two pages of about 2 seconds each asked at once: the second
+    // waits for the tab for about as long as it then renders, more than 3 seconds in all.
+    let engine = ChromiumEngine::new(ChromiumConfig {
+        concurrency: 1,
+        ..config(site.guard(), 3)
+    });
+    let slow = RenderOptions {
+        wait_delay_ms: 1800,
+        ..RenderOptions::default()
+    };
+    let url = page_url(&site.url("/article"));
+    let started = std::time::Instant::now();
+    let (first, second) = tokio::join!(engine.render(&url, &slow), engine.render(&url, &slow));
+    assert!(
+        started.elapsed() > Duration::from_secs(3),
+        "the two pages shared the tab: {:?}",
+        started.elapsed()
+    );
+    first.expect("the first page");
+    second.expect("the page that waited for the tab");
+}
