@@ -23,8 +23,12 @@ use folio_core::{FileStatus, RenderJob};
 use folio_render::{Owner, Renderer};
 use uuid::Uuid;
 
-/// How long a claimed job stays invisible to other workers: longer than any render may take.
-pub const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed job stays invisible to other workers, at least: longer than any render
+/// may take with the default timeout (a worker with a longer one leases for longer, see
+/// [`Worker::lease`]).
+pub const LEASE: Duration = Duration::from_secs(180);
+/// Time a lease leaves for storing a job's result once it is rendered.
+const KEEP_MARGIN: Duration = Duration::from_secs(60);
 /// After this many deliveries a job that keeps failing for retryable reasons is failed for good.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Tries of one delivery while a port is away: about half a minute of pauses (1, 2, 4, 8, 8 s).
@@ -315,12 +319,20 @@ impl Worker {
         self.concurrency * 2
     }
 
+    /// How long a claimed job is this worker's: a job claimed ahead may wait for a tab
+    /// through one render before its own, and must still be stored before the lease runs out
+    /// (another worker would render it again, and write over the PDF it stored).
+    pub fn lease(&self) -> Duration {
+        LEASE.max(self.renderer.longest_render().saturating_mul(2) + KEEP_MARGIN)
+    }
+
     /// Takes jobs until `shutdown` completes, [`Self::jobs_in_flight`] at a time. Port errors
     /// (the database briefly away) are logged and retried; nothing is acknowledged that was not
     /// handled.
     pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let in_flight = self.jobs_in_flight();
+        let lease = self.lease();
         let slots = Arc::new(tokio::sync::Semaphore::new(in_flight));
         loop {
             let permit = tokio::select! {
@@ -332,7 +344,7 @@ impl Worker {
             };
             let received = tokio::select! {
                 () = &mut shutdown => break,
-                received = self.ports.queue.receive(Duration::from_secs(20), LEASE) => received,
+                received = self.ports.queue.receive(Duration::from_secs(20), lease) => received,
             };
             match received {
                 Ok(Some(delivery)) => {

@@ -158,6 +158,7 @@ pub struct Renderer {
     chromium: Option<Arc<ChromiumEngine>>,
     reader: ReaderEngine,
     guard: Guard,
+    timeout: Duration,
 }
 
 impl Renderer {
@@ -189,7 +190,14 @@ impl Renderer {
             reader: ReaderEngine::new(guard.clone(), settings.timeout)
                 .with_max_pdf_bytes(settings.max_pdf_bytes),
             guard,
+            timeout: settings.timeout,
         }
+    }
+
+    /// The longest one job may hold a tab: two prints (the second with stronger waits when
+    /// the first advises it), each within the render timeout.
+    pub fn longest_render(&self) -> Duration {
+        self.timeout.saturating_mul(2)
     }
 
     /// The guard both engines use, for callers that refuse a URL before queueing it.
