@@ -107,6 +107,8 @@ async fn handle_record(worker: &Worker, record: SqsMessage) -> bool {
             tracing::warn!(job = %delivery.job.job_id, %reason, "render will be retried");
             false
         }
+        // Only a polling worker stops between jobs; here it would mean the same: not done.
+        Ok(Outcome::GivenBack) => false,
         Err(e) => {
             tracing::error!(job = %delivery.job.job_id, error = %e, "job left for redelivery");
             false

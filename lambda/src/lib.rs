@@ -47,6 +47,8 @@ pub enum Outcome {
     Skipped,
     /// Given back to the queue to try again later.
     Retry(String),
+    /// Given back untouched, to be taken again at once: the worker stopped before its turn.
+    GivenBack,
 }
 
 /// What one file may take, checked when its PDF is about to be stored: a request is checked
@@ -87,15 +89,25 @@ pub struct Worker {
     renderer: Arc<Renderer>,
     concurrency: usize,
     limits: StoreLimits,
+    /// Turns at the renderer, `concurrency` of them: a job takes one before it is marked
+    /// `rendering` and gives it back as soon as its render returns, so storing one job's PDF
+    /// overlaps the next job's render.
+    render_turns: tokio::sync::Semaphore,
+    /// True once [`Worker::run`] stops taking jobs: a job still waiting for its turn goes back
+    /// to the queue instead of holding up the stop.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Worker {
     pub fn new(ports: Ports, renderer: Arc<Renderer>, concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
         Self {
             ports,
             renderer,
-            concurrency: concurrency.max(1),
+            concurrency,
             limits: StoreLimits::default(),
+            render_turns: tokio::sync::Semaphore::new(concurrency),
+            stopping: tokio::sync::watch::channel(false).0,
         }
     }
 
@@ -112,6 +124,10 @@ impl Worker {
                 let backoff = Duration::from_secs(2u64.saturating_pow(delivery.receive_count.min(6)));
                 tracing::warn!(job = %delivery.job.job_id, %reason, ?backoff, "render will be retried");
                 self.ports.queue.release(delivery, backoff).await?;
+            }
+            Outcome::GivenBack => {
+                tracing::info!(job = %delivery.job.job_id, "stopping: job given back to the queue");
+                self.ports.queue.release(delivery, Duration::ZERO).await?;
             }
             _ => {
                 self.ports.queue.complete(delivery).await?;
@@ -146,7 +162,7 @@ impl Worker {
     /// (the loop below) or reports it back to Lambda (a partial batch failure for `Retry`).
     pub async fn process(&self, delivery: &Delivery) -> Result<Outcome, PortError> {
         let outcome = self.render_job(delivery).await?;
-        if !matches!(outcome, Outcome::Retry(_)) {
+        if !matches!(outcome, Outcome::Retry(_) | Outcome::GivenBack) {
             self.forget_upload(&delivery.job).await;
         }
         Ok(outcome)
@@ -178,6 +194,9 @@ impl Worker {
         if delivery.receive_count > MAX_ATTEMPTS {
             return self.give_up(job, None).await;
         }
+        let Some(turn) = self.render_turn().await else {
+            return Ok(Outcome::GivenBack);
+        };
         let record = self
             .update_unfinished(
                 owner,
@@ -207,6 +226,7 @@ impl Worker {
                 job.engine,
             )
             .await;
+        drop(turn);
         ::metrics::histogram!(metrics::RENDER_DURATION, "engine" => job.engine.as_str())
             .record(render_started.elapsed().as_secs_f64());
         let pdf = match rendered {
@@ -218,6 +238,18 @@ impl Worker {
             Err(e) => return self.fail(owner, id, e.to_string()).await,
         };
         self.keep(job, &record, pdf).await
+    }
+
+    /// Waits for a turn at the renderer, saying meanwhile that a tab will be wanted (so a
+    /// finished page hands its tab on); `None` once the worker is stopping.
+    async fn render_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let _wanted = self.renderer.tab_wanted();
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            biased;
+            _ = stopping.wait_for(|stop| *stop) => None,
+            turn = self.render_turns.acquire() => turn.ok(),
+        }
     }
 
     /// An upload's page, as the request stored it (`None` for a page fetched from its URL);
@@ -309,10 +341,10 @@ impl Worker {
         self.ports.index.transition(owner, id, &unfinished, update).await
     }
 
-    /// How many jobs a worker holds at once: twice the renders it runs. The render engine lets
-    /// only `concurrency` of them into Chromium; the others are the next ones already claimed
-    /// and waiting for a tab, so a tab goes straight from one job's print to the next job's
-    /// page (without parking on `about:blank` in between) while the finished job's PDF is
+    /// How many jobs a worker holds at once: twice the renders it runs. Only `concurrency` of
+    /// them render at a time; the others are the next ones already claimed and waiting for
+    /// their turn (still `queued`), so a tab goes straight from one job's print to the next
+    /// job's page (without parking on `about:blank` in between) while the finished job's PDF is
     /// stored. With one job per render, Chromium sat idle through every job's storing and the
     /// next claim.
     pub fn jobs_in_flight(&self) -> usize {
@@ -361,7 +393,9 @@ impl Worker {
                 }
             }
         }
-        // Let jobs in flight finish (they hold the permits).
+        // Jobs still waiting for their turn go back to the queue; those rendering finish
+        // (they hold the permits).
+        self.stopping.send_replace(true);
         let _ = slots.acquire_many(in_flight as u32).await;
     }
 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 use folio_core::render::Output;
 use folio_core::{Engine, PageUrl, RenderOptions, Warning};
 
-pub use chromium::{near_uniform, ChromiumConfig, ChromiumEngine, LaunchMode};
+pub use chromium::{near_uniform, ChromiumConfig, ChromiumEngine, LaunchMode, TabWanted};
 pub use guard::Guard;
 pub use owner::Owner;
 pub use reader::ReaderEngine;
@@ -192,6 +192,11 @@ impl Renderer {
             guard,
             timeout: settings.timeout,
         }
+    }
+
+    /// Says a job will ask for a Chromium tab soon (see [`TabWanted`]); `None` without Chromium.
+    pub fn tab_wanted(&self) -> Option<TabWanted> {
+        self.chromium.as_ref().map(ChromiumEngine::tab_wanted)
     }
 
     /// The longest one job may hold a tab: two prints (the second with stronger waits when

@@ -32,10 +32,18 @@ mod lambda;
 
 /// A page on 127.0.0.1 for the worker to render.
 async fn serve_site() -> SocketAddr {
-    let app = axum::Router::new().route(
-        "/page",
-        get(|| async { Html("<title>Worker Page</title><h1>Rendered by the worker</h1>") }),
-    );
+    let app = axum::Router::new()
+        .route(
+            "/page",
+            get(|| async { Html("<title>Worker Page</title><h1>Rendered by the worker</h1>") }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                Html("<title>Slow Page</title><h1>Worth the wait</h1>")
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -99,6 +107,10 @@ impl Setup {
         let key = names::object_key(self.owner, job.job_id, folio_core::render::Output::Pdf);
         let object = self.store.get(&key).await.unwrap()?;
         Some(object.bytes().await.unwrap())
+    }
+
+    async fn status(&self, id: Uuid) -> FileStatus {
+        self.index.get(self.owner, id).await.unwrap().unwrap().status
     }
 
     /// Whether the queue has nothing left to hand out.
@@ -214,6 +226,56 @@ async fn the_loop_renders_everything_queued_and_stops_on_shutdown() {
         .await
         .expect("stops")
         .unwrap();
+}
+
+/// Polls `done` every 20 ms for up to 30 s.
+async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done().await {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stopping_worker_finishes_its_render_and_gives_back_the_job_it_claimed_ahead() {
+    let s = setup().await;
+    // One render at a time: the second job is claimed while the first renders, and waits.
+    let worker = Arc::new(Worker::new(s.ports.clone(), renderer_for(s.site), 1));
+    let first = s.request(&format!("http://{}/slow", s.site)).await;
+    let second = s.request(&format!("http://{}/slow", s.site)).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.clone().run(async {
+        let _ = stopped.await;
+    }));
+    until("the first job renders", async || {
+        s.status(first.job_id).await == FileStatus::Rendering
+    })
+    .await;
+    until("the second job is claimed", async || {
+        s.queue.depth().await.unwrap() == Some(0)
+    })
+    .await;
+    assert_eq!(
+        s.status(second.job_id).await,
+        FileStatus::Queued,
+        "waiting is not rendering"
+    );
+
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("stops")
+        .unwrap();
+    assert_eq!(s.status(first.job_id).await, FileStatus::Done);
+    assert_eq!(s.status(second.job_id).await, FileStatus::Queued);
+    let again = s
+        .queue
+        .receive(Duration::ZERO, folio_lambda::LEASE)
+        .await
+        .unwrap()
+        .expect("the second job is in the queue again at once, not after its lease");
+    assert_eq!(again.job.job_id, second.job_id);
 }
 
 #[tokio::test]

@@ -100,7 +100,23 @@ pub struct ChromiumEngine {
     user_agent: tokio::sync::OnceCell<Option<String>>,
 }
 
+/// A job that will ask for a tab soon (claimed, waiting for its turn): while one is held, a
+/// tab whose page is done is handed on instead of parked on `about:blank`.
+pub struct TabWanted(Arc<ChromiumEngine>);
+
+impl Drop for TabWanted {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl ChromiumEngine {
+    /// Says a job will ask for a tab soon, until the returned guard is dropped.
+    pub fn tab_wanted(self: &Arc<Self>) -> TabWanted {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        TabWanted(self.clone())
+    }
+
     pub fn new(config: ChromiumConfig) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
