@@ -357,3 +357,24 @@ fn store_limits_default_and_refuse_what_is_not_a_number() {
     .unwrap_err();
     assert_eq!(err.name, "FOLIO_MAX_FILE_BYTES");
 }
+
+#[tokio::test]
+async fn a_lease_outlasts_a_wait_for_a_turn_a_render_and_storing() {
+    let s = setup().await;
+    let renderer = |seconds| {
+        Arc::new(Renderer::new(&RenderSettings {
+            timeout: Duration::from_secs(seconds),
+            ..RenderSettings::default()
+        }))
+    };
+    // A job claimed ahead may wait behind one job that prints twice, then print twice itself.
+    for seconds in [30, 100] {
+        let worker = Worker::new(s.ports.clone(), renderer(seconds), 1);
+        let longest_job = Duration::from_secs(seconds * 2);
+        assert!(
+            worker.lease() > longest_job * 2 + Duration::from_secs(30),
+            "a {seconds} s timeout leases for {:?}",
+            worker.lease()
+        );
+    }
+}
