@@ -17,9 +17,9 @@ use futures::StreamExt;
 use crate::{Outcome, Worker};
 
 /// Handles a batch, `concurrency` records at a time (the worker's [`Worker::jobs_in_flight`]:
-/// the render engine lets as many into Chromium as it has tabs, the rest wait their turn).
-/// Duplicates in one batch are safe: the file's conditional status changes let one of them win. `dead_letter_queue` is the URL of
-/// the dead-letter queue (`FOLIO_SQS_DLQ_URL`), if one is set.
+/// as many render at once as it has turns, the rest wait for theirs). Duplicates in one batch
+/// are safe: the file's conditional status changes let one of them win. `dead_letter_queue` is
+/// the URL of the dead-letter queue (`FOLIO_SQS_DLQ_URL`), if one is set.
 pub async fn handle_batch(
     worker: &Worker,
     event: SqsEvent,
